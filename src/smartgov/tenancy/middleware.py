@@ -1,0 +1,51 @@
+"""Finds the tenant a request is for and runs the request as that tenant.
+
+Tenant-scoped URLs carry the slug: ``/api/v1/t/{tenant}/...`` for the API and ``/{tenant}/...``
+for portal pages. An unknown or archived tenant is a 404 (the same as one you may not see), a
+suspended one a 403 ``tenant_suspended``. On PostgreSQL the whole request runs in one transaction
+with ``app.tenant_id`` set, so row-level security sees the same tenant the code does.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+from smartgov.tenancy.context import acting_for, tenant_context
+from smartgov.tenancy.models import Tenant
+
+API_TENANT_PATH = re.compile(r"^/api/v1/t/(?P<slug>[^/]+)/")
+PORTAL_TENANT_PATH = re.compile(r"^/(?P<slug>[a-z][a-z0-9-]{1,39})/")
+
+
+def _refusal(request: HttpRequest, is_api: bool, status: int, code: str, message: str) -> HttpResponse:
+    if is_api:
+        return JsonResponse({"code": code, "message": message, "details": None}, status=status)
+    return render(request, "web/error.html", {"status": status, "message": message}, status=status)
+
+
+class TenantMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.tenant = None  # type: ignore[attr-defined]
+        api_match = API_TENANT_PATH.match(request.path)
+        match = api_match or PORTAL_TENANT_PATH.match(request.path)
+        tenant = Tenant.objects.filter(slug=match.group("slug")).first() if match else None
+        if api_match and (tenant is None or tenant.status == Tenant.Status.ARCHIVED):
+            return _refusal(request, True, 404, "tenant_not_found", "No such tenant.")
+        if tenant is not None and tenant.status == Tenant.Status.ARCHIVED:
+            tenant = None  # archived portals are gone: let URL routing answer 404
+        if tenant is not None and tenant.status == Tenant.Status.SUSPENDED:
+            return _refusal(request, bool(api_match), 403, "tenant_suspended", "This tenant is suspended.")
+        request.tenant = tenant  # type: ignore[attr-defined]
+        # On SQLite there is no row-level security to inform; services open their own transactions,
+        # and a request-wide write lock would serialise every reader.
+        scope = tenant_context if connection.vendor == "postgresql" else acting_for
+        with scope(tenant):
+            return self.get_response(request)
