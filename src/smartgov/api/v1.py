@@ -8,6 +8,11 @@ from smartgov.accounts.api import router as accounts_router
 from smartgov.api import errors
 from smartgov.audit.api import router as audit_router
 from smartgov.billing.api import router as billing_router
+from smartgov.cases.api import router as cases_router
+from smartgov.catalogue.api import router as catalogue_router
+from smartgov.documents.api import router as documents_router
+from smartgov.notices.api import router as notices_router
+from smartgov.tax.api import router as tax_router
 from smartgov.tenancy.api import platform as platform_router
 from smartgov.tenancy.api import router as tenancy_router
 
@@ -28,4 +33,9 @@ api.add_router("/platform", platform_router)
 api.add_router("", tenancy_router)
 api.add_router("", accounts_router)
 api.add_router("", audit_router)
+api.add_router("", catalogue_router)
+api.add_router("", cases_router)
+api.add_router("", documents_router)
+api.add_router("", notices_router)
 api.add_router("", billing_router)
+api.add_router("", tax_router)

@@ -15,6 +15,13 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("operator/", include("smartgov.tenancy.urls")),
     path("<slug:tenant>/manage/", include("smartgov.accounts.urls")),
+    # Domain pages: each app's urls.py names its own first path segment (services/, cases/, bills/ ...).
+    path("<slug:tenant>/", include("smartgov.catalogue.urls")),
+    path("<slug:tenant>/", include("smartgov.cases.urls")),
+    path("<slug:tenant>/", include("smartgov.documents.urls")),
+    path("<slug:tenant>/", include("smartgov.notices.urls")),
+    path("<slug:tenant>/", include("smartgov.billing.urls")),
+    path("<slug:tenant>/", include("smartgov.tax.urls")),
     path("<slug:tenant>/", views.portal_home, name="portal-home"),
     path("<slug:tenant>/signup", views.portal_signup, name="portal-signup"),
 ]

@@ -19,7 +19,13 @@ from smartgov.accounts import selectors as accounts_selectors
 from smartgov.accounts import services as accounts
 from smartgov.accounts.models import Membership, User
 from smartgov.audit.services import Actor
+from smartgov.billing import demo as billing_demo
+from smartgov.cases import demo as cases_demo
+from smartgov.catalogue import demo as catalogue_demo
+from smartgov.documents import demo as documents_demo
 from smartgov.kit import identity
+from smartgov.notices import demo as notices_demo
+from smartgov.tax import demo as tax_demo
 from smartgov.tenancy import selectors as tenancy_selectors
 from smartgov.tenancy import services as tenancy
 from smartgov.tenancy.context import tenant_context
@@ -27,6 +33,8 @@ from smartgov.tenancy.models import Tenant
 
 PASSWORD = "smartgov-demo-2026"  # noqa: S105 - demo accounts only, printed by `smartgov demo`
 API_CLIENT_NAME = "Demo integration"
+# Each domain app loads its own demo records per city, in dependency order; each loader is idempotent.
+DOMAIN_DEMOS = [catalogue_demo, documents_demo, notices_demo, cases_demo, billing_demo, tax_demo]
 ACTOR = Actor.system("smartgov demo")
 
 TENANTS = [
@@ -216,6 +224,8 @@ def load() -> tuple[Logins, bool]:
         if kind == "city":
             with tenant_context(tenant):
                 _rotate_api_key(tenant, logins)
+                for module in DOMAIN_DEMOS:
+                    module.load(tenant, random.Random(f"{slug}:{module.__name__}"))
     return logins, created
 
 
