@@ -1,0 +1,119 @@
+"""The interface every payment channel adapter implements, and the values crossing it.
+
+Amounts are integer fen with an ISO currency; times are timezone-aware UTC. Nothing here touches the
+database: the billing services persist what these values describe.
+"""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+
+class ProviderError(Exception):
+    """The provider refused or could not be reached; ``retryable`` says whether to try again later."""
+
+    def __init__(self, message: str, *, retryable: bool = False) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+
+
+class ForgedNotification(ProviderError):
+    """A notification whose signature, amount, currency or payment code does not check out."""
+
+
+@dataclass(frozen=True)
+class CheckoutRequest:
+    """What we ask a provider to collect. ``out_trade_no`` is our payment's reference, unique per
+    tenant and channel; the provider echoes it in every notification and statement row."""
+
+    out_trade_no: str
+    amount_fen: int
+    currency: str
+    subject: str
+    notify_url: str  # our callback for asynchronous notifications
+    return_url: str  # where the payer's browser lands after checkout
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class Checkout:
+    """Where to send the payer (a hosted checkout page, or a QR code's content)."""
+
+    redirect_url: str
+    provider_reference: str = ""  # the provider's own id, when it gives one up front
+
+
+@dataclass(frozen=True)
+class Notification:
+    """A verified asynchronous notification (or a poll result): what the provider says happened."""
+
+    out_trade_no: str
+    provider_reference: str  # the provider's transaction id
+    status: str  # "succeeded", "failed" or "closed"
+    amount_fen: int
+    currency: str
+    paid_at: datetime | None
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RefundResult:
+    out_refund_no: str
+    provider_reference: str
+    status: str  # "succeeded", "pending" or "failed"
+    amount_fen: int
+
+
+@dataclass(frozen=True)
+class StatementRow:
+    """One line of a provider's daily settlement statement."""
+
+    kind: str  # "payment" or "refund"
+    out_trade_no: str  # our payment reference (for refunds: of the payment refunded)
+    provider_reference: str
+    amount_fen: int
+    fee_fen: int
+    currency: str
+    settled_on: date
+    out_refund_no: str = ""
+
+
+@dataclass(frozen=True)
+class Acknowledgement:
+    """The HTTP answer a provider expects to a notification (body, content type, status)."""
+
+    body: bytes
+    content_type: str = "text/plain"
+    status: int = 200
+
+
+class PaymentProvider(abc.ABC):
+    """One payment channel. ``code`` names it in URLs, settings and ledger accounts."""
+
+    code: str
+
+    @abc.abstractmethod
+    def create_checkout(self, request: CheckoutRequest) -> Checkout: ...
+
+    @abc.abstractmethod
+    def verify_notification(self, body: bytes, content_type: str, headers: dict[str, str]) -> Notification:
+        """Check the signature and parse; raise ``ForgedNotification`` when it does not verify. The
+        caller still checks amount, currency and payment code against its own payment."""
+
+    @abc.abstractmethod
+    def acknowledge(self, accepted: bool) -> Acknowledgement:
+        """The answer the provider expects, so it stops (accepted) or retries (not accepted)."""
+
+    @abc.abstractmethod
+    def query(self, out_trade_no: str) -> Notification | None:
+        """Poll a payment we have not heard back about; None when the provider does not know it."""
+
+    @abc.abstractmethod
+    def refund(self, out_trade_no: str, out_refund_no: str, amount_fen: int, currency: str) -> RefundResult: ...
+
+    @abc.abstractmethod
+    def parse_statement(self, content: bytes) -> list[StatementRow]:
+        """Parse a daily settlement statement; raise ``ValueError`` naming the bad line when malformed."""
