@@ -1,0 +1,1 @@
+"""Settlement statements matched against payments, differences resolved with a reason, days closed; collections and ageing reports. A Django app of its own inside billing, so its tables and migrations stand apart."""
