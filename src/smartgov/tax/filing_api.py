@@ -1,0 +1,358 @@
+"""API of tax filing: agents' withholding returns, workers' deductions and reconciliation, small
+businesses' VAT returns, and the bureau's compliance, arrears, collection and assessment.
+
+Agents' systems authenticate with an API key holding ``tax.file`` (a business member may also file
+for its own registration through a session); the bureau needs ``tax.administer``; workers use their
+portal session. Filings that produce bills take an ``Idempotency-Key``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router
+
+from smartgov.accounts import permissions as perms
+from smartgov.accounts import selectors as accounts_selectors
+from smartgov.accounts.services import Principal
+from smartgov.api import idempotency
+from smartgov.api.auth import principal, tenant_auth, tenant_of
+from smartgov.kit import clock
+from smartgov.kit.errors import Forbidden, InvalidInput
+from smartgov.tax import selectors, services
+from smartgov.tax.filing_schemas import (
+    ArrearOut,
+    AssessmentIn,
+    AssessmentOut,
+    CollectionOut,
+    ComplianceOut,
+    DeductionIn,
+    DeductionOut,
+    ReconciliationOut,
+    ReconciliationPreviewOut,
+    TaxpayerIn,
+    TaxpayerOut,
+    VatReturnIn,
+    VatReturnOut,
+    WithholdingReturnDetailOut,
+    WithholdingReturnIn,
+    WithholdingReturnOut,
+    WorkerLineOut,
+)
+from smartgov.tax.models import Taxpayer, VatReturn, WithholdingReturn
+from smartgov.tax.services.common import month_period
+from smartgov.tenancy.models import Tenant
+
+router = Router(tags=["tax filing"], auth=tenant_auth)
+MAX_UPLOAD = 20 * 1024 * 1024
+
+
+def _acting_for(caller: Principal, tenant: Tenant, uscc: str) -> Taxpayer:
+    """The taxpayer a caller files for: any with ``tax.file``, else only the caller's own business."""
+    taxpayer = selectors.taxpayer_by_uscc(tenant, uscc)
+    if caller.has(perms.TAX_FILE):
+        return taxpayer
+    if caller.membership is not None and caller.membership.pk == taxpayer.membership_id:
+        return taxpayer
+    raise Forbidden("Filing needs tax.file, or a session of the business itself.", code="permission_denied")
+
+
+def _worker(caller: Principal) -> Any:
+    if caller.membership is None:
+        raise Forbidden("Workers use their own portal session for this.", code="session_required")
+    return caller.membership
+
+
+def _bureau(caller: Principal) -> None:
+    caller.require(perms.TAX_ADMINISTER)
+
+
+def withholding_out(r: WithholdingReturn) -> dict[str, Any]:
+    return {
+        "id": r.pk, "reference": r.reference, "agent_uscc": r.agent.uscc, "period": r.period, "status": r.status,
+        "supersedes_reference": r.supersedes.reference if r.supersedes_id else None,
+        "employee_count": r.employee_count, "total_income": r.total_income, "total_withholding": r.total_withholding,
+        "billed_amount": r.billed_amount, "overpaid": r.overpaid, "bill_id": r.bill_id,
+        "bill_reference": r.bill_reference, "filed_at": r.filed_at,
+    }
+
+
+def vat_out(r: VatReturn) -> dict[str, Any]:
+    return {
+        "id": r.pk, "reference": r.reference, "taxpayer_uscc": r.taxpayer.uscc, "period": r.period, "status": r.status,
+        "sales": r.sales, "special_invoice_sales": r.special_invoice_sales, "vat": r.vat,
+        "urban_construction": r.urban_construction, "education": r.education, "local_education": r.local_education,
+        "total": r.total, "billed_amount": r.billed_amount, "bill_id": r.bill_id, "bill_reference": r.bill_reference,
+        "explanation": r.explanation, "filed_at": r.filed_at,
+    }
+
+
+# --- taxpayers ----------------------------------------------------------------------------------
+
+
+@router.post("/t/{tenant}/tax/taxpayers", response={201: TaxpayerOut}, summary="Register a taxpayer")
+def register_taxpayer(request: HttpRequest, payload: TaxpayerIn) -> tuple[int, Taxpayer]:
+    """The bureau registers a business member (its USCC on its profile) as withholding agent and/or
+    small-scale VAT taxpayer. Needs tax.administer."""
+    caller = principal(request)
+    _bureau(caller)
+    tenant = tenant_of(request)
+    membership = accounts_selectors.membership(tenant, payload.membership_id)
+    return 201, services.register_taxpayer(
+        caller.actor, tenant, membership, withholding_agent=payload.withholding_agent,
+        small_scale_vat=payload.small_scale_vat, vat_periodicity=payload.vat_periodicity, location=payload.location,
+    )
+
+
+@router.get("/t/{tenant}/tax/taxpayers", response=list[TaxpayerOut], summary="List registered taxpayers")
+def list_taxpayers(request: HttpRequest) -> list[Taxpayer]:
+    """Every registered taxpayer (tax.administer or tax.file); a business session sees its own."""
+    caller = principal(request)
+    tenant = tenant_of(request)
+    if caller.has(perms.TAX_ADMINISTER) or caller.has(perms.TAX_FILE):
+        return list(selectors.taxpayers(tenant)[:1000])
+    return list(selectors.taxpayers_of(tenant, _worker(caller)))
+
+
+# --- withholding returns ------------------------------------------------------------------------
+
+
+@router.post(
+    "/t/{tenant}/tax/withholding-returns",
+    response={201: WithholdingReturnOut},
+    summary="File a monthly withholding return from a payroll file",
+)
+def file_withholding_return(request: HttpRequest, payload: WithholdingReturnIn) -> tuple[int, Any]:
+    """Checks every row of the payroll (CSV or XLSX, base64); any bad row answers 422
+    ``payroll_rejected`` listing every (row, column, reason), nothing filed. Otherwise computes each
+    employee's withholding with the cumulative method, files the return and bills its total. A period
+    already filed is 409 ``period_already_filed`` unless ``amend``. Requires an Idempotency-Key."""
+    caller = principal(request)
+    tenant = tenant_of(request)
+    agent = _acting_for(caller, tenant, payload.uscc)
+    try:
+        data = base64.b64decode(payload.content_base64, validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidInput.for_field("content_base64", "content_base64 is not valid base64.") from None
+    if len(data) > MAX_UPLOAD:
+        raise InvalidInput.for_field("content_base64", "The payroll file is larger than 20 MB.")
+
+    def run() -> tuple[int, Any]:
+        filed = services.file_withholding_return(
+            caller.actor, tenant, agent, period=payload.period, data=data, filename=payload.filename,
+            amend=payload.amend,
+        )
+        return 201, WithholdingReturnOut.model_validate(withholding_out(filed)).model_dump(mode="json")
+
+    return idempotency.run(request, "tax.file_withholding_return", payload, run)
+
+
+@router.get("/t/{tenant}/tax/withholding-returns", response=list[WithholdingReturnOut], summary="List withholding returns")
+def list_withholding_returns(
+    request: HttpRequest, uscc: str | None = None, period: str | None = None
+) -> list[dict[str, Any]]:
+    """Returns by agent and period, newest first (the bureau: all; an agent: its own)."""
+    caller = principal(request)
+    tenant = tenant_of(request)
+    if uscc:
+        agent = selectors.taxpayer_by_uscc(tenant, uscc)
+        if not caller.has(perms.TAX_ADMINISTER):
+            _acting_for(caller, tenant, uscc)
+        qs = selectors.withholding_returns(tenant, agent=agent, period=period)
+    else:
+        _bureau(caller) if not caller.has(perms.TAX_FILE) else None
+        qs = selectors.withholding_returns(tenant, period=period)
+    return [withholding_out(r) for r in qs.select_related("supersedes")[:500]]
+
+
+@router.get(
+    "/t/{tenant}/tax/withholding-returns/{return_id}",
+    response=WithholdingReturnDetailOut,
+    summary="Get a withholding return with its lines",
+)
+def get_withholding_return(request: HttpRequest, return_id: str) -> dict[str, Any]:
+    """The return, and each employee's line (identity number masked) with the explanation trace."""
+    caller = principal(request)
+    tenant = tenant_of(request)
+    filed = selectors.withholding_return(tenant, return_id)
+    if not caller.has(perms.TAX_ADMINISTER):
+        _acting_for(caller, tenant, filed.agent.uscc)
+    return {**withholding_out(filed), "lines": list(selectors.lines(tenant, filed))}
+
+
+# --- workers ------------------------------------------------------------------------------------
+
+
+@router.get("/t/{tenant}/tax/me/withholding", response=list[WorkerLineOut], summary="My withholding by employer and month")
+def my_withholding(request: HttpRequest, year: int | None = None) -> list[dict[str, Any]]:
+    """What every employer withheld for the signed-in worker, month by month, with explanations."""
+    tenant = tenant_of(request)
+    worker = _worker(principal(request))
+    return [
+        {
+            "employer_uscc": line.withholding_return.agent.uscc, "employer_name": line.withholding_return.agent.name,
+            "period": line.withholding_return.period, "wages": line.wages, "labour": line.labour,
+            "authors": line.authors, "royalties": line.royalties, "social_insurance": line.social_insurance,
+            "special_additional": line.special_additional, "withholding": line.withholding,
+            "explanation": line.explanation,
+        }
+        for line in selectors.worker_lines(tenant, worker, year)[:1000]
+    ]
+
+
+@router.get("/t/{tenant}/tax/me/deductions", response=list[DeductionOut], summary="My declared deductions")
+def my_deductions(request: HttpRequest, year: int | None = None) -> list[Any]:
+    """The signed-in worker's special additional deductions (not withdrawn)."""
+    tenant = tenant_of(request)
+    return list(selectors.declarations(tenant, _worker(principal(request)), year))
+
+
+@router.post("/t/{tenant}/tax/me/deductions", response={201: DeductionOut}, summary="Declare a deduction")
+def declare_deduction(request: HttpRequest, payload: DeductionIn) -> tuple[int, Any]:
+    """Declare a special additional deduction; beyond its legal cap is 422 ``deduction_beyond_cap``."""
+    caller = principal(request)
+    tenant = tenant_of(request)
+    return 201, services.declare_deduction(
+        caller.actor, tenant, _worker(caller), year=payload.year, kind=payload.kind, details=payload.details
+    )
+
+
+def _preview(tenant: Tenant, worker: Any, year: int) -> dict[str, Any]:
+    prefill, result = services.compute_reconciliation(tenant, worker, year)
+    opens, closes = services.window(year)
+    today = clock.local_now().date()
+    filed = selectors.filed_reconciliation(tenant, worker, year)
+    return {
+        "year": year, "window_opens": opens.isoformat(), "window_closes": closes.isoformat(),
+        "is_open": opens <= today <= closes, "employers": [e.__dict__ for e in prefill.employers],
+        "income": result.income, "deductions": result.deductions, "taxable": result.taxable,
+        "annual_tax": result.tax, "prepaid": result.prepaid, "balance": result.balance, "result": result.result,
+        "explanation": result.explanation, "filed": filed,
+    }
+
+
+def _year(year: int) -> int:
+    if not 2019 <= year <= clock.local_now().year:
+        raise InvalidInput.for_field("year", "The year must be from 2019 to this year.")
+    return year
+
+
+@router.get(
+    "/t/{tenant}/tax/me/reconciliation/{year}",
+    response=ReconciliationPreviewOut,
+    summary="My annual reconciliation, pre-filled",
+)
+def my_reconciliation(request: HttpRequest, year: int) -> dict[str, Any]:
+    """The figures pre-filled from every employer's returns and the worker's declarations, the
+    result (refund, due, exempt or nil) and its explanation; and the filed reconciliation, if any."""
+    tenant = tenant_of(request)
+    return _preview(tenant, _worker(principal(request)), _year(year))
+
+
+@router.post(
+    "/t/{tenant}/tax/me/reconciliation/{year}",
+    response={201: ReconciliationOut},
+    summary="File my annual reconciliation",
+)
+def file_my_reconciliation(request: HttpRequest, year: int) -> tuple[int, Any]:
+    """One click: files the pre-filled reconciliation. Outside 1 March – 30 June of the next year:
+    409 ``reconciliation_closed``. A refund is booked for payout; an amount due becomes a bill.
+    Requires an Idempotency-Key."""
+    caller = principal(request)
+    tenant = tenant_of(request)
+    worker = _worker(caller)
+    _year(year)
+
+    def run() -> tuple[int, Any]:
+        filed = services.file_reconciliation(caller.actor, tenant, worker, year=year)
+        return 201, ReconciliationOut.model_validate(filed, from_attributes=True).model_dump(mode="json")
+
+    return idempotency.run(request, "tax.file_reconciliation", {"year": year}, run)
+
+
+# --- VAT ----------------------------------------------------------------------------------------
+
+
+@router.post("/t/{tenant}/tax/vat-returns", response={201: VatReturnOut}, summary="File a small-scale VAT return")
+def file_vat_return(request: HttpRequest, payload: VatReturnIn) -> tuple[int, Any]:
+    """Computes VAT (threshold, reduced rate, special-invoice sales) and the halved surcharges as of
+    the period, files the return and bills the total. Requires an Idempotency-Key."""
+    caller = principal(request)
+    tenant = tenant_of(request)
+    taxpayer = _acting_for(caller, tenant, payload.uscc)
+
+    def run() -> tuple[int, Any]:
+        filed = services.file_vat_return(
+            caller.actor, tenant, taxpayer, period=payload.period, sales=payload.sales,
+            special_invoice_sales=payload.special_invoice_sales, amend=payload.amend,
+        )
+        return 201, VatReturnOut.model_validate(vat_out(filed)).model_dump(mode="json")
+
+    return idempotency.run(request, "tax.file_vat_return", payload, run)
+
+
+@router.get("/t/{tenant}/tax/vat-returns", response=list[VatReturnOut], summary="List VAT returns")
+def list_vat_returns(request: HttpRequest, uscc: str | None = None) -> list[dict[str, Any]]:
+    """VAT returns, newest first (the bureau: all or one taxpayer's; a taxpayer: its own)."""
+    caller = principal(request)
+    tenant = tenant_of(request)
+    taxpayer = None
+    if uscc:
+        taxpayer = selectors.taxpayer_by_uscc(tenant, uscc)
+        if not caller.has(perms.TAX_ADMINISTER):
+            _acting_for(caller, tenant, uscc)
+    elif not caller.has(perms.TAX_FILE):
+        _bureau(caller)
+    return [vat_out(r) for r in selectors.vat_returns(tenant, taxpayer)[:500]]
+
+
+# --- the bureau ---------------------------------------------------------------------------------
+
+
+@router.get("/t/{tenant}/tax/compliance", response=ComplianceOut, summary="Filing compliance for a period")
+def compliance(request: HttpRequest, period: str) -> dict[str, Any]:
+    """How many registered agents filed for the period, and which have not."""
+    _bureau(principal(request))
+    tenant = tenant_of(request)
+    month_period(period)
+    counts = selectors.compliance(tenant, period)
+    return {"period": period, **counts, "unfiled_agents": list(selectors.unfiled_agents(tenant, period)[:1000])}
+
+
+@router.post("/t/{tenant}/tax/assessments", response=AssessmentOut, summary="Assess a period")
+def assess(request: HttpRequest, payload: AssessmentIn) -> dict[str, Any]:
+    """Compliance check of every agent for the period, and a provisional assessment of each unfiled
+    agent (its latest earlier withholding) — the same as ``smartgov tax assess``."""
+    caller = principal(request)
+    _bureau(caller)
+    return services.assess(caller.actor, tenant_of(request), payload.period).as_dict()
+
+
+@router.get("/t/{tenant}/tax/arrears", response=list[ArrearOut], summary="Unpaid tax bills")
+def arrears(request: HttpRequest) -> list[dict[str, Any]]:
+    """Tax bills not paid in full, oldest due first; late charges accrue on them through billing."""
+    _bureau(principal(request))
+    return [
+        {
+            "bill_id": b.pk, "payment_code": b.payment_code, "title": b.title, "state": b.state,
+            "total": b.total_fen, "outstanding": b.outstanding_fen, "due_date": b.due_date.isoformat(),
+        }
+        for b in selectors.arrears(tenant_of(request))
+    ]
+
+
+@router.get("/t/{tenant}/tax/collection", response=CollectionOut, summary="Tax declared by month, refunds paid")
+def collection(request: HttpRequest, year: int) -> dict[str, Any]:
+    """Withholding declared on live returns per month of the year, and reconciliation refunds."""
+    _bureau(principal(request))
+    tenant = tenant_of(request)
+    refunds = selectors.refunds(tenant, year - 1)
+    return {
+        "year": year,
+        "months": selectors.withholding_by_month(tenant, year),
+        "refunds_count": refunds.count(),
+        "refunds_total": -sum(r.balance for r in refunds),
+    }
