@@ -32,8 +32,16 @@ class IssuedBill:
 
 
 def issue_tax_bill(
-    actor: Actor, tenant: Tenant, *, bureau: Department, payer: Any, item: str, amount: int,
-    due_date: date, source_type: str, source_id: str,
+    actor: Actor,
+    tenant: Tenant,
+    *,
+    bureau: Department,
+    payer: Any,
+    item: str,
+    amount: int,
+    due_date: date,
+    source_type: str,
+    source_id: str,
 ) -> IssuedBill:
     """One bill for ``amount`` fen from the tax bureau to ``payer`` (a Membership)."""
     bill = billing.issue_bill(

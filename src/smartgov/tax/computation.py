@@ -128,8 +128,12 @@ def wage_trace(c: Cumulative, taxable: int, tax: int, withholding: int) -> dict[
 
 
 def wage_withholding_many(
-    income: np.ndarray, months: np.ndarray, special: np.ndarray, additional: np.ndarray,
-    other: np.ndarray, withheld_before: np.ndarray,
+    income: np.ndarray,
+    months: np.ndarray,
+    special: np.ndarray,
+    additional: np.ndarray,
+    other: np.ndarray,
+    withheld_before: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The vectorised path (int64 fen) for large payrolls: (taxable, tax, withholding), equal to the
     scalar path element by element."""
@@ -175,7 +179,9 @@ def payment_withholding(kind: str, payment: int) -> tuple[int, dict[str, Any]]:
 def counted_income(wages: int, labour: int, authors: int, royalties: int) -> int:
     """Comprehensive income as the annual computation counts it (labour and royalties at 80 %,
     author's remuneration at 56 %)."""
-    return wages + round_half_up(labour * 80, 100) + round_half_up(authors * 56, 100) + round_half_up(royalties * 80, 100)
+    return (
+        wages + round_half_up(labour * 80, 100) + round_half_up(authors * 56, 100) + round_half_up(royalties * 80, 100)
+    )
 
 
 @dataclass(frozen=True)
@@ -191,8 +197,15 @@ class AnnualResult:
 
 
 def annual_reconciliation(
-    *, wages: int, labour: int, authors: int, royalties: int, special: int, special_additional: int,
-    other: int, prepaid: int,
+    *,
+    wages: int,
+    labour: int,
+    authors: int,
+    royalties: int,
+    special: int,
+    special_additional: int,
+    other: int,
+    prepaid: int,
 ) -> AnnualResult:
     income = counted_income(wages, labour, authors, royalties)
     other_capped = min(other, PRIVATE_PENSION_CAP_YEAR)
@@ -219,8 +232,14 @@ def annual_reconciliation(
             **bracket,
         },
         "inputs": {
-            "wages": wages, "labour": labour, "authors": authors, "royalties": royalties, "special": special,
-            "special_additional": special_additional, "other": other, "prepaid": prepaid,
+            "wages": wages,
+            "labour": labour,
+            "authors": authors,
+            "royalties": royalties,
+            "special": special,
+            "special_additional": special_additional,
+            "other": other,
+            "prepaid": prepaid,
         },
         "steps": [
             _step("comprehensive income", "wages + labour × 80 % + author's × 56 % + royalties × 80 %", income),
@@ -265,7 +284,9 @@ def vat_parameters(first_day: date) -> tuple[int, int, bool]:
     return chosen[1], chosen[2], chosen[3]
 
 
-def small_scale_vat(*, first_day: date, months: int, sales: int, special_invoice_sales: int, location: str) -> VatResult:
+def small_scale_vat(
+    *, first_day: date, months: int, sales: int, special_invoice_sales: int, location: str
+) -> VatResult:
     monthly_threshold, rate_tenths, halved = vat_parameters(first_day)
     threshold = monthly_threshold * months
     exempt = sales <= threshold
@@ -280,11 +301,19 @@ def small_scale_vat(*, first_day: date, months: int, sales: int, special_invoice
         "rule": "vat.small_scale",
         "law": "财政部 税务总局公告2023年第19号; 城市维护建设税法; 财政部 税务总局公告2023年第12号 (六税两费减半)",
         "parameters": {
-            "threshold": threshold, "rate_percent": rate_tenths / 10, "urban_rate_percent": URBAN_RATES[location],
-            "education_rate_percent": EDUCATION_RATE, "local_education_rate_percent": LOCAL_EDUCATION_RATE,
+            "threshold": threshold,
+            "rate_percent": rate_tenths / 10,
+            "urban_rate_percent": URBAN_RATES[location],
+            "education_rate_percent": EDUCATION_RATE,
+            "local_education_rate_percent": LOCAL_EDUCATION_RATE,
             "surcharges_halved": halved,
         },
-        "inputs": {"sales": sales, "special_invoice_sales": special_invoice_sales, "months": months, "location": location},
+        "inputs": {
+            "sales": sales,
+            "special_invoice_sales": special_invoice_sales,
+            "months": months,
+            "location": location,
+        },
         "steps": [
             _step(
                 "taxed sales",

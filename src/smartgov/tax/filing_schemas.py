@@ -93,10 +93,15 @@ class WorkerLineOut(Schema):
 
 class DeductionIn(Schema):
     year: int
-    kind: str = Field(description="child_education, infant_care, continuing_education, housing_loan, housing_rent, "
-                      "elderly_support, serious_illness or private_pension")
-    details: dict[str, Any] = Field(default_factory=dict, description="children, share_percent, months, city_tier, "
-                                    "only_child, monthly_share, out_of_pocket, contributions, certificate")
+    kind: str = Field(
+        description="child_education, infant_care, continuing_education, housing_loan, housing_rent, "
+        "elderly_support, serious_illness or private_pension"
+    )
+    details: dict[str, Any] = Field(
+        default_factory=dict,
+        description="children, share_percent, months, city_tier, "
+        "only_child, monthly_share, out_of_pocket, contributions, certificate",
+    )
 
 
 class DeductionOut(Schema):

@@ -47,9 +47,7 @@ class Taxpayer(TenantOwned):
     name = models.CharField(max_length=200)
     is_withholding_agent = models.BooleanField(default=True)
     is_small_scale_vat = models.BooleanField(default=False)
-    vat_periodicity = models.CharField(
-        max_length=8, choices=VatPeriodicity.choices, default=VatPeriodicity.QUARTER
-    )
+    vat_periodicity = models.CharField(max_length=8, choices=VatPeriodicity.choices, default=VatPeriodicity.QUARTER)
     location = models.CharField(max_length=8, choices=Location.choices, default=Location.URBAN)
     registered_at = models.DateTimeField()
 
@@ -257,6 +255,4 @@ class ReferenceCounter(TenantOwned):
     last = models.PositiveIntegerField(default=0)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["tenant", "prefix", "year"], name="tax_refcounter_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["tenant", "prefix", "year"], name="tax_refcounter_unique")]

@@ -211,7 +211,9 @@ def _check_row(number: int, cells: dict[str, str], period: str, problems: list[P
             problems.append(Problem(number, "period", _("malformed period; use YYYY-MM")))
         elif row_period != period:
             problems.append(
-                Problem(number, "period", _("belongs to %(p)s, not this return's %(q)s") % {"p": row_period, "q": period})
+                Problem(
+                    number, "period", _("belongs to %(p)s, not this return's %(q)s") % {"p": row_period, "q": period}
+                )
             )
     amounts: dict[str, int] = {}
     for column in AMOUNT_COLUMNS:

@@ -184,11 +184,9 @@ def reconciliation_prefill(tenant: Tenant, membership: Any, year: int) -> Prefil
     )
     prefill = Prefill(year)
     for r in rows:
-        prefill.employers.append(
-            EmployerFigures(
-                uscc=r.pop("withholding_return__agent__uscc"), name=r.pop("withholding_return__agent__name"), **r
-            )
-        )
+        figures: dict[str, Any] = dict(r)
+        uscc, name = figures.pop("withholding_return__agent__uscc"), figures.pop("withholding_return__agent__name")
+        prefill.employers.append(EmployerFigures(uscc=uscc, name=name, **figures))
     declared: dict[str, int] = defaultdict(int)
     for d in declarations(tenant, membership, year):
         declared["other" if d.kind == "private_pension" else "additional"] += d.annual_amount
@@ -204,7 +202,9 @@ def reconciliations(tenant: Tenant, membership: Any | None = None) -> QuerySet[A
     return qs.order_by("-year", "-filed_at")
 
 
-def reconciliation(tenant: Tenant, reconciliation_id: UUID | str, membership: Any | None = None) -> AnnualReconciliation:
+def reconciliation(
+    tenant: Tenant, reconciliation_id: UUID | str, membership: Any | None = None
+) -> AnnualReconciliation:
     try:
         return reconciliations(tenant, membership).get(pk=reconciliation_id)
     except (AnnualReconciliation.DoesNotExist, ValueError, TypeError):
@@ -254,12 +254,13 @@ def compliance(tenant: Tenant, period: str) -> dict[str, int]:
 
 def withholding_by_month(tenant: Tenant, year: int) -> list[dict[str, Any]]:
     """Withholding declared (live returns) per month of ``year``."""
-    return list(
+    rows = (
         WithholdingReturn.objects.filter(tenant=tenant, year=year, status__in=LIVE)
         .values("period")
         .annotate(returns=Count("id"), withholding=Sum("total_withholding"), employees=Sum("employee_count"))
         .order_by("period")
     )
+    return [dict(r) for r in rows]
 
 
 def refunds(tenant: Tenant, year: int | None = None) -> QuerySet[AnnualReconciliation]:

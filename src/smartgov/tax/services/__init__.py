@@ -10,8 +10,8 @@ from smartgov.tax.services.workers import (
     compute_reconciliation,
     declare_deduction,
     file_reconciliation,
-    withdraw_deduction,
     window,
+    withdraw_deduction,
 )
 
 __all__ = [

@@ -51,14 +51,14 @@ def assess(actor: Actor, tenant: Tenant, period: str) -> Assessment:
     provisional figure a tax officer follows up. Two queries, whatever the number of agents."""
     month_period(period)
     counts = selectors.compliance(tenant, period)
-    last = (
-        WithholdingReturn.objects.filter(
-            tenant=tenant, agent=OuterRef("pk"), status__in=LIVE, period__lt=period
-        ).order_by("-period")
-    )
+    last = WithholdingReturn.objects.filter(
+        tenant=tenant, agent=OuterRef("pk"), status__in=LIVE, period__lt=period
+    ).order_by("-period")
     rows = (
         selectors.unfiled_agents(tenant, period)
-        .annotate(last_period=Subquery(last.values("period")[:1]), estimated=Subquery(last.values("total_withholding")[:1]))
+        .annotate(
+            last_period=Subquery(last.values("period")[:1]), estimated=Subquery(last.values("total_withholding")[:1])
+        )
         .values("uscc", "name", "last_period", "estimated")
         .order_by("uscc")
     )
@@ -68,7 +68,11 @@ def assess(actor: Actor, tenant: Tenant, period: str) -> Assessment:
     ]
     result = Assessment(period, counts["registered"], counts["registered"] - len(unfiled), unfiled)
     record(
-        actor=actor, tenant=tenant, action="tax.assessed", object_type="tax.period", object_id=period,
+        actor=actor,
+        tenant=tenant,
+        action="tax.assessed",
+        object_type="tax.period",
+        object_id=period,
         changes={k: v for k, v in result.as_dict().items() if k != "unfiled"},
     )
     return result

@@ -53,6 +53,11 @@ def month_period(text: str, field: str = "period") -> tuple[int, int]:
     return year, month
 
 
+def last_month() -> str:
+    today = clock.local_now().date()
+    return f"{today.year - 1}-12" if today.month == 1 else f"{today.year}-{today.month - 1:02d}"
+
+
 def due_date_after(year: int, month: int) -> date:
     """The 15th of the following month (the statutory deadline of monthly returns); never in the past."""
     y, m = (year + 1, 1) if month == 12 else (year, month + 1)

@@ -28,7 +28,9 @@ def vat_period(taxpayer: Taxpayer, period: str) -> tuple[date, int, int, int]:
     if match is None:
         example = "2026-Q1" if quarterly else "2026-03"
         raise InvalidInput.for_field(
-            "period", _("This taxpayer files %(p)s returns: a period looks like %(e)s.") % {"p": taxpayer.vat_periodicity, "e": example},
+            "period",
+            _("This taxpayer files %(p)s returns: a period looks like %(e)s.")
+            % {"p": taxpayer.vat_periodicity, "e": example},
             code="malformed_period",
         )
     year = int(match.group(1))
@@ -45,7 +47,13 @@ def vat_period(taxpayer: Taxpayer, period: str) -> tuple[date, int, int, int]:
 
 @transaction.atomic
 def file_vat_return(
-    actor: Actor, tenant: Tenant, taxpayer: Taxpayer, *, period: str, sales: int, special_invoice_sales: int = 0,
+    actor: Actor,
+    tenant: Tenant,
+    taxpayer: Taxpayer,
+    *,
+    period: str,
+    sales: int,
+    special_invoice_sales: int = 0,
     amend: bool = False,
 ) -> VatReturn:
     if not taxpayer.is_small_scale_vat:
@@ -56,20 +64,27 @@ def file_vat_return(
         raise InvalidInput.for_field("sales", _("Sales cannot be negative."), code="negative_amount")
     if not 0 <= special_invoice_sales <= sales:
         raise InvalidInput.for_field(
-            "special_invoice_sales", _("Special-invoice sales are part of sales: between 0 and sales."),
+            "special_invoice_sales",
+            _("Special-invoice sales are part of sales: between 0 and sales."),
         )
-    live = VatReturn.objects.select_for_update().filter(
-        tenant=tenant, taxpayer=taxpayer, period=period, status__in=LIVE
-    ).first()
+    live = (
+        VatReturn.objects.select_for_update()
+        .filter(tenant=tenant, taxpayer=taxpayer, period=period, status__in=LIVE)
+        .first()
+    )
     if live is not None and not amend:
         raise Conflict(
-            _("The VAT return for %(p)s is filed already (%(r)s); file an amended return.") % {"p": period, "r": live.reference},
+            _("The VAT return for %(p)s is filed already (%(r)s); file an amended return.")
+            % {"p": period, "r": live.reference},
             code="period_already_filed",
         )
     if live is None and amend:
         raise Conflict(_("There is no filed VAT return for %(p)s to amend.") % {"p": period}, code="nothing_to_amend")
     result = computation.small_scale_vat(
-        first_day=first_day, months=months, sales=sales, special_invoice_sales=special_invoice_sales,
+        first_day=first_day,
+        months=months,
+        sales=sales,
+        special_invoice_sales=special_invoice_sales,
         location=taxpayer.location,
     )
     if live is not None:
@@ -77,29 +92,49 @@ def file_vat_return(
         live.save(update_fields=["status"])
     previous = live.total if live is not None else 0
     filed = VatReturn(
-        tenant=tenant, reference=next_reference(tenant, "VAT", year), taxpayer=taxpayer, period=period,
-        status=ReturnStatus.AMENDED if live is not None else ReturnStatus.FILED, supersedes=live,
-        sales=sales, special_invoice_sales=special_invoice_sales, vat=result.vat,
-        urban_construction=result.urban_construction, education=result.education,
-        local_education=result.local_education, total=result.total, billed_amount=max(0, result.total - previous),
-        explanation=result.explanation, filed_at=clock.now(),
+        tenant=tenant,
+        reference=next_reference(tenant, "VAT", year),
+        taxpayer=taxpayer,
+        period=period,
+        status=ReturnStatus.AMENDED if live is not None else ReturnStatus.FILED,
+        supersedes=live,
+        sales=sales,
+        special_invoice_sales=special_invoice_sales,
+        vat=result.vat,
+        urban_construction=result.urban_construction,
+        education=result.education,
+        local_education=result.local_education,
+        total=result.total,
+        billed_amount=max(0, result.total - previous),
+        explanation=result.explanation,
+        filed_at=clock.now(),
     )
     try:
         with transaction.atomic():
             filed.save(force_insert=True)
     except IntegrityError:
-        raise Conflict(_("The VAT return for %(p)s is filed already.") % {"p": period}, code="period_already_filed") from None
+        raise Conflict(
+            _("The VAT return for %(p)s is filed already.") % {"p": period}, code="period_already_filed"
+        ) from None
     if filed.billed_amount > 0:
         bill = collection.issue_tax_bill(
-            actor, tenant, bureau=tax_bureau(actor, tenant), payer=taxpayer.membership,
+            actor,
+            tenant,
+            bureau=tax_bureau(actor, tenant),
+            payer=taxpayer.membership,
             item=_("VAT and surcharges, %(p)s (%(r)s)") % {"p": period, "r": filed.reference},
-            amount=filed.billed_amount, due_date=due_date_after(year, last_month),
-            source_type="tax.vat_return", source_id=str(filed.pk),
+            amount=filed.billed_amount,
+            due_date=due_date_after(year, last_month),
+            source_type="tax.vat_return",
+            source_id=str(filed.pk),
         )
         filed.bill_id, filed.bill_reference = bill.id, bill.reference
         filed.save(update_fields=["bill_id", "bill_reference"])
     record(
-        actor=actor, tenant=tenant, action="tax.vat_amended" if live else "tax.vat_filed", obj=filed,
+        actor=actor,
+        tenant=tenant,
+        action="tax.vat_amended" if live else "tax.vat_filed",
+        obj=filed,
         changes={"taxpayer": taxpayer.uscc, "period": period, "sales": sales, "total": result.total},
     )
     return filed

@@ -38,15 +38,21 @@ class PayrollRejected(InvalidInput):
 
 @transaction.atomic
 def register_taxpayer(
-    actor: Actor, tenant: Tenant, membership: Any, *, withholding_agent: bool = True,
-    small_scale_vat: bool = False, vat_periodicity: str = "quarter", location: str = "urban",
+    actor: Actor,
+    tenant: Tenant,
+    membership: Any,
+    *,
+    withholding_agent: bool = True,
+    small_scale_vat: bool = False,
+    vat_periodicity: str = "quarter",
+    location: str = "urban",
 ) -> Taxpayer:
     """Register a business member (with its USCC on its profile) with the tax bureau."""
     if membership.kind != "business":
         raise InvalidInput.for_field("membership", _("Only businesses register as taxpayers."))
     profile = getattr(membership, "profile", None)
     uscc = getattr(profile, "uscc", "") if profile is not None else ""
-    if not uscc or identity.uscc_problem(uscc):
+    if profile is None or not uscc or identity.uscc_problem(uscc):
         raise InvalidInput.for_field("uscc", _("The business needs a valid unified social credit code on its profile."))
     if vat_periodicity not in Taxpayer.VatPeriodicity.values:
         raise InvalidInput.for_field("vat_periodicity", _("vat_periodicity is quarter or month"))
@@ -66,7 +72,10 @@ def register_taxpayer(
         registered_at=clock.now(),
     )
     record(
-        actor=actor, tenant=tenant, action="tax.taxpayer_registered", obj=taxpayer,
+        actor=actor,
+        tenant=tenant,
+        action="tax.taxpayer_registered",
+        obj=taxpayer,
         changes={"uscc": uscc, "withholding_agent": withholding_agent, "small_scale_vat": small_scale_vat},
     )
     return taxpayer
@@ -134,7 +143,9 @@ def _check_caps(
         before = prior.get(index, _Prior())
         if before.other + row.amounts["other_deductions"] > computation.PRIVATE_PENSION_CAP_YEAR:
             problems.append(
-                payroll.Problem(row.row, "other_deductions", _("beyond the legal cap of 12,000 a year (private pension)"))
+                payroll.Problem(
+                    row.row, "other_deductions", _("beyond the legal cap of 12,000 a year (private pension)")
+                )
             )
         cap = caps.get(index)
         if cap is not None and before.additional + row.amounts["special_additional"] > cap:
@@ -168,12 +179,20 @@ def _compute(rows: list[payroll.PayrollRow], indexes: list[str], prior: dict[str
             for name in ("income", "months", "special", "special_additional", "other", "withheld_before")
         }
         taxable, tax, withholding = computation.wage_withholding_many(
-            columns["income"], columns["months"], columns["special"], columns["special_additional"],
-            columns["other"], columns["withheld_before"],
+            columns["income"],
+            columns["months"],
+            columns["special"],
+            columns["special_additional"],
+            columns["other"],
+            columns["withheld_before"],
         )
         wage = [
-            (int(taxable[i]), int(tax[i]), int(withholding[i]),
-             computation.wage_trace(c, int(taxable[i]), int(tax[i]), int(withholding[i])))
+            (
+                int(taxable[i]),
+                int(tax[i]),
+                int(withholding[i]),
+                computation.wage_trace(c, int(taxable[i]), int(tax[i]), int(withholding[i])),
+            )
             for i, c in enumerate(cumulative)
         ]
     else:
@@ -190,18 +209,23 @@ def _compute(rows: list[payroll.PayrollRow], indexes: list[str], prior: dict[str
             if r.amounts[kind]:
                 other_tax += tax_k
                 traces[kind] = trace_k
-        out.append({
-            "months_employed": c.months,
-            "ytd_income": c.income,
-            "ytd_deductions": computation.BASIC_DEDUCTION_MONTH * c.months + c.special + c.special_additional + c.other,
-            "ytd_taxable": taxable_i,
-            "ytd_tax": tax_i,
-            "ytd_withheld_before": c.withheld_before,
-            "wage_withholding": withholding_i,
-            "other_withholding": other_tax,
-            "withholding": withholding_i + other_tax,
-            "explanation": traces,
-        })
+        out.append(
+            {
+                "months_employed": c.months,
+                "ytd_income": c.income,
+                "ytd_deductions": computation.BASIC_DEDUCTION_MONTH * c.months
+                + c.special
+                + c.special_additional
+                + c.other,
+                "ytd_taxable": taxable_i,
+                "ytd_tax": tax_i,
+                "ytd_withheld_before": c.withheld_before,
+                "wage_withholding": withholding_i,
+                "other_withholding": other_tax,
+                "withholding": withholding_i + other_tax,
+                "explanation": traces,
+            }
+        )
     return out
 
 
@@ -227,15 +251,15 @@ def file_withholding_return(
             code="period_already_filed",
         )
     if live is None and amend:
-        raise Conflict(_("There is no filed return for %(period)s to amend.") % {"period": period}, code="nothing_to_amend")
+        raise Conflict(
+            _("There is no filed return for %(period)s to amend.") % {"period": period}, code="nothing_to_amend"
+        )
     sheet = payroll.read(data, filename, period=period)
-    if sheet.problems:
-        raise _rejected(sheet.problems)
     indexes = [keys.blind_index(tenant, row.id_number) for row in sheet.rows]
     prior = _prior_figures(tenant, agent, year, month)
-    problems = _check_caps(sheet.rows, indexes, prior, _declared_caps(tenant, year, indexes))
+    problems = sheet.problems + _check_caps(sheet.rows, indexes, prior, _declared_caps(tenant, year, indexes))
     if problems:
-        raise _rejected(problems)
+        raise _rejected(sorted(problems, key=lambda p: (p.row, p.column)))
     figures = _compute(sheet.rows, indexes, prior)
 
     if live is not None:
@@ -265,8 +289,9 @@ def file_withholding_return(
         with transaction.atomic():
             filed.save(force_insert=True)
     except IntegrityError:  # a concurrent filing of the same period won the race
-        raise Conflict(_("The return for %(period)s is filed already.") % {"period": period},
-                       code="period_already_filed") from None
+        raise Conflict(
+            _("The return for %(period)s is filed already.") % {"period": period}, code="period_already_filed"
+        ) from None
     WithholdingLine.objects.bulk_create(
         [
             WithholdingLine(

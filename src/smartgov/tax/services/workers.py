@@ -53,7 +53,9 @@ def declare_deduction(
     """Declare one special additional deduction for a year; its amount is computed within its cap."""
     _check_year(year)
     if kind not in DeductionKind.values:
-        raise InvalidInput.for_field("kind", _("Unknown deduction kind; the kinds are %(k)s") % {"k": ", ".join(DeductionKind.values)})
+        raise InvalidInput.for_field(
+            "kind", _("Unknown deduction kind; the kinds are %(k)s") % {"k": ", ".join(DeductionKind.values)}
+        )
     selectors.id_index_of(tenant, worker)  # a worker without an identity number has no employers' lines
     try:
         amount, explanation = computation.deduction_amount(kind, year, details)
@@ -67,11 +69,20 @@ def declare_deduction(
             "kind", _("Housing-loan interest and housing rent cannot both be deducted."), code="deduction_beyond_cap"
         )
     declaration = DeductionDeclaration.objects.create(
-        tenant=tenant, worker=worker, year=year, kind=kind, details=details, annual_amount=amount,
-        explanation=explanation, declared_at=clock.now(),
+        tenant=tenant,
+        worker=worker,
+        year=year,
+        kind=kind,
+        details=details,
+        annual_amount=amount,
+        explanation=explanation,
+        declared_at=clock.now(),
     )
     record(
-        actor=actor, tenant=tenant, action="tax.deduction_declared", obj=declaration,
+        actor=actor,
+        tenant=tenant,
+        action="tax.deduction_declared",
+        obj=declaration,
         changes={"year": year, "kind": kind, "annual_amount": amount},
     )
     return declaration
@@ -85,7 +96,9 @@ def withdraw_deduction(actor: Actor, tenant: Tenant, declaration: DeductionDecla
     return declaration
 
 
-def compute_reconciliation(tenant: Tenant, worker: Any, year: int) -> tuple[selectors.Prefill, computation.AnnualResult]:
+def compute_reconciliation(
+    tenant: Tenant, worker: Any, year: int
+) -> tuple[selectors.Prefill, computation.AnnualResult]:
     """The pre-filled reconciliation and its figures, without filing (for the page and the API)."""
     prefill = selectors.reconciliation_prefill(tenant, worker, year)
     result = computation.annual_reconciliation(
@@ -111,8 +124,9 @@ def file_reconciliation(actor: Actor, tenant: Tenant, worker: Any, *, year: int)
         raise Conflict(_("The %(year)d reconciliation is filed already.") % {"year": year}, code="already_reconciled")
     prefill, result = compute_reconciliation(tenant, worker, year)
     if not prefill.employers:
-        raise InvalidInput.for_field("year", _("No employer filed income for you in %(year)d.") % {"year": year},
-                                     code="nothing_to_reconcile")
+        raise InvalidInput.for_field(
+            "year", _("No employer filed income for you in %(year)d.") % {"year": year}, code="nothing_to_reconcile"
+        )
     reconciliation = AnnualReconciliation(
         tenant=tenant,
         reference=next_reference(tenant, "HS", year + 1),
@@ -133,27 +147,41 @@ def file_reconciliation(actor: Actor, tenant: Tenant, worker: Any, *, year: int)
         with transaction.atomic():
             reconciliation.save(force_insert=True)
     except IntegrityError:
-        raise Conflict(_("The %(year)d reconciliation is filed already.") % {"year": year},
-                       code="already_reconciled") from None
+        raise Conflict(
+            _("The %(year)d reconciliation is filed already.") % {"year": year}, code="already_reconciled"
+        ) from None
     bureau = tax_bureau(actor, tenant)
     if result.result == AnnualReconciliation.Result.DUE:
-        opens, closes = window(year)
+        _opens, closes = window(year)
         bill = collection.issue_tax_bill(
-            actor, tenant, bureau=bureau, payer=worker,
+            actor,
+            tenant,
+            bureau=bureau,
+            payer=worker,
             item=_("Individual income tax due, %(year)d annual reconciliation (%(ref)s)")
             % {"year": year, "ref": reconciliation.reference},
-            amount=result.balance, due_date=max(closes, clock.local_now().date()),
-            source_type="tax.reconciliation", source_id=str(reconciliation.pk),
+            amount=result.balance,
+            due_date=max(closes, clock.local_now().date()),
+            source_type="tax.reconciliation",
+            source_id=str(reconciliation.pk),
         )
         reconciliation.bill_id, reconciliation.bill_reference = bill.id, bill.reference
     elif result.result == AnnualReconciliation.Result.REFUND:
         reconciliation.refund_reference = collection.refund_tax(
-            actor, tenant, bureau=bureau, payee=worker, amount=-result.balance,
-            source_type="tax.reconciliation", source_id=str(reconciliation.pk),
+            actor,
+            tenant,
+            bureau=bureau,
+            payee=worker,
+            amount=-result.balance,
+            source_type="tax.reconciliation",
+            source_id=str(reconciliation.pk),
         )
     reconciliation.save(update_fields=["bill_id", "bill_reference", "refund_reference"])
     record(
-        actor=actor, tenant=tenant, action="tax.reconciliation_filed", obj=reconciliation,
+        actor=actor,
+        tenant=tenant,
+        action="tax.reconciliation_filed",
+        obj=reconciliation,
         changes={"year": year, "result": result.result, "balance": result.balance},
     )
     return reconciliation
