@@ -11,10 +11,11 @@ to switch to the rules core's functions when they land.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import numpy as np
+
+from smartgov.tax import rules
 
 # Annual comprehensive-income table (IIT Law 2018, table 1), fen: (upper bound, rate %, quick deduction)
 ANNUAL_TABLE: tuple[tuple[int | None, int, int], ...] = (
@@ -73,6 +74,7 @@ def _step(label: str, formula: str, value: int) -> dict[str, Any]:
 class Cumulative:
     """Year-to-date figures with one withholding agent, this month included (fen)."""
 
+    period: str
     income: int
     months: int
     special: int  # social insurance and housing fund
@@ -80,10 +82,20 @@ class Cumulative:
     other: int
     withheld_before: int
 
+    def ytd(self) -> rules.WagesYearToDate:
+        return rules.WagesYearToDate(
+            period=self.period,
+            months_employed=self.months,
+            cumulative_income=self.income,
+            cumulative_special_deductions=self.special,
+            cumulative_special_additional=self.special_additional,
+            cumulative_other_deductions=self.other,
+            cumulative_withheld=self.withheld_before,
+        )
+
 
 @dataclass(frozen=True)
 class WageResult:
-    deductions: int
     taxable: int
     tax: int
     withholding: int
@@ -91,89 +103,47 @@ class WageResult:
 
 
 def wage_withholding(c: Cumulative) -> WageResult:
-    """Cumulative withholding on wages: YTD tax on YTD taxable income minus what was withheld."""
-    deductions = BASIC_DEDUCTION_MONTH * c.months + c.special + c.special_additional + c.other
-    taxable = max(0, c.income - deductions)
-    tax, _bracket = table_tax(ANNUAL_TABLE, taxable)
-    withholding = max(0, tax - c.withheld_before)
-    return WageResult(deductions, taxable, tax, withholding, wage_trace(c, taxable, tax, withholding))
+    """Cumulative withholding on wages (the rules core's scalar path) with its trace."""
+    result = rules.withhold_wages_month(c.ytd())
+    return WageResult(result.cumulative_taxable, result.cumulative_tax, result.withholding, result.trace.as_dict())
 
 
-def wage_trace(c: Cumulative, taxable: int, tax: int, withholding: int) -> dict[str, Any]:
-    """The explanation of one cumulative-withholding figure (also built for the vectorised path)."""
-    basic = BASIC_DEDUCTION_MONTH * c.months
-    rate, quick, upper = _bracket(ANNUAL_TABLE, taxable) if taxable > 0 else (0, 0, None)
-    return {
-        "rule": "iit.wages.cumulative_withholding",
-        "law": LAW_WITHHOLDING,
-        "parameters": {
-            "basic_deduction_month": BASIC_DEDUCTION_MONTH,
-            "rate_percent": rate,
-            "quick_deduction": quick,
-            "bracket_upper": upper,
-        },
-        "inputs": dict(c.__dict__),
-        "steps": [
-            _step("cumulative basic deduction", "5,000 × months employed", basic),
-            _step(
-                "cumulative taxable income",
-                "income − basic − special − special additional − other (not below 0)",
-                taxable,
-            ),
-            _step("cumulative tax", "taxable × rate − quick deduction", tax),
-            _step("withholding this month", "cumulative tax − already withheld (not below 0)", withholding),
-        ],
-        "result": withholding,
-    }
+def wage_withholding_many(period: str, cumulative: list[Cumulative]) -> list[WageResult]:
+    """The rules core's vectorised path (numpy int64) for a large payroll; each row's trace is the
+    scalar path's on the same inputs (``explain``), so both paths store the same explanation."""
+
+    def column(name: str) -> np.ndarray:
+        return np.fromiter((getattr(c, name) for c in cumulative), dtype=np.int64, count=len(cumulative))
+
+    zero = np.zeros(len(cumulative), dtype=np.int64)
+    population = rules.Population(
+        months_employed=column("months"),
+        cumulative_income=column("income"),
+        cumulative_exempt_income=zero,
+        cumulative_special_deductions=column("special"),
+        cumulative_special_additional=column("special_additional"),
+        cumulative_other_deductions=column("other"),
+        cumulative_reliefs=zero,
+        cumulative_withheld=column("withheld_before"),
+    )
+    result = rules.withhold_population(population, period)
+    return [
+        WageResult(
+            int(result.cumulative_taxable[i]),
+            int(result.cumulative_tax[i]),
+            int(result.withholding[i]),
+            result.explain(i).trace.as_dict(),
+        )
+        for i in range(len(cumulative))
+    ]
 
 
-def wage_withholding_many(
-    income: np.ndarray,
-    months: np.ndarray,
-    special: np.ndarray,
-    additional: np.ndarray,
-    other: np.ndarray,
-    withheld_before: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The vectorised path (int64 fen) for large payrolls: (taxable, tax, withholding), equal to the
-    scalar path element by element."""
-    taxable = np.maximum(income - BASIC_DEDUCTION_MONTH * months - special - additional - other, 0)
-    uppers = np.array([u for u, _r, _q in ANNUAL_TABLE[:-1]], dtype=np.int64)
-    rates = np.array([r for _u, r, _q in ANNUAL_TABLE], dtype=np.int64)
-    quicks = np.array([q for _u, _r, q in ANNUAL_TABLE], dtype=np.int64)
-    index = np.searchsorted(uppers, taxable, side="left")
-    product = taxable * rates[index]
-    rounded = (product + 50) // 100  # half up; products are never negative here
-    tax = np.where(taxable > 0, np.maximum(rounded - quicks[index], 0), 0)
-    withholding = np.maximum(tax - withheld_before, 0)
-    return taxable, tax, withholding
-
-
-def payment_withholding(kind: str, payment: int) -> tuple[int, dict[str, Any]]:
+def payment_withholding(kind: str, payment: int, period: str) -> tuple[int, dict[str, Any]]:
     """Per-payment withholding on labour remuneration, author's remuneration and royalties."""
     if payment <= 0:
         return 0, {}
-    expense = SMALL_PAYMENT_EXPENSE if payment <= SMALL_PAYMENT else round_half_up(payment * 20, 100)
-    income_amount = payment - expense
-    steps = [_step("income amount", "payment − 800 (≤ 4,000) or payment × 80 %", income_amount)]
-    if kind == "labour":
-        tax, bracket = table_tax(LABOUR_TABLE, income_amount)
-        steps.append(_step("withholding", "income amount × rate − quick deduction (table 2)", tax))
-    else:
-        if kind == "authors":
-            income_amount = round_half_up(income_amount * 70, 100)
-            steps.append(_step("counted income", "income amount × 70 %", income_amount))
-        tax = round_half_up(income_amount * 20, 100)
-        bracket = {"rate_percent": 20, "quick_deduction": 0}
-        steps.append(_step("withholding", "income amount × 20 %", tax))
-    return tax, {
-        "rule": f"iit.{kind}.prepayment",
-        "law": "国家税务总局公告2018年第61号 第八条",
-        "parameters": bracket,
-        "inputs": {"kind": kind, "payment": payment},
-        "steps": steps,
-        "result": tax,
-    }
+    result = rules.withhold_payment(kind, payment, period)
+    return result.withholding, result.trace.as_dict()
 
 
 def counted_income(wages: int, labour: int, authors: int, royalties: int) -> int:
@@ -255,17 +225,6 @@ def annual_reconciliation(
 
 # --- small-scale VAT ----------------------------------------------------------------------------
 
-# (effective from, monthly exemption threshold fen, levy rate in tenths of a percent, surcharges halved)
-VAT_PARAMETERS: tuple[tuple[date, int, int, bool], ...] = (
-    (date(2019, 1, 1), 10_000_000, 30, True),  # 财税〔2019〕13号: 100,000 a month; 六税两费 halving
-    (date(2023, 1, 1), 10_000_000, 10, True),  # 2023年第19号: 3 % reduced to 1 %, to 2027-12-31
-    (date(2028, 1, 1), 0, 30, False),  # relief ends: the statutory 3 %, no threshold
-)
-URBAN_RATES = {"urban": 7, "county": 5, "other": 1}
-EDUCATION_RATE = 3
-LOCAL_EDUCATION_RATE = 2
-
-
 @dataclass(frozen=True)
 class VatResult:
     vat: int
@@ -276,59 +235,28 @@ class VatResult:
     explanation: dict[str, Any]
 
 
-def vat_parameters(first_day: date) -> tuple[int, int, bool]:
-    chosen = VAT_PARAMETERS[0]
-    for row in VAT_PARAMETERS:
-        if row[0] <= first_day:
-            chosen = row
-    return chosen[1], chosen[2], chosen[3]
+_LOCATIONS = {"urban": "urban", "county": "county_town", "other": "other"}
 
 
-def small_scale_vat(
-    *, first_day: date, months: int, sales: int, special_invoice_sales: int, location: str
-) -> VatResult:
-    monthly_threshold, rate_tenths, halved = vat_parameters(first_day)
-    threshold = monthly_threshold * months
-    exempt = sales <= threshold
-    taxed = special_invoice_sales if exempt else sales
-    vat = round_half_up(taxed * rate_tenths, 1000)
-    factor = 2 if halved else 1
-    urban = round_half_up(vat * URBAN_RATES[location], 100 * factor)
-    education = round_half_up(vat * EDUCATION_RATE, 100 * factor)
-    local = round_half_up(vat * LOCAL_EDUCATION_RATE, 100 * factor)
-    total = vat + urban + education + local
-    explanation = {
-        "rule": "vat.small_scale",
-        "law": "财政部 税务总局公告2023年第19号; 城市维护建设税法; 财政部 税务总局公告2023年第12号 (六税两费减半)",
-        "parameters": {
-            "threshold": threshold,
-            "rate_percent": rate_tenths / 10,
-            "urban_rate_percent": URBAN_RATES[location],
-            "education_rate_percent": EDUCATION_RATE,
-            "local_education_rate_percent": LOCAL_EDUCATION_RATE,
-            "surcharges_halved": halved,
-        },
-        "inputs": {
-            "sales": sales,
-            "special_invoice_sales": special_invoice_sales,
-            "months": months,
-            "location": location,
-        },
-        "steps": [
-            _step(
-                "taxed sales",
-                "sales ≤ threshold: only special-invoice sales; above: all sales",
-                taxed,
-            ),
-            _step("VAT", "taxed sales × levy rate", vat),
-            _step("urban maintenance and construction tax", "VAT × rate by location (halved)", urban),
-            _step("education surcharge", "VAT × 3 % (halved)", education),
-            _step("local education surcharge", "VAT × 2 % (halved)", local),
-            _step("total", "VAT + surcharges", total),
-        ],
-        "result": total,
-    }
-    return VatResult(vat, urban, education, local, total, explanation)
+def small_scale_vat(*, period: str, sales: int, special_invoice_sales: int, location: str) -> VatResult:
+    """Small-scale VAT for a period (YYYY-MM or YYYY-Qn) on tax-exclusive sales, by the rules core."""
+    result = rules.vat_small_scale_return(
+        rules.VatSales(
+            period=period.replace("-Q", "Q"),
+            sales_ordinary=sales - special_invoice_sales,
+            sales_special_invoice=special_invoice_sales,
+            prices_include_tax=False,
+            location=_LOCATIONS[location],
+        )
+    )
+    return VatResult(
+        result.vat,
+        result.urban_maintenance,
+        result.education,
+        result.local_education,
+        result.total_payable,
+        result.trace.as_dict(),
+    )
 
 
 # --- special additional deductions --------------------------------------------------------------

@@ -88,8 +88,8 @@ def test_the_sta_worked_case_month_by_month_across_twelve_uploads_each_billed():
     assert sum(line.withholding for line in lines) == 2_748_000
     december = next(line for line in lines if line.withholding_return.period == "2025-12")
     assert december.ytd_tax == 2_748_000 and december.months_employed == 12
-    steps = december.explanation["wages"]["steps"]
-    assert steps[-1]["value"] == 370000 and december.explanation["wages"]["parameters"]["rate_percent"] == 20
+    figures = {f["key"]: f["value"] for f in december.explanation["wages"]["figures"]}
+    assert figures["withholding"] == 370000 and figures["cumulative_tax"] == 2_748_000
 
 
 def test_a_second_return_for_a_filed_period_is_a_conflict_and_bills_nothing_more():
@@ -151,6 +151,7 @@ def test_large_payrolls_take_the_vectorised_path_with_the_same_figures():
         for line in selectors.lines(tenant, filed):
             scalar = computation.wage_withholding(
                 computation.Cumulative(
+                    period="2025-01",
                     income=line.wages,
                     months=1,
                     special=line.social_insurance,

@@ -58,7 +58,7 @@ def file_vat_return(
 ) -> VatReturn:
     if not taxpayer.is_small_scale_vat:
         raise InvalidInput.for_field("taxpayer", _("This taxpayer is not registered for small-scale VAT."))
-    first_day, months, year, last_month = vat_period(taxpayer, period)
+    _first_day, _months, year, last_month = vat_period(taxpayer, period)
     period = period.strip().upper()
     if sales < 0:
         raise InvalidInput.for_field("sales", _("Sales cannot be negative."), code="negative_amount")
@@ -81,8 +81,7 @@ def file_vat_return(
     if live is None and amend:
         raise Conflict(_("There is no filed VAT return for %(p)s to amend.") % {"p": period}, code="nothing_to_amend")
     result = computation.small_scale_vat(
-        first_day=first_day,
-        months=months,
+        period=period,
         sales=sales,
         special_invoice_sales=special_invoice_sales,
         location=taxpayer.location,

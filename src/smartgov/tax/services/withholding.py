@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Sum
 from django.utils.translation import gettext as _
@@ -159,11 +158,14 @@ def _check_caps(
     return problems
 
 
-def _compute(rows: list[payroll.PayrollRow], indexes: list[str], prior: dict[str, _Prior]) -> list[dict[str, Any]]:
+def _compute(
+    period: str, rows: list[payroll.PayrollRow], indexes: list[str], prior: dict[str, _Prior]
+) -> list[dict[str, Any]]:
     """Each employee's cumulative figures and the month's withholding, scalar or vectorised."""
     befores = [prior.get(index, _Prior()) for index in indexes]
     cumulative = [
         computation.Cumulative(
+            period=period,
             income=b.income + r.amounts["wages"],
             months=b.months + 1,
             special=b.special + r.amounts["social_insurance"],
@@ -174,59 +176,37 @@ def _compute(rows: list[payroll.PayrollRow], indexes: list[str], prior: dict[str
         for r, b in zip(rows, befores, strict=True)
     ]
     if len(rows) >= VECTOR_THRESHOLD:
-        columns = {
-            name: np.fromiter((getattr(c, name) for c in cumulative), dtype=np.int64, count=len(cumulative))
-            for name in ("income", "months", "special", "special_additional", "other", "withheld_before")
-        }
-        taxable, tax, withholding = computation.wage_withholding_many(
-            columns["income"],
-            columns["months"],
-            columns["special"],
-            columns["special_additional"],
-            columns["other"],
-            columns["withheld_before"],
-        )
-        wage = [
-            (
-                int(taxable[i]),
-                int(tax[i]),
-                int(withholding[i]),
-                computation.wage_trace(c, int(taxable[i]), int(tax[i]), int(withholding[i])),
-            )
-            for i, c in enumerate(cumulative)
-        ]
+        wage = computation.wage_withholding_many(period, cumulative)
     else:
-        wage = []
-        for c in cumulative:
-            result = computation.wage_withholding(c)
-            wage.append((result.taxable, result.tax, result.withholding, result.explanation))
+        wage = [computation.wage_withholding(c) for c in cumulative]
     out = []
-    for r, c, (taxable_i, tax_i, withholding_i, trace) in zip(rows, cumulative, wage, strict=True):
+    for r, c, w in zip(rows, cumulative, wage, strict=True):
         other_tax = 0
-        traces: dict[str, Any] = {"wages": trace} if r.amounts["wages"] or c.income else {}
+        traces: dict[str, Any] = {"wages": w.explanation}
         for kind in ("labour", "authors", "royalties"):
-            tax_k, trace_k = computation.payment_withholding(kind, r.amounts[kind])
             if r.amounts[kind]:
+                tax_k, trace_k = computation.payment_withholding(kind, r.amounts[kind], period)
                 other_tax += tax_k
                 traces[kind] = trace_k
         out.append(
             {
                 "months_employed": c.months,
                 "ytd_income": c.income,
-                "ytd_deductions": computation.BASIC_DEDUCTION_MONTH * c.months
-                + c.special
-                + c.special_additional
-                + c.other,
-                "ytd_taxable": taxable_i,
-                "ytd_tax": tax_i,
+                "ytd_deductions": c.income - w.taxable if w.taxable else min(c.income, _deductions(c)),
+                "ytd_taxable": w.taxable,
+                "ytd_tax": w.tax,
                 "ytd_withheld_before": c.withheld_before,
-                "wage_withholding": withholding_i,
+                "wage_withholding": w.withholding,
                 "other_withholding": other_tax,
-                "withholding": withholding_i + other_tax,
+                "withholding": w.withholding + other_tax,
                 "explanation": traces,
             }
         )
     return out
+
+
+def _deductions(c: computation.Cumulative) -> int:
+    return computation.BASIC_DEDUCTION_MONTH * c.months + c.special + c.special_additional + c.other
 
 
 @transaction.atomic
@@ -260,7 +240,7 @@ def file_withholding_return(
     problems = sheet.problems + _check_caps(sheet.rows, indexes, prior, _declared_caps(tenant, year, indexes))
     if problems:
         raise _rejected(sorted(problems, key=lambda p: (p.row, p.column)))
-    figures = _compute(sheet.rows, indexes, prior)
+    figures = _compute(period, sheet.rows, indexes, prior)
 
     if live is not None:
         live.status = ReturnStatus.SUPERSEDED
