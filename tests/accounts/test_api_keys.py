@@ -15,7 +15,7 @@ from smartgov.accounts.models import ApiClient
 from smartgov.audit.models import AuditEvent
 from smartgov.kit import clock
 from smartgov.tenancy.context import tenant_context
-from tests.builders import SYSTEM, bearer, make_api_key, make_member, make_tenant
+from tests.builders import SYSTEM, bearer, enable_totp, make_api_key, make_member, make_tenant
 
 pytestmark = pytest.mark.django_db
 
@@ -135,6 +135,7 @@ def test_the_apikey_command_prints_a_working_key_once(client):
 def test_a_session_member_sees_their_own_permissions(client):
     tenant = make_tenant("keys")
     member = make_member(tenant, "staff", roles=("auditor",))
+    enable_totp(member.user)
     client.force_login(member.user)
     me = client.get("/api/v1/t/keys/me").json()
     assert me["actor_type"] == "user" and set(me["permissions"]) == {perms.AUDIT_READ, perms.DEPARTMENTS_READ}

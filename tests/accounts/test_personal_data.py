@@ -14,7 +14,7 @@ from smartgov.audit.models import AuditEvent
 from smartgov.kit import crypto
 from smartgov.kit.errors import InvalidInput
 from smartgov.tenancy.context import tenant_context
-from tests.builders import SYSTEM, bearer, make_api_key, make_citizen, make_member, make_tenant
+from tests.builders import SYSTEM, bearer, enable_totp, make_api_key, make_citizen, make_member, make_tenant
 from tests.dbtools import db_id
 
 pytestmark = pytest.mark.django_db
@@ -107,10 +107,8 @@ def test_the_people_page_shows_masked_values_only(client):
     tenant = make_tenant("masked")
     make_citizen(tenant, id_number=ID_NUMBER)
     admin = make_member(tenant, "admin", roles=("tenant_admin",))
+    enable_totp(admin.user)
     client.force_login(admin.user)
-    session = client.session
-    session["mfa_ok"] = True
-    session.save()
     page = client.get("/masked/manage/people?kind=citizen").content.decode()
     assert "1101**********002X" in page and ID_NUMBER not in page
 

@@ -160,10 +160,11 @@ def test_a_wrong_check_digit_is_a_422_naming_the_field(client, tenant_key):
 def test_a_session_without_csrf_token_is_refused_on_unsafe_methods(client):
     from django.test import Client
 
-    from tests.builders import make_member
+    from tests.builders import enable_totp, make_member
 
     tenant = make_tenant("errs")
     admin = make_member(tenant, "admin", roles=("tenant_admin",))
+    enable_totp(admin.user)
     strict = Client(enforce_csrf_checks=True)
     strict.force_login(admin.user)
     assert strict.get("/api/v1/t/errs/departments").status_code == 200
