@@ -43,7 +43,7 @@ def portal_home(request: HttpRequest, tenant: str) -> HttpResponse:
     request.session["portal_tenant"] = the_tenant.slug  # sign-ups from here join this tenant
     can_manage = False
     if request.user.is_authenticated:
-        caller = accounts.principal_for_user(request.user, the_tenant)  # type: ignore[arg-type]
+        caller = accounts.principal_for_user(request.user, the_tenant)
         can_manage = caller is not None and caller.membership is not None and caller.membership.is_staff_kind
     return render(request, "web/portal_home.html", {"tenant": the_tenant, "can_manage": can_manage})
 
