@@ -110,7 +110,8 @@ def test_an_amended_return_supersedes_and_bills_only_the_increase():
     _w, id_number = make_worker(tenant)
     first = file(tenant, agent, "2025-01", payroll_csv([employee(id_number)]))
     amended = file(tenant, agent, "2025-01", payroll_csv([employee(id_number, wages="40000")]), amend=True)
-    first.refresh_from_db()
+    with tenant_context(tenant):
+        first.refresh_from_db()
     assert first.status == "superseded" and amended.status == "amended" and amended.supersedes_id == first.pk
     # 40,000 − 5,000 − 4,500 − 2,000 = 28,500 × 3 % = 855
     assert amended.total_withholding == 85500 and amended.billed_amount == 85500 - 55500
