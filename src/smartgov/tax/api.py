@@ -171,6 +171,7 @@ def calculate_vat(request: HttpRequest, tenant: str, payload: VatIn, q: Query[Ex
         total_payable=r.total_payable,
     )
 
+
 from smartgov.tax.filing_api import router as filing_router  # noqa: E402
 
 router.add_router("", filing_router)

@@ -1,11 +1,14 @@
 """The one place the filing side asks for tax figures: an adapter over the rules core.
 
 Filing, reconciliation and VAT services call only these functions, with their own records' figures
-in integer fen, and get back figures plus an explanation trace (rule, law, parameters, inputs,
-steps) that pages render as-is. The arithmetic belongs to ``smartgov.tax.rules`` (dated parameters,
-scalar and vectorised paths); while that core is being built on its own branch, this module carries
-the few statutory tables it needs so filing can be exercised end to end, and it is the single seam
-to switch to the rules core's functions when they land.
+in integer fen, and get back figures plus an explanation trace in the rules core's shape
+(``{"rule", "title", "figures": [{"key", "value", "unit", "label", "formula"}, ...]}``) that pages
+render as-is. Wages (scalar and vectorised), per-payment withholding, VAT and the annual table are
+the rules core's (``smartgov.tax.rules``). Two pieces are still computed here from the records the
+platform holds: the reconciliation's combination of pre-filled amounts (the rules core's
+``annual_reconciliation`` takes deductions as per-kind declarations, while employers' returns carry
+one applied total) and the annual amount of a portal declaration; both are the seam to move into
+the rules core next.
 """
 
 from __future__ import annotations
@@ -17,30 +20,11 @@ import numpy as np
 
 from smartgov.tax import rules
 
-# Annual comprehensive-income table (IIT Law 2018, table 1), fen: (upper bound, rate %, quick deduction)
-ANNUAL_TABLE: tuple[tuple[int | None, int, int], ...] = (
-    (3_600_000, 3, 0),
-    (14_400_000, 10, 252_000),
-    (30_000_000, 20, 1_692_000),
-    (42_000_000, 25, 3_192_000),
-    (66_000_000, 30, 5_292_000),
-    (96_000_000, 35, 8_592_000),
-    (None, 45, 18_192_000),
-)
-# Labour remuneration withholding table (STA 2018 No.61, table 2), fen.
-LABOUR_TABLE: tuple[tuple[int | None, int, int], ...] = (
-    (2_000_000, 20, 0),
-    (5_000_000, 30, 200_000),
-    (None, 40, 700_000),
-)
 BASIC_DEDUCTION_MONTH = 500_000
 BASIC_DEDUCTION_YEAR = 6_000_000
-SMALL_PAYMENT = 400_000  # payments up to 4,000 deduct 800 as expenses, above it 20 %
-SMALL_PAYMENT_EXPENSE = 80_000
 PRIVATE_PENSION_CAP_YEAR = 1_200_000
 EXEMPT_INCOME_CEILING = 12_000_000  # reconciliation: income ≤ 120,000 with tax due → no filing
 EXEMPT_DUE_CEILING = 40_000  # or tax due ≤ 400
-LAW_WITHHOLDING = "国家税务总局公告2018年第61号 第六条 (cumulative withholding)"
 LAW_ANNUAL = "个人所得税法 第二条、第三条、第六条 (comprehensive income, table 1)"
 
 
@@ -51,23 +35,16 @@ def round_half_up(numerator: int, denominator: int) -> int:
     return sign * (q + (1 if 2 * r >= abs(denominator) else 0))
 
 
-def _bracket(table: tuple[tuple[int | None, int, int], ...], amount: int) -> tuple[int, int, int | None]:
-    for upper, rate, quick in table:
-        if upper is None or amount <= upper:
-            return rate, quick, upper
-    raise AssertionError("tables end with an open bracket")
-
-
-def table_tax(table: tuple[tuple[int | None, int, int], ...], taxable: int) -> tuple[int, dict[str, Any]]:
-    if taxable <= 0:
-        return 0, {"rate_percent": 0, "quick_deduction": 0}
-    rate, quick, upper = _bracket(table, taxable)
-    tax = max(0, round_half_up(taxable * rate, 100) - quick)
-    return tax, {"rate_percent": rate, "quick_deduction": quick, "bracket_upper": upper}
-
-
-def _step(label: str, formula: str, value: int) -> dict[str, Any]:
-    return {"label": label, "formula": formula, "value": value}
+def _step(label: str, formula: str, value: int, key: str = "") -> dict[str, Any]:
+    """One figure of a trace, in the rules core's shape, so pages render both alike."""
+    return {
+        "key": key or label.replace(" ", "_"),
+        "value": value,
+        "unit": "fen",
+        "rule": "",
+        "label": {"en": label},
+        "formula": {"en": formula},
+    }
 
 
 @dataclass(frozen=True)
@@ -168,6 +145,7 @@ class AnnualResult:
 
 def annual_reconciliation(
     *,
+    year: int,
     wages: int,
     labour: int,
     authors: int,
@@ -181,7 +159,7 @@ def annual_reconciliation(
     other_capped = min(other, PRIVATE_PENSION_CAP_YEAR)
     deductions = BASIC_DEDUCTION_YEAR + special + special_additional + other_capped
     taxable = max(0, income - deductions)
-    tax, bracket = table_tax(ANNUAL_TABLE, taxable)
+    tax = rules.annual_tax(taxable, year)  # the annual table in force for the year (dated parameter)
     balance = tax - prepaid
     if balance < 0:
         result = "refund"
@@ -193,13 +171,14 @@ def annual_reconciliation(
         result = "due"
     explanation = {
         "rule": "iit.annual_reconciliation",
+        "title": {"zh-Hans": f"{year} 年度综合所得汇算清缴", "en": f"Annual reconciliation, {year}"},
         "law": LAW_ANNUAL + "; 汇算清缴 免于办理: 综合所得≤12万元且需补税, 或补税≤400元",
         "parameters": {
             "basic_deduction_year": BASIC_DEDUCTION_YEAR,
             "private_pension_cap": PRIVATE_PENSION_CAP_YEAR,
             "exempt_income_ceiling": EXEMPT_INCOME_CEILING,
             "exempt_due_ceiling": EXEMPT_DUE_CEILING,
-            **bracket,
+            "annual_table": "iit.annual_table",
         },
         "inputs": {
             "wages": wages,
@@ -211,7 +190,7 @@ def annual_reconciliation(
             "other": other,
             "prepaid": prepaid,
         },
-        "steps": [
+        "figures": [
             _step("comprehensive income", "wages + labour × 80 % + author's × 56 % + royalties × 80 %", income),
             _step("deductions", "60,000 + special + special additional + other (pension ≤ 12,000)", deductions),
             _step("taxable income", "income − deductions (not below 0)", taxable),
@@ -224,6 +203,7 @@ def annual_reconciliation(
 
 
 # --- small-scale VAT ----------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class VatResult:
@@ -341,10 +321,11 @@ def deduction_amount(kind: str, year: int, details: dict[str, Any]) -> tuple[int
         raise DeductionRefused("kind", f"unknown deduction kind {kind}")
     explanation = {
         "rule": f"iit.deduction.{kind}",
+        "title": {"zh-Hans": "专项附加扣除", "en": f"Special additional deduction: {kind}"},
         "law": "国发〔2018〕41号; 国发〔2023〕13号",
         "parameters": params,
         "inputs": {"year": year, **{k: v for k, v in details.items()}},
-        "steps": [_step("annual amount", "monthly amount × months × share (within the cap)", amount)],
+        "figures": [_step("annual amount", "monthly amount × months × share (within the cap)", amount)],
         "result": amount,
     }
     return amount, explanation

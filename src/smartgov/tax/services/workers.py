@@ -102,6 +102,7 @@ def compute_reconciliation(
     """The pre-filled reconciliation and its figures, without filing (for the page and the API)."""
     prefill = selectors.reconciliation_prefill(tenant, worker, year)
     result = computation.annual_reconciliation(
+        year=year,
         wages=prefill.total("wages"),
         labour=prefill.total("labour"),
         authors=prefill.total("authors"),
