@@ -11,6 +11,7 @@ from smartgov.audit.services import Actor
 from smartgov.kit import clock
 from smartgov.kit.errors import InvalidInput
 from smartgov.kit.ids import reference
+from smartgov.tax import collection
 from smartgov.tax.models import ReferenceCounter
 from smartgov.tax.payroll import parse_period
 from smartgov.tenancy import selectors as tenancy_selectors
@@ -37,7 +38,10 @@ def tax_bureau(actor: Actor, tenant: Tenant) -> Department:
     found = tenancy_selectors.departments(tenant).filter(code=TAX_BUREAU_CODE).first()
     if found is not None:
         return found
-    return tenancy_services.create_department(actor, tenant, TAX_BUREAU_CODE, "税务局", "Tax bureau")
+    bureau = tenancy_services.create_department(actor, tenant, TAX_BUREAU_CODE, "税务局", "Tax bureau")
+    # Overdue tax carries the statutory late-payment surcharge, accrued by billing's daily task.
+    collection.configure_late_charges(actor, tenant, bureau, LATE_CHARGE_PPM)
+    return bureau
 
 
 def month_period(text: str, field: str = "period") -> tuple[int, int]:
