@@ -1,0 +1,65 @@
+"""The tax pages as people use them (Django test client): the worker's reconciliation, the
+business's payroll upload with its rejected-row report, the bureau's page."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from smartgov.kit import clock
+from smartgov.tax import selectors
+from smartgov.tenancy.context import tenant_context
+from tests.builders import enable_totp, make_member, make_tenant
+from tests.tax.filing.helpers import at, employee, file, make_agent, make_worker, payroll_csv
+
+pytestmark = pytest.mark.django_db
+
+
+def sign_in(client, membership):
+    if membership.is_staff_kind:
+        enable_totp(membership.user)
+    client.force_login(membership.user)
+
+
+def test_a_worker_files_the_prefilled_reconciliation_and_sees_the_refund(client):
+    tenant = make_tenant()
+    agent = make_agent(tenant)
+    worker, id_number = make_worker(tenant)
+    with clock.frozen_at(at(2026, 4, 1)):
+        file(tenant, agent, "2025-01", payroll_csv([employee(id_number)]))
+        sign_in(client, worker)
+        overview = client.get(f"/{tenant.slug}/tax/")
+        assert overview.status_code == 200 and "2025-01" in overview.content.decode()
+        page = client.get(f"/{tenant.slug}/tax/reconciliation/2025").content.decode()
+        assert agent.uscc in page and "¥555.00" in page and 'id="confirm"' in page
+        done = client.post(f"/{tenant.slug}/tax/reconciliation/2025/file", follow=True).content.decode()
+    assert 'id="filed"' in done and 'id="confirm"' not in done
+    with tenant_context(tenant):
+        filed = selectors.filed_reconciliation(tenant, worker, 2025)
+    assert filed.result == "refund" and filed.refund_reference in done
+
+
+def test_a_business_uploads_a_payroll_and_sees_every_bad_row(client):
+    tenant = make_tenant()
+    agent = make_agent(tenant)
+    sign_in(client, agent.membership)
+    bad = payroll_csv([employee("110105194912310022"), employee("11010519491231002X", wages="-3")])
+    response = client.post(
+        f"/{tenant.slug}/tax/business/{agent.pk}",
+        {"form": "payroll", "period": "2025-01", "payroll": SimpleUploadedFile("p.csv", bad)},
+    )
+    page = response.content.decode()
+    assert response.status_code == 200 and 'id="problems"' in page
+    assert "<td>2</td><td>id_number</td>" in page and "<td>3</td><td>wages</td>" in page
+    with tenant_context(tenant):
+        assert not agent.withholding_returns.exists()
+
+
+def test_the_bureau_page_needs_the_bureau_role(client):
+    tenant = make_tenant()
+    officer = make_member(tenant, roles=("tax_officer",))
+    clerk = make_member(tenant)
+    sign_in(client, clerk)
+    assert client.get(f"/{tenant.slug}/tax/bureau").status_code == 403
+    client.logout()
+    sign_in(client, officer)
+    response = client.get(f"/{tenant.slug}/tax/bureau?period=2025-01")
+    assert response.status_code == 200 and "2025-01" in response.content.decode()
