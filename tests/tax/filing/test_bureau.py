@@ -20,7 +20,7 @@ def test_tax_bills_carry_the_statutory_late_charge():
     _w, id_number = make_worker(tenant)
     file(tenant, agent, "2025-01", payroll_csv([employee(id_number)]))
     with tenant_context(tenant):
-        rule = LateChargeRule.objects.get(tenant=tenant, biller__code="tax")
+        rule = LateChargeRule.objects.get(tenant=tenant, biller__code="tax-bureau")
     assert rule.rate_ppm == 500 and rule.grace_days == 0
 
 

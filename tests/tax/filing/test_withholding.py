@@ -82,7 +82,7 @@ def test_the_sta_worked_case_month_by_month_across_twelve_uploads_each_billed():
             with tenant_context(tenant):
                 bill = billing_selectors.bill(tenant, filed.bill_id)
             assert bill.total_fen == expected and bill.payer_id == agent.membership_id
-            assert bill.biller.code == "tax"
+            assert bill.biller.code == "tax-bureau"
     with tenant_context(tenant):
         lines = list(selectors.worker_lines(tenant, worker, 2025))
     assert sum(line.withholding for line in lines) == 2_748_000

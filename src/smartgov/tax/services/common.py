@@ -18,7 +18,7 @@ from smartgov.tenancy import selectors as tenancy_selectors
 from smartgov.tenancy import services as tenancy_services
 from smartgov.tenancy.models import Department, Tenant
 
-TAX_BUREAU_CODE = "tax"  # the department that bills and collects tax in every tenant
+TAX_BUREAU_CODE = "tax-bureau"  # the department that bills and collects tax (as the demo world names it)
 LATE_CHARGE_PPM = 500  # 0.05 % a day (Tax Collection Administration Law art. 32)
 PAYMENT_DAYS = 15  # returns are due, and tax paid, by the 15th of the month after the period
 
