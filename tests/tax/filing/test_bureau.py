@@ -37,3 +37,12 @@ def test_the_assess_command_reports_unfiled_agents():
     assert idle.uscc in text and "last filed 2024-12" in text and filer.uscc not in text
     with pytest.raises(CommandError):
         call_command("tax", "assess", "--period", "2025-13", "--tenant", tenant.slug, stdout=out)
+
+
+def test_the_monthly_task_assesses_every_tenant():
+    from smartgov.tax import tasks
+
+    tenant = make_tenant()
+    make_agent(tenant)
+    summary = tasks.assess_tenant(tenant.slug, "2025-01")
+    assert (summary["registered"], summary["filed"], summary["unfiled_count"]) == (1, 0, 1)
