@@ -115,11 +115,15 @@ def wage_withholding_many(period: str, cumulative: list[Cumulative]) -> list[Wag
     ]
 
 
+# Payroll columns → the rules core's names of the income kinds.
+PAYMENT_KINDS = {"labour": "labour_remuneration", "authors": "author_remuneration", "royalties": "royalties"}
+
+
 def payment_withholding(kind: str, payment: int, period: str) -> tuple[int, dict[str, Any]]:
     """Per-payment withholding on labour remuneration, author's remuneration and royalties."""
     if payment <= 0:
         return 0, {}
-    result = rules.withhold_payment(kind, payment, period)
+    result = rules.withhold_payment(PAYMENT_KINDS[kind], payment, period)
     return result.withholding, result.trace.as_dict()
 
 

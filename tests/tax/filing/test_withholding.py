@@ -10,7 +10,7 @@ from smartgov.tax import selectors
 from smartgov.tax.models import WithholdingReturn
 from smartgov.tax.services import PayrollRejected
 from smartgov.tenancy.context import tenant_context
-from tests.builders import make_tenant
+from tests.builders import SYSTEM, make_tenant
 from tests.tax.filing.helpers import at, employee, file, make_agent, make_worker, payroll_csv
 
 pytestmark = pytest.mark.django_db
@@ -163,3 +163,29 @@ def test_large_payrolls_take_the_vectorised_path_with_the_same_figures():
             )
             assert line.withholding == scalar.withholding
             assert line.explanation["wages"] == scalar.explanation
+
+
+def test_an_xlsx_payroll_with_labour_remuneration_is_withheld_per_payment():
+    import io
+
+    from openpyxl import Workbook
+
+    tenant = make_tenant()
+    agent = make_agent(tenant)
+    _w, id_number = make_worker(tenant)
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["身份证号", "姓名", "劳务报酬", "工资薪金"])
+    sheet.append([id_number, "王五", 3000, None])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    with tenant_context(tenant):
+        from smartgov.tax import services
+
+        filed = services.file_withholding_return(
+            SYSTEM, tenant, agent, period="2025-05", data=buffer.getvalue(), filename="payroll.xlsx"
+        )
+        line = selectors.lines(tenant, filed).get()
+    # (3,000 − 800) × 20 % = 440; no wages, so nothing withheld on wages
+    assert (line.labour, line.wage_withholding, line.withholding) == (300000, 0, 44000)
+    assert "labour" in line.explanation
