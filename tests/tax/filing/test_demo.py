@@ -17,7 +17,9 @@ def test_the_demo_is_idempotent(monkeypatch):
     monkeypatch.setattr(demo, "MONTHS", 2)  # the shape, not the volume
     tenant = make_tenant()
     for name in ("甲", "乙"):
-        make_agent(tenant, name=name).delete()  # leave the businesses, unregistered
+        agent = make_agent(tenant, name=name)
+        with tenant_context(tenant):
+            agent.delete()  # leave the businesses, unregistered
     for _ in range(3):
         make_citizen(tenant)
     officer = make_member(tenant, Membership.Kind.STAFF, email=f"tax@{tenant.slug}.demo")
