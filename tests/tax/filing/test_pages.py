@@ -30,6 +30,8 @@ def test_a_worker_files_the_prefilled_reconciliation_and_sees_the_refund(client)
         assert overview.status_code == 200 and "2025-01" in overview.content.decode()
         page = client.get(f"/{tenant.slug}/tax/reconciliation/2025").content.decode()
         assert agent.uscc in page and "¥555.00" in page and 'id="confirm"' in page
+        zh = client.get(f"/{tenant.slug}/tax/reconciliation/2025", HTTP_ACCEPT_LANGUAGE="zh-Hans").content.decode()
+        assert "应退税 ¥555.00" in zh and "确认申报" in zh
         done = client.post(f"/{tenant.slug}/tax/reconciliation/2025/file", follow=True).content.decode()
     assert 'id="filed"' in done and 'id="confirm"' not in done
     with tenant_context(tenant):
