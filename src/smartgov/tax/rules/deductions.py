@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from smartgov.kit.errors import InvalidInput
+from smartgov.kit.money import to_decimal_text
 
 from .base import amount, choice, count
 from .params import ParamValue, param
@@ -42,7 +43,7 @@ def _cap(field: str, declared: int, limit: int, p: tuple[ParamValue, ...], what:
     if declared > limit:
         raise InvalidInput.for_field(
             field,
-            f"{declared / 100:,.2f} exceeds the legal cap of {limit / 100:,.2f} for {what}"
+            f"{to_decimal_text(declared)} exceeds the legal cap of {to_decimal_text(limit)} for {what}"
             f" ({', '.join(f'{x.name} from {x.effective_from.isoformat()}' for x in p)}).",
             code="deduction_over_cap",
         )
