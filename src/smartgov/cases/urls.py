@@ -1,4 +1,3 @@
 """Pages of the cases app, mounted under /<tenant>/ (see config/urls.py)."""
 
-
 urlpatterns: list = []

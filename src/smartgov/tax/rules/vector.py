@@ -108,8 +108,10 @@ def _check(pop: Population, month: int) -> int:
 
 
 def withhold_population(pop: Population, period: str) -> PopulationWithholding:
-    """Every row's withholding for ``period`` (YYYY-MM) by the cumulative method, basic deduction by
-    months employed (the default rule of ``withhold_wages_month``)."""
+    """Every row's withholding for ``period`` (YYYY-MM) by the cumulative method, the basic deduction
+    counting ``months_employed`` months. For a first job of the year under STA 2020 No.13 pass the
+    month number as ``months_employed``; rows under STA 2020 No.19 (60,000 from January) go through
+    the scalar path with ``basic_deduction_rule="full_year"``."""
     p = parse_period(period, "period", kinds=("month",))
     _check(pop, p.first_month)
     on = p.start
