@@ -1,5 +1,6 @@
 """People, roles and API clients of a tenant."""
 
+
 from django.http import HttpRequest
 from ninja import Router
 
@@ -31,12 +32,8 @@ router = Router(tags=["people and access"], auth=tenant_auth)
 def me(request: HttpRequest, tenant: str) -> dict[str, object]:
     """The caller as the platform sees it: identity and permissions in this tenant."""
     caller = principal(request)
-    return {
-        "actor_type": caller.actor.type,
-        "actor_id": caller.actor.id,
-        "label": caller.actor.label,
-        "permissions": sorted(caller.permissions),
-    }
+    return {"actor_type": caller.actor.type, "actor_id": caller.actor.id, "label": caller.actor.label,
+            "permissions": sorted(caller.permissions)}
 
 
 @router.get("/t/{tenant}/members", response=list[MemberOut], summary="List members")
@@ -53,14 +50,8 @@ def add_member(request: HttpRequest, tenant: str, payload: MemberIn) -> object:
     the_tenant = tenant_of(request)
     department = tenancy_selectors.department_by_code(the_tenant, payload.department) if payload.department else None
     membership = services.add_member(
-        caller.actor,
-        the_tenant,
-        email=payload.email,
-        kind=payload.kind,
-        full_name=payload.full_name,
-        password=payload.password,
-        department=department,
-        role_codes=payload.roles,
+        caller.actor, the_tenant, email=payload.email, kind=payload.kind, full_name=payload.full_name,
+        password=payload.password, department=department, role_codes=payload.roles,
     )
     return 201, selectors.membership(the_tenant, membership.pk)
 
@@ -96,14 +87,8 @@ def set_profile(request: HttpRequest, tenant: str, member_id: str, payload: Prof
     caller.require(perms.TENANT_MANAGE)
     membership = selectors.membership(tenant_of(request), member_id)
     return services.set_profile(
-        caller.actor,
-        tenant_of(request),
-        membership,
-        full_name=payload.full_name,
-        id_number=payload.id_number,
-        phone=payload.phone,
-        company_name=payload.company_name,
-        uscc=payload.uscc,
+        caller.actor, tenant_of(request), membership, full_name=payload.full_name, id_number=payload.id_number,
+        phone=payload.phone, company_name=payload.company_name, uscc=payload.uscc,
     )
 
 
@@ -130,9 +115,8 @@ def list_roles(request: HttpRequest, tenant: str) -> object:
 def create_role(request: HttpRequest, tenant: str, payload: RoleIn) -> object:
     caller = principal(request)
     caller.require(perms.TENANT_MANAGE)
-    return 201, services.create_role(
-        caller.actor, tenant_of(request), payload.code, payload.name_zh, payload.name_en, payload.permissions
-    )
+    return 201, services.create_role(caller.actor, tenant_of(request), payload.code, payload.name_zh,
+                                     payload.name_en, payload.permissions)
 
 
 @router.get("/t/{tenant}/api-clients", response=list[ApiClientOut], summary="List API clients")
@@ -146,9 +130,8 @@ def create_api_client(request: HttpRequest, tenant: str, payload: ApiClientIn) -
     """Returns the key once; only its hash is kept. Scope it to the permissions the system needs."""
     caller = principal(request)
     caller.require(perms.TENANT_MANAGE)
-    client, key = services.create_api_client(
-        caller.actor, tenant_of(request), payload.name, payload.permissions, created_by=caller.user
-    )
+    client, key = services.create_api_client(caller.actor, tenant_of(request), payload.name, payload.permissions,
+                                             created_by=caller.user)
     client.key = key  # type: ignore[attr-defined]
     return 201, client
 

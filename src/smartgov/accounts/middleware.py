@@ -19,13 +19,9 @@ def needs_mfa(user: object) -> bool:
 
     if not isinstance(user, User):
         return False
-    privileged = (
-        user.is_operator
-        or user.is_staff
-        or Membership.objects.filter(
-            user=user, kind__in=[Membership.Kind.ADMIN, Membership.Kind.STAFF], is_active=True
-        ).exists()
-    )
+    privileged = user.is_operator or user.is_staff or Membership.objects.filter(
+        user=user, kind__in=[Membership.Kind.ADMIN, Membership.Kind.STAFF], is_active=True
+    ).exists()
     return privileged and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 
 

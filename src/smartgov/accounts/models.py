@@ -44,7 +44,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     language = models.CharField(max_length=10, blank=True)
     # Where the person lands after login (memberships are tenant-owned and hidden by RLS until a
     # tenant is chosen, so the platform-level user row remembers it).
-    home_tenant = models.ForeignKey(Tenant, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    home_tenant = models.ForeignKey(
+        Tenant, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     date_joined = models.DateTimeField(default=clock.now)
 
     objects = UserManager()

@@ -57,15 +57,8 @@ BUILTIN_ROLES: dict[str, tuple[str, str, list[str]]] = {
     "supervisor": (
         "科室主管",
         "Supervisor",
-        [
-            PEOPLE_READ,
-            PERSONAL_DATA_REVEAL,
-            DEPARTMENTS_READ,
-            CASES_WORK,
-            CASES_SUPERVISE,
-            DOCUMENTS_READ,
-            CERTIFICATES_REVOKE,
-        ],
+        [PEOPLE_READ, PERSONAL_DATA_REVEAL, DEPARTMENTS_READ, CASES_WORK, CASES_SUPERVISE, DOCUMENTS_READ,
+         CERTIFICATES_REVOKE],
     ),
     "caseworker": ("经办人员", "Caseworker", [PEOPLE_READ, DEPARTMENTS_READ, CASES_WORK, DOCUMENTS_READ]),
     "cashier": ("收费员", "Billing clerk", [BILLS_ISSUE, BILLS_READ, PAYMENTS_REFUND, DEPARTMENTS_READ]),

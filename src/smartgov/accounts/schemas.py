@@ -15,7 +15,9 @@ class MemberIn(Schema):
     full_name: str = Field("", max_length=100)
     department: str | None = Field(None, description="Department code (staff)")
     roles: list[str] = Field(default_factory=list, description="Role codes, e.g. `caseworker`")
-    password: str | None = Field(None, min_length=10, description="Initial password; omit to have them reset it")
+    password: str | None = Field(
+        None, min_length=10, description="Initial password; omit to have them reset it"
+    )
 
 
 class RolesIn(Schema):

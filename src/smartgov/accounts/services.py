@@ -40,7 +40,9 @@ class Principal:
 
     def require(self, permission: str) -> None:
         if permission not in self.permissions:
-            raise Forbidden(_("Missing permission %(perm)s.") % {"perm": permission}, code="permission_denied")
+            raise Forbidden(
+                _("Missing permission %(perm)s.") % {"perm": permission}, code="permission_denied"
+            )
 
 
 def actor_for(user: User) -> Actor:
@@ -63,13 +65,19 @@ def ensure_builtin_roles(tenant: Tenant) -> dict[str, Role]:
 
 
 @transaction.atomic
-def create_role(actor: Actor, tenant: Tenant, code: str, name_zh: str, name_en: str, permissions: list[str]) -> Role:
+def create_role(
+    actor: Actor, tenant: Tenant, code: str, name_zh: str, name_en: str, permissions: list[str]
+) -> Role:
     bad = perms.unknown(permissions)
     if bad:
-        raise InvalidInput.for_field("permissions", _("Unknown permissions: %(perms)s") % {"perms": ", ".join(bad)})
+        raise InvalidInput.for_field(
+            "permissions", _("Unknown permissions: %(perms)s") % {"perms": ", ".join(bad)}
+        )
     if Role.objects.filter(tenant=tenant, code=code).exists():
         raise Conflict(_("Role %(code)s exists already.") % {"code": code}, code="role_exists")
-    role = Role.objects.create(tenant=tenant, code=code, name_zh=name_zh, name_en=name_en, permissions=permissions)
+    role = Role.objects.create(
+        tenant=tenant, code=code, name_zh=name_zh, name_en=name_en, permissions=permissions
+    )
     record(actor=actor, tenant=tenant, action="role.create", obj=role, changes={"permissions": permissions})
     return role
 
@@ -82,7 +90,9 @@ def _roles_by_code(tenant: Tenant, codes: Iterable[str]) -> list[Role]:
     found = list(Role.objects.filter(tenant=tenant, code__in=codes))
     missing = set(codes) - {r.code for r in found}
     if missing:
-        raise InvalidInput.for_field("roles", _("Unknown roles: %(roles)s") % {"roles": ", ".join(sorted(missing))})
+        raise InvalidInput.for_field(
+            "roles", _("Unknown roles: %(roles)s") % {"roles": ", ".join(sorted(missing))}
+        )
     return found
 
 
@@ -140,7 +150,9 @@ def join_as_citizen(user: User, tenant_slug: str) -> Membership | None:
 
 
 @transaction.atomic
-def set_member_roles(actor: Actor, tenant: Tenant, membership: Membership, role_codes: Iterable[str]) -> Membership:
+def set_member_roles(
+    actor: Actor, tenant: Tenant, membership: Membership, role_codes: Iterable[str]
+) -> Membership:
     roles = _roles_by_code(tenant, role_codes)
     before = sorted(membership.roles.values_list("code", flat=True))
     membership.roles.set(roles)
@@ -166,7 +178,9 @@ def _check_id_number(value: str) -> str:
     value = identity.normalise(value)
     problem = identity.resident_id_problem(value)
     if problem:
-        raise InvalidInput.for_field("id_number", f"Resident identity number {problem}.", code="invalid_id_number")
+        raise InvalidInput.for_field(
+            "id_number", f"Resident identity number {problem}.", code="invalid_id_number"
+        )
     return value
 
 
@@ -233,7 +247,9 @@ def reveal_personal_data(actor: Actor, tenant: Tenant, profile: Profile, field_n
     if not ciphers[field_name]:
         raise NotFound(_("No %(field)s on this profile.") % {"field": field_name})
     value = keys.decrypt(tenant, ciphers[field_name], f"profile.{field_name}")
-    record(actor=actor, tenant=tenant, action="personal_data.reveal", obj=profile, changes={"field": field_name})
+    record(
+        actor=actor, tenant=tenant, action="personal_data.reveal", obj=profile, changes={"field": field_name}
+    )
     return value
 
 
@@ -315,7 +331,9 @@ def principal_for_user(user: User, tenant: Tenant | None) -> Principal | None:
     if tenant is None:
         if not user.is_operator:
             return None
-        return Principal(actor_for(user), None, frozenset({perms.PLATFORM_TENANTS}), user=user, is_operator=True)
+        return Principal(
+            actor_for(user), None, frozenset({perms.PLATFORM_TENANTS}), user=user, is_operator=True
+        )
     membership = Membership.objects.filter(tenant=tenant, user=user, is_active=True).first()
     if membership is None:
         return None

@@ -79,7 +79,9 @@ def people(request: HttpRequest, tenant: Tenant, principal: Principal) -> HttpRe
         data = form.cleaned_data
         try:
             department = (
-                tenancy_selectors.department_by_code(tenant, data["department"]) if data["department"] else None
+                tenancy_selectors.department_by_code(tenant, data["department"])
+                if data["department"]
+                else None
             )
             services.add_member(
                 principal.actor,
@@ -130,7 +132,9 @@ def api_clients(request: HttpRequest, tenant: Tenant, principal: Principal) -> H
 
 @member_page(perms.TENANT_MANAGE)
 @require_POST
-def revoke_api_client(request: HttpRequest, tenant: Tenant, principal: Principal, client_id: str) -> HttpResponse:
+def revoke_api_client(
+    request: HttpRequest, tenant: Tenant, principal: Principal, client_id: str
+) -> HttpResponse:
     client = selectors.api_client(tenant, client_id)
     services.revoke_api_client(principal.actor, tenant, client)
     messages.success(request, _("API client revoked."))

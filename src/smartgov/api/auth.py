@@ -34,7 +34,9 @@ def _session_user(request: HttpRequest) -> Any:
     if user is None or not user.is_authenticated:
         return None
     if request.method not in ("GET", "HEAD", "OPTIONS") and check_csrf(request) is not None:
-        raise Forbidden("CSRF check failed: send the X-CSRFToken header with session auth.", code="csrf_failed")
+        raise Forbidden(
+            "CSRF check failed: send the X-CSRFToken header with session auth.", code="csrf_failed"
+        )
     return user
 
 

@@ -65,7 +65,9 @@ def install(api: NinjaAPI) -> None:
         return error_response(422, code, f"Invalid input: {fields}.", details)
 
     def auth_failed(request: HttpRequest, exc: Exception) -> HttpResponse:
-        return error_response(401, "unauthenticated", "Send a valid API key (Authorization: Bearer ...) or sign in.")
+        return error_response(
+            401, "unauthenticated", "Send a valid API key (Authorization: Bearer ...) or sign in."
+        )
 
     def forbidden(request: HttpRequest, exc: Exception) -> HttpResponse:
         return error_response(403, "forbidden", str(exc) or "Forbidden.")
@@ -113,21 +115,29 @@ class ApiErrorMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if not request.path.startswith("/api/") or response.get("Content-Type", "").startswith("application/json"):
+        if not request.path.startswith("/api/") or response.get("Content-Type", "").startswith(
+            "application/json"
+        ):
             return response
         if response.status_code == 404:
             return error_response(404, "not_found", "No such API path.")
         if response.status_code == 405:
             return error_response(405, "method_not_allowed", "Method not allowed on this path.")
         if response.status_code == 403:
-            return error_response(403, "csrf_failed", "CSRF check failed: send the CSRF token with session auth.")
+            return error_response(
+                403, "csrf_failed", "CSRF check failed: send the CSRF token with session auth."
+            )
         if response.status_code == 400:
             return error_response(400, "bad_request", "Bad request.")
         if response.status_code >= 500:
-            return error_response(500, "internal_error", "Something went wrong on our side; it has been logged.")
+            return error_response(
+                500, "internal_error", "Something went wrong on our side; it has been logged."
+            )
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if request.path.startswith("/api/") and isinstance(exception, RequestDataTooBig):
-            return error_response(413, "body_too_large", "The request body is larger than this server accepts.")
+            return error_response(
+                413, "body_too_large", "The request body is larger than this server accepts."
+            )
         return None

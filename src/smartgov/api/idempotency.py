@@ -56,7 +56,9 @@ def _caller(request: HttpRequest) -> str:
     return f"{actor.type}:{actor.id}" if actor is not None else "anonymous"
 
 
-def run(request: HttpRequest, operation: str, payload: Any, execute: Callable[[], tuple[int, Any]]) -> tuple[int, Any]:
+def run(
+    request: HttpRequest, operation: str, payload: Any, execute: Callable[[], tuple[int, Any]]
+) -> tuple[int, Any]:
     """Run ``execute`` (returning ``(status, body)``) at most once per key; replay its answer after.
 
     ``payload`` is what identifies the request's meaning (the parsed body plus path parameters).
@@ -90,7 +92,9 @@ def run(request: HttpRequest, operation: str, payload: Any, execute: Callable[[]
 
 def _replay(request: HttpRequest, stored: IdempotencyRecord, digest: str) -> tuple[int, Any]:
     if stored.fingerprint != digest:
-        raise Conflict(_("This Idempotency-Key was used with a different request."), code="idempotency_key_reused")
+        raise Conflict(
+            _("This Idempotency-Key was used with a different request."), code="idempotency_key_reused"
+        )
     if stored.status_code is None:  # only visible to the claiming transaction itself
         raise Conflict(_("A request with this Idempotency-Key is still running."), code="idempotency_in_progress")
     setattr(request, REPLAYED_ATTRIBUTE, True)

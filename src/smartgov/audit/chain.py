@@ -37,7 +37,9 @@ class ChainBreak:
     reason: str
 
 
-def first_break(events: Iterable[ChainEvent], head_seq: int | None, head_hash: str | None) -> ChainBreak | None:
+def first_break(
+    events: Iterable[ChainEvent], head_seq: int | None, head_hash: str | None
+) -> ChainBreak | None:
     """The first place where ``events`` (ordered by seq) stop being an unbroken chain."""
     expected_seq, expected_prev = 1, GENESIS
     for event in events:

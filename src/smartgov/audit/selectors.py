@@ -55,7 +55,9 @@ def verify_chain(tenant: Tenant | None) -> chain.ChainBreak | None:
 def chain_summary(tenant: Tenant) -> tuple[int, datetime | None]:
     """How many events the tenant's chain holds, and when the last one happened."""
     head = AuditChainHead.objects.filter(chain_key=str(tenant.pk)).first()
-    last = AuditEvent.objects.filter(tenant=tenant).order_by("-seq").values_list("created_at", flat=True).first()
+    last = (
+        AuditEvent.objects.filter(tenant=tenant).order_by("-seq").values_list("created_at", flat=True).first()
+    )
     return (head.last_seq if head else 0), last
 
 

@@ -37,21 +37,29 @@ class Setting(Generic[T]):
 DEV_SECRET_KEY = "smartgov-insecure-development-key-do-not-use-in-production"  # noqa: S105 - refused by serve
 
 SETTINGS: list[Setting] = [
-    Setting("SMARTGOV_DATA_DIR", "./var", "Folder for the embedded SQLite database, uploaded files and keys."),
-    Setting("DATABASE_URL", "", "Database the app uses (app role on PostgreSQL). Empty: SQLite in the data dir."),
+    Setting(
+        "SMARTGOV_DATA_DIR", "./var", "Folder for the embedded SQLite database, uploaded files and keys."
+    ),
+    Setting(
+        "DATABASE_URL", "", "Database the app uses (app role on PostgreSQL). Empty: SQLite in the data dir."
+    ),
     Setting(
         "SMARTGOV_OWNER_DATABASE_URL",
         "",
         "PostgreSQL URL of the table-owner role; `smartgov migrate` uses it. Empty: DATABASE_URL.",
     ),
-    Setting("SMARTGOV_DB_APP_ROLE", "", "PostgreSQL role the app connects as; migrate grants it table rights."),
+    Setting(
+        "SMARTGOV_DB_APP_ROLE", "", "PostgreSQL role the app connects as; migrate grants it table rights."
+    ),
     Setting("SMARTGOV_SECRET_KEY", DEV_SECRET_KEY, "Django secret key (sessions, signed links)."),
     Setting(
         "SMARTGOV_MASTER_KEY",
         "",
         "Base64 32-byte key that wraps every tenant's data key. Empty: derived from the secret key.",
     ),
-    Setting("SMARTGOV_DEBUG", False, "Django debug mode. `smartgov serve` refuses it with the default secret."),
+    Setting(
+        "SMARTGOV_DEBUG", False, "Django debug mode. `smartgov serve` refuses it with the default secret."
+    ),
     Setting("SMARTGOV_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]", "Comma-separated host names served."),
     Setting("SMARTGOV_CSRF_TRUSTED_ORIGINS", "", "Comma-separated origins trusted for CSRF (https://...)."),
     Setting("SMARTGOV_SECURE_COOKIES", False, "Send cookies only over HTTPS (turn on behind TLS)."),
@@ -65,10 +73,18 @@ SETTINGS: list[Setting] = [
     Setting("SMARTGOV_EMAIL_PASSWORD", "", "SMTP password."),
     Setting("SMARTGOV_EMAIL_TLS", False, "Use STARTTLS for SMTP."),
     Setting("SMARTGOV_EMAIL_FROM", "smartgov <noreply@smartgov.local>", "Sender of outgoing mail."),
-    Setting("SMARTGOV_SMS_BACKEND", "file", "file (records messages in the data dir) or a provider dotted path."),
-    Setting("SMARTGOV_CELERY_BROKER_URL", "", "Celery broker (redis:// or amqp://). Empty: tasks run eagerly."),
-    Setting("SMARTGOV_CACHE_URL", "", "Shared cache (redis://...) for several web processes. Empty: in-process."),
-    Setting("SMARTGOV_STORAGE", "local", "local (files in the data dir) or s3 (S3-compatible object storage)."),
+    Setting(
+        "SMARTGOV_SMS_BACKEND", "file", "file (records messages in the data dir) or a provider dotted path."
+    ),
+    Setting(
+        "SMARTGOV_CELERY_BROKER_URL", "", "Celery broker (redis:// or amqp://). Empty: tasks run eagerly."
+    ),
+    Setting(
+        "SMARTGOV_CACHE_URL", "", "Shared cache (redis://...) for several web processes. Empty: in-process."
+    ),
+    Setting(
+        "SMARTGOV_STORAGE", "local", "local (files in the data dir) or s3 (S3-compatible object storage)."
+    ),
     Setting("SMARTGOV_S3_BUCKET", "smartgov", "Bucket with SMARTGOV_STORAGE=s3."),
     Setting("SMARTGOV_S3_ENDPOINT_URL", "", "S3-compatible endpoint URL (MinIO, Ceph, OSS...)."),
     Setting("SMARTGOV_S3_ACCESS_KEY", "", "S3 access key id."),

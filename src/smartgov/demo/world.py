@@ -119,7 +119,9 @@ def _with_totp(user: User) -> str:
 
 
 def _load_city(tenant: Tenant, area: str, rng: random.Random, logins: Logins) -> None:
-    departments = {code: tenancy.create_department(ACTOR, tenant, code, zh, en) for code, zh, en in CITY_DEPARTMENTS}
+    departments = {
+        code: tenancy.create_department(ACTOR, tenant, code, zh, en) for code, zh, en in CITY_DEPARTMENTS
+    }
     staff = [
         ("admin", "tenant administrator", Membership.Kind.ADMIN, None, ["tenant_admin"]),
         ("staff", "caseworker", Membership.Kind.STAFF, "civil-affairs", ["caseworker"]),
@@ -172,7 +174,9 @@ def _load_city(tenant: Tenant, area: str, rng: random.Random, logins: Logins) ->
 
 
 def _rotate_api_key(tenant: Tenant, logins: Logins) -> None:
-    for client in accounts_selectors.api_clients(tenant).filter(name=API_CLIENT_NAME, revoked_at__isnull=True):
+    for client in accounts_selectors.api_clients(tenant).filter(
+        name=API_CLIENT_NAME, revoked_at__isnull=True
+    ):
         accounts.revoke_api_client(ACTOR, tenant, client)
     _client, key = accounts.create_api_client(
         ACTOR, tenant, API_CLIENT_NAME, ["people.read", "departments.read", "audit.read"]

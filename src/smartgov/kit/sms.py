@@ -30,7 +30,9 @@ class FileSmsBackend:
         self.folder.mkdir(parents=True, exist_ok=True)
         sent_at = clock.now()
         message_id = f"file-{sent_at.timestamp():.6f}"
-        line = json.dumps({"id": message_id, "to": phone, "text": text, "at": sent_at.isoformat()}, ensure_ascii=False)
+        line = json.dumps(
+            {"id": message_id, "to": phone, "text": text, "at": sent_at.isoformat()}, ensure_ascii=False
+        )
         with self._lock, (self.folder / "messages.jsonl").open("a", encoding="utf-8") as out:
             out.write(line + "\n")
         return message_id

@@ -84,7 +84,9 @@ class Ledger:
         return pending_state(self._resolutions.get(pending_id))
 
     def check(self, rules: Iterable[PostingRule] = ()) -> list[Problem]:
-        return check_invariants(self._accounts, self._transfers.values(), balances=self._balances, rules=rules)
+        return check_invariants(
+            self._accounts, self._transfers.values(), balances=self._balances, rules=rules
+        )
 
     # -- writes ------------------------------------------------------------------------------
 
@@ -92,7 +94,9 @@ class Ledger:
         results = []
         for account in accounts:
             key = (account.ledger, account.code, account.currency)
-            error = validate_account(account, self._accounts.get(account.id), code_taken_by=self._codes.get(key))
+            error = validate_account(
+                account, self._accounts.get(account.id), code_taken_by=self._codes.get(key)
+            )
             if error is None:
                 self._accounts[account.id] = account
                 self._codes[key] = account.id

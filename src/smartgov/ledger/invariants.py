@@ -93,10 +93,14 @@ def check_invariants(
             system=True,
         )
         if error is not None:
-            problems.append(Problem(P.INVALID_TRANSFER, f"transfer {sid} would be refused now: {error.value}", sid))
+            problems.append(
+                Problem(P.INVALID_TRANSFER, f"transfer {sid} would be refused now: {error.value}", sid)
+            )
             continue
         if resolve(t, pending) != t:
-            problems.append(Problem(P.UNRESOLVED_TRANSFER, f"transfer {sid} is stored without all its fields", sid))
+            problems.append(
+                Problem(P.UNRESOLVED_TRANSFER, f"transfer {sid} is stored without all its fields", sid)
+            )
             continue
         running.update(apply(running, t, pending))
         admitted.append(t)
@@ -112,7 +116,9 @@ def check_invariants(
     return problems
 
 
-def _check_totals(accounts: Mapping[UUID, Account], balances: Mapping[UUID, Balance], what: str) -> list[Problem]:
+def _check_totals(
+    accounts: Mapping[UUID, Account], balances: Mapping[UUID, Balance], what: str
+) -> list[Problem]:
     problems: list[Problem] = []
     totals: dict[str, Balance] = defaultdict(Balance)
     for account_id, balance in balances.items():
@@ -137,7 +143,9 @@ def _check_totals(accounts: Mapping[UUID, Account], balances: Mapping[UUID, Bala
         ):
             if debits != credits:
                 problems.append(
-                    Problem(code, f"{what}, {label}: {kind} debits {debits} != {kind} credits {credits}", label)
+                    Problem(
+                        code, f"{what}, {label}: {kind} debits {debits} != {kind} credits {credits}", label
+                    )
                 )
     return problems
 
@@ -159,7 +167,9 @@ def _check_stored(
             )
         if account.debit_limit_exceeded(have) or account.credit_limit_exceeded(have):
             problems.append(
-                Problem(P.LIMIT_VIOLATED, f"account {account.code} ({sid}) breaks its balance constraint", sid)
+                Problem(
+                    P.LIMIT_VIOLATED, f"account {account.code} ({sid}) breaks its balance constraint", sid
+                )
             )
     return problems
 
@@ -188,7 +198,9 @@ def _check_rule(rule: PostingRule, transfers: Iterable[Transfer]) -> list[Proble
             )
     if rule.expected is not None:
         for key in sorted(rule.expected - counts.keys()):
-            problems.append(Problem(P.MISSING_POSTING, f"{rule.code} {_show(rule, key)} has no posting", _key(key)))
+            problems.append(
+                Problem(P.MISSING_POSTING, f"{rule.code} {_show(rule, key)} has no posting", _key(key))
+            )
         for key in sorted(counts.keys() - rule.expected):
             problems.append(
                 Problem(

@@ -118,7 +118,9 @@ def check_fields(t: Transfer, *, system: bool = False) -> TransferResult | None:
         return R.INVALID_PHASE
     if t.phase is Phase.EXPIRE_PENDING and not system:
         return R.EXPIRE_RESERVED_FOR_LEDGER
-    if not isinstance(t.refs, Mapping) or not all(_nonempty_str(k) and isinstance(v, str) for k, v in t.refs.items()):
+    if not isinstance(t.refs, Mapping) or not all(
+        _nonempty_str(k) and isinstance(v, str) for k, v in t.refs.items()
+    ):
         return R.INVALID_REFS
     if not _is_int(t.timeout) or not 0 <= t.timeout <= MAX_TIMEOUT:
         return R.INVALID_TIMEOUT
@@ -325,7 +327,9 @@ def _check_limits(
     return None
 
 
-def apply(balances: Mapping[UUID, Balance], t: Transfer, pending: Transfer | None = None) -> dict[UUID, Balance]:
+def apply(
+    balances: Mapping[UUID, Balance], t: Transfer, pending: Transfer | None = None
+) -> dict[UUID, Balance]:
     """The new balances of the two accounts ``t`` touches (other accounts are unchanged).
 
     ``t`` must be resolved (see ``resolve``); a post, void or expiry also needs its ``pending``

@@ -105,8 +105,12 @@ def get_department(request: HttpRequest, tenant: str, department_id: str) -> obj
 
 
 @router.put("/t/{tenant}/departments/{department_id}", response=DepartmentOut, summary="Rename a department")
-def rename_department(request: HttpRequest, tenant: str, department_id: str, payload: DepartmentRenameIn) -> object:
+def rename_department(
+    request: HttpRequest, tenant: str, department_id: str, payload: DepartmentRenameIn
+) -> object:
     caller = principal(request)
     caller.require(perms.TENANT_MANAGE)
     department = selectors.department(tenant_of(request), department_id)
-    return services.rename_department(caller.actor, tenant_of(request), department, payload.name_zh, payload.name_en)
+    return services.rename_department(
+        caller.actor, tenant_of(request), department, payload.name_zh, payload.name_en
+    )

@@ -30,7 +30,9 @@ class Tenant(models.Model):
     name_zh = models.CharField(max_length=200)
     name_en = models.CharField(max_length=200)
     kind = models.CharField(max_length=16, choices=Kind.choices)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     crypto_profile = models.CharField(max_length=8, choices=CryptoProfile.choices, default=CryptoProfile.INTL)
     time_zone = models.CharField(max_length=64, default="Asia/Shanghai")

@@ -50,7 +50,9 @@ class TenantSpec:
 
 def _validate(spec: TenantSpec) -> None:
     if not _SLUG.match(spec.slug) or spec.slug in RESERVED_SLUGS:
-        raise InvalidInput.for_field("slug", _("slug must be 2-40 lowercase letters, digits or '-', not reserved"))
+        raise InvalidInput.for_field(
+            "slug", _("slug must be 2-40 lowercase letters, digits or '-', not reserved")
+        )
     if spec.kind not in Tenant.Kind.values:
         raise InvalidInput.for_field(
             "kind", _("kind must be one of %(kinds)s") % {"kinds": ", ".join(Tenant.Kind.values)}
@@ -156,7 +158,9 @@ def create_department(actor: Actor, tenant: Tenant, code: str, name_zh: str, nam
 
 
 @transaction.atomic
-def rename_department(actor: Actor, tenant: Tenant, department: Department, name_zh: str, name_en: str) -> Department:
+def rename_department(
+    actor: Actor, tenant: Tenant, department: Department, name_zh: str, name_en: str
+) -> Department:
     before = [department.name_zh, department.name_en]
     department.name_zh, department.name_en = name_zh, name_en
     department.save(update_fields=["name_zh", "name_en"])

@@ -34,7 +34,9 @@ def operator_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
 @operator_only
 def console(request: HttpRequest, principal: accounts.Principal) -> HttpResponse:
     rows = [(t, selectors.tenant_health(t)) for t in selectors.tenants()]
-    return render(request, "tenancy/console.html", {"rows": rows, "form": TenantForm(), "status_form": StatusForm()})
+    return render(
+        request, "tenancy/console.html", {"rows": rows, "form": TenantForm(), "status_form": StatusForm()}
+    )
 
 
 @operator_only
@@ -84,7 +86,9 @@ def change_status(request: HttpRequest, principal: accounts.Principal, slug: str
     }[form.cleaned_data["action"]]
     try:
         action(principal.actor, tenant, form.cleaned_data["reason"])
-        messages.success(request, _("Tenant %(slug)s is now %(status)s.") % {"slug": slug, "status": tenant.status})
+        messages.success(
+            request, _("Tenant %(slug)s is now %(status)s.") % {"slug": slug, "status": tenant.status}
+        )
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("operator-console")

@@ -36,8 +36,7 @@ class AccountLanguageMiddleware:
             translation.activate(saved)
             request.LANGUAGE_CODE = saved
             response = self.get_response(request)
-            response.set_cookie(
-                settings.LANGUAGE_COOKIE_NAME, saved, max_age=settings.LANGUAGE_COOKIE_AGE, samesite="Lax"
-            )
+            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, saved, max_age=settings.LANGUAGE_COOKIE_AGE,
+                                samesite="Lax")
             return response
         return self.get_response(request)

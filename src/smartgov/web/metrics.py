@@ -24,9 +24,7 @@ from prometheus_client import (
 
 REQUESTS = Counter("smartgov_http_requests_total", "HTTP requests", ["route", "method", "status"])
 LATENCY = Histogram(
-    "smartgov_http_request_duration_seconds",
-    "Time to answer a request",
-    ["route"],
+    "smartgov_http_request_duration_seconds", "Time to answer a request", ["route"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
 DB_QUERIES = Counter("smartgov_db_queries_total", "Database queries run while answering requests", ["route"])

@@ -34,16 +34,9 @@ def exec_gunicorn(host: str, port: int, workers: int) -> None:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
     call_command("collectstatic", interactive=False, verbosity=0)
     args = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "smartgov.config.wsgi:application",
-        "--config",
-        "python:smartgov.config.gunicorn",
-        "--bind",
-        f"{host}:{port}",
-        "--workers",
-        str(worker_count(workers)),
+        sys.executable, "-m", "gunicorn", "smartgov.config.wsgi:application",
+        "--config", "python:smartgov.config.gunicorn",
+        "--bind", f"{host}:{port}", "--workers", str(worker_count(workers)),
     ]
     sys.stdout.flush()
     os.execv(sys.executable, args)  # noqa: S606 - a fixed argument list, no shell

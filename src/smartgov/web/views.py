@@ -76,8 +76,7 @@ def metrics_view(request: HttpRequest) -> HttpResponse:
     if token:
         offered = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
         if not hmac.compare_digest(offered.encode(), token.encode()):
-            return JsonResponse(
-                {"code": "unauthenticated", "message": "Metrics token required.", "details": None}, status=401
-            )
+            return JsonResponse({"code": "unauthenticated", "message": "Metrics token required.", "details": None},
+                                status=401)
     body, content_type = metrics.exposition()
     return HttpResponse(body, content_type=content_type)

@@ -9,228 +9,117 @@ import smartgov.kit.ids
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("auth", "0012_alter_user_first_name_max_length"),
-        ("tenancy", "0001_initial"),
+        ('auth', '0012_alter_user_first_name_max_length'),
+        ('tenancy', '0001_initial'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="User",
+            name='User',
             fields=[
-                ("password", models.CharField(max_length=128, verbose_name="password")),
-                ("last_login", models.DateTimeField(blank=True, null=True, verbose_name="last login")),
-                (
-                    "is_superuser",
-                    models.BooleanField(
-                        default=False,
-                        help_text="Designates that this user has all permissions without explicitly assigning them.",
-                        verbose_name="superuser status",
-                    ),
-                ),
-                (
-                    "id",
-                    models.UUIDField(default=smartgov.kit.ids.uuid7, editable=False, primary_key=True, serialize=False),
-                ),
-                ("email", models.EmailField(max_length=254, unique=True)),
-                ("full_name", models.CharField(blank=True, max_length=100)),
-                ("phone_cipher", models.TextField(blank=True)),
-                ("phone_index", models.CharField(blank=True, max_length=64, null=True, unique=True)),
-                ("phone_masked", models.CharField(blank=True, max_length=20)),
-                ("phone_verified", models.BooleanField(default=False)),
-                ("is_active", models.BooleanField(default=True)),
-                ("is_staff", models.BooleanField(default=False, help_text="May use the Django admin")),
-                ("is_operator", models.BooleanField(default=False, help_text="Platform operator (city IT)")),
-                ("language", models.CharField(blank=True, max_length=10)),
-                ("date_joined", models.DateTimeField(default=smartgov.kit.clock.now)),
-                (
-                    "groups",
-                    models.ManyToManyField(
-                        blank=True,
-                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
-                        related_name="user_set",
-                        related_query_name="user",
-                        to="auth.group",
-                        verbose_name="groups",
-                    ),
-                ),
-                (
-                    "home_tenant",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to="tenancy.tenant",
-                    ),
-                ),
-                (
-                    "user_permissions",
-                    models.ManyToManyField(
-                        blank=True,
-                        help_text="Specific permissions for this user.",
-                        related_name="user_set",
-                        related_query_name="user",
-                        to="auth.permission",
-                        verbose_name="user permissions",
-                    ),
-                ),
+                ('password', models.CharField(max_length=128, verbose_name='password')),
+                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
+                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
+                ('id', models.UUIDField(default=smartgov.kit.ids.uuid7, editable=False, primary_key=True, serialize=False)),
+                ('email', models.EmailField(max_length=254, unique=True)),
+                ('full_name', models.CharField(blank=True, max_length=100)),
+                ('phone_cipher', models.TextField(blank=True)),
+                ('phone_index', models.CharField(blank=True, max_length=64, null=True, unique=True)),
+                ('phone_masked', models.CharField(blank=True, max_length=20)),
+                ('phone_verified', models.BooleanField(default=False)),
+                ('is_active', models.BooleanField(default=True)),
+                ('is_staff', models.BooleanField(default=False, help_text='May use the Django admin')),
+                ('is_operator', models.BooleanField(default=False, help_text='Platform operator (city IT)')),
+                ('language', models.CharField(blank=True, max_length=10)),
+                ('date_joined', models.DateTimeField(default=smartgov.kit.clock.now)),
+                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
+                ('home_tenant', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='tenancy.tenant')),
+                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
             ],
             options={
-                "abstract": False,
+                'abstract': False,
             },
         ),
         migrations.CreateModel(
-            name="ApiClient",
+            name='ApiClient',
             fields=[
-                (
-                    "id",
-                    models.UUIDField(default=smartgov.kit.ids.uuid7, editable=False, primary_key=True, serialize=False),
-                ),
-                ("name", models.CharField(max_length=100)),
-                ("key_prefix", models.CharField(max_length=16, unique=True)),
-                ("key_hash", models.CharField(max_length=64)),
-                ("permissions", models.JSONField(default=list)),
-                ("created_at", models.DateTimeField()),
-                ("revoked_at", models.DateTimeField(blank=True, null=True)),
-                ("last_used_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "created_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "tenant",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="tenancy.tenant",
-                    ),
-                ),
+                ('id', models.UUIDField(default=smartgov.kit.ids.uuid7, editable=False, primary_key=True, serialize=False)),
+                ('name', models.CharField(max_length=100)),
+                ('key_prefix', models.CharField(max_length=16, unique=True)),
+                ('key_hash', models.CharField(max_length=64)),
+                ('permissions', models.JSONField(default=list)),
+                ('created_at', models.DateTimeField()),
+                ('revoked_at', models.DateTimeField(blank=True, null=True)),
+                ('last_used_at', models.DateTimeField(blank=True, null=True)),
+                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('tenant', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.tenant')),
             ],
             options={
-                "ordering": ["-created_at"],
+                'ordering': ['-created_at'],
             },
         ),
         migrations.CreateModel(
-            name="Membership",
+            name='Membership',
             fields=[
-                (
-                    "id",
-                    models.UUIDField(default=smartgov.kit.ids.uuid7, editable=False, primary_key=True, serialize=False),
-                ),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("admin", "Tenant administrator"),
-                            ("staff", "Staff"),
-                            ("citizen", "Citizen"),
-                            ("business", "Business"),
-                        ],
-                        max_length=16,
-                    ),
-                ),
-                ("is_active", models.BooleanField(default=True)),
-                ("created_at", models.DateTimeField()),
-                (
-                    "department",
-                    models.ForeignKey(
-                        blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to="tenancy.department"
-                    ),
-                ),
-                (
-                    "tenant",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="tenancy.tenant"
-                    ),
-                ),
-                (
-                    "user",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="memberships",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.UUIDField(default=smartgov.kit.ids.uuid7, editable=False, primary_key=True, serialize=False)),
+                ('kind', models.CharField(choices=[('admin', 'Tenant administrator'), ('staff', 'Staff'), ('citizen', 'Citizen'), ('business', 'Business')], max_length=16)),
+                ('is_active', models.BooleanField(default=True)),
+                ('created_at', models.DateTimeField()),
+                ('department', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='tenancy.department')),
+                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.tenant')),
+                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='memberships', to=settings.AUTH_USER_MODEL)),
             ],
         ),
         migrations.CreateModel(
-            name="Profile",
+            name='Profile',
             fields=[
-                (
-                    "id",
-                    models.UUIDField(default=smartgov.kit.ids.uuid7, editable=False, primary_key=True, serialize=False),
-                ),
-                ("full_name", models.CharField(max_length=100)),
-                ("id_number_cipher", models.TextField(blank=True)),
-                ("id_number_index", models.CharField(blank=True, db_index=True, max_length=64)),
-                ("id_number_masked", models.CharField(blank=True, max_length=20)),
-                ("phone_cipher", models.TextField(blank=True)),
-                ("phone_masked", models.CharField(blank=True, max_length=20)),
-                ("company_name", models.CharField(blank=True, max_length=200)),
-                ("uscc", models.CharField(blank=True, db_index=True, max_length=18)),
-                ("updated_at", models.DateTimeField()),
-                (
-                    "membership",
-                    models.OneToOneField(
-                        on_delete=django.db.models.deletion.PROTECT, related_name="profile", to="accounts.membership"
-                    ),
-                ),
-                (
-                    "tenant",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="tenancy.tenant"
-                    ),
-                ),
+                ('id', models.UUIDField(default=smartgov.kit.ids.uuid7, editable=False, primary_key=True, serialize=False)),
+                ('full_name', models.CharField(max_length=100)),
+                ('id_number_cipher', models.TextField(blank=True)),
+                ('id_number_index', models.CharField(blank=True, db_index=True, max_length=64)),
+                ('id_number_masked', models.CharField(blank=True, max_length=20)),
+                ('phone_cipher', models.TextField(blank=True)),
+                ('phone_masked', models.CharField(blank=True, max_length=20)),
+                ('company_name', models.CharField(blank=True, max_length=200)),
+                ('uscc', models.CharField(blank=True, db_index=True, max_length=18)),
+                ('updated_at', models.DateTimeField()),
+                ('membership', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='profile', to='accounts.membership')),
+                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.tenant')),
             ],
             options={
-                "abstract": False,
+                'abstract': False,
             },
         ),
         migrations.CreateModel(
-            name="Role",
+            name='Role',
             fields=[
-                (
-                    "id",
-                    models.UUIDField(default=smartgov.kit.ids.uuid7, editable=False, primary_key=True, serialize=False),
-                ),
-                ("code", models.SlugField(max_length=40)),
-                ("name_zh", models.CharField(max_length=100)),
-                ("name_en", models.CharField(max_length=100)),
-                ("permissions", models.JSONField(default=list)),
-                ("is_builtin", models.BooleanField(default=False)),
-                (
-                    "tenant",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="tenancy.tenant"
-                    ),
-                ),
+                ('id', models.UUIDField(default=smartgov.kit.ids.uuid7, editable=False, primary_key=True, serialize=False)),
+                ('code', models.SlugField(max_length=40)),
+                ('name_zh', models.CharField(max_length=100)),
+                ('name_en', models.CharField(max_length=100)),
+                ('permissions', models.JSONField(default=list)),
+                ('is_builtin', models.BooleanField(default=False)),
+                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.tenant')),
             ],
             options={
-                "ordering": ["code"],
+                'ordering': ['code'],
             },
         ),
         migrations.AddField(
-            model_name="membership",
-            name="roles",
-            field=models.ManyToManyField(blank=True, to="accounts.role"),
+            model_name='membership',
+            name='roles',
+            field=models.ManyToManyField(blank=True, to='accounts.role'),
         ),
         migrations.AddConstraint(
-            model_name="role",
-            constraint=models.UniqueConstraint(fields=("tenant", "code"), name="role_code_unique"),
+            model_name='role',
+            constraint=models.UniqueConstraint(fields=('tenant', 'code'), name='role_code_unique'),
         ),
         migrations.AddConstraint(
-            model_name="membership",
-            constraint=models.UniqueConstraint(fields=("tenant", "user"), name="membership_unique"),
+            model_name='membership',
+            constraint=models.UniqueConstraint(fields=('tenant', 'user'), name='membership_unique'),
         ),
     ]

@@ -7,41 +7,30 @@ import smartgov.kit.ids
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("tenancy", "0001_initial"),
+        ('tenancy', '0001_initial'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="IdempotencyRecord",
+            name='IdempotencyRecord',
             fields=[
-                (
-                    "id",
-                    models.UUIDField(default=smartgov.kit.ids.uuid7, editable=False, primary_key=True, serialize=False),
-                ),
-                ("caller", models.CharField(help_text="actor type:id of the caller the key belongs to", max_length=80)),
-                ("operation", models.CharField(max_length=80)),
-                ("key", models.CharField(max_length=255)),
-                ("fingerprint", models.CharField(help_text="SHA-256 of the canonical request body", max_length=64)),
-                ("status_code", models.PositiveSmallIntegerField(null=True)),
-                ("response", models.JSONField(null=True)),
-                ("created_at", models.DateTimeField()),
-                (
-                    "tenant",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="tenancy.tenant"
-                    ),
-                ),
+                ('id', models.UUIDField(default=smartgov.kit.ids.uuid7, editable=False, primary_key=True, serialize=False)),
+                ('caller', models.CharField(help_text='actor type:id of the caller the key belongs to', max_length=80)),
+                ('operation', models.CharField(max_length=80)),
+                ('key', models.CharField(max_length=255)),
+                ('fingerprint', models.CharField(help_text='SHA-256 of the canonical request body', max_length=64)),
+                ('status_code', models.PositiveSmallIntegerField(null=True)),
+                ('response', models.JSONField(null=True)),
+                ('created_at', models.DateTimeField()),
+                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.tenant')),
             ],
             options={
-                "indexes": [models.Index(fields=["created_at"], name="idempotency_created")],
-                "constraints": [
-                    models.UniqueConstraint(
-                        fields=("tenant", "caller", "operation", "key"), name="idempotency_key_unique"
-                    )
-                ],
+                'indexes': [models.Index(fields=['created_at'], name='idempotency_created')],
+                'constraints': [models.UniqueConstraint(fields=('tenant', 'caller', 'operation', 'key'), name='idempotency_key_unique')],
             },
         ),
     ]

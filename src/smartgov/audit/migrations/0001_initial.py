@@ -19,7 +19,9 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.UUIDField(default=smartgov.kit.ids.uuid7, editable=False, primary_key=True, serialize=False),
+                    models.UUIDField(
+                        default=smartgov.kit.ids.uuid7, editable=False, primary_key=True, serialize=False
+                    ),
                 ),
                 ("chain_key", models.CharField(max_length=40, unique=True)),
                 ("last_seq", models.PositiveBigIntegerField(default=0)),
@@ -40,7 +42,9 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.UUIDField(default=smartgov.kit.ids.uuid7, editable=False, primary_key=True, serialize=False),
+                    models.UUIDField(
+                        default=smartgov.kit.ids.uuid7, editable=False, primary_key=True, serialize=False
+                    ),
                 ),
                 ("chain_key", models.CharField(max_length=40)),
                 ("seq", models.PositiveBigIntegerField()),
@@ -70,10 +74,14 @@ class Migration(migrations.Migration):
                 "ordering": ["chain_key", "seq"],
                 "indexes": [
                     models.Index(fields=["tenant", "created_at"], name="audit_audit_tenant__290b62_idx"),
-                    models.Index(fields=["tenant", "object_type", "object_id"], name="audit_audit_tenant__ac5f72_idx"),
+                    models.Index(
+                        fields=["tenant", "object_type", "object_id"], name="audit_audit_tenant__ac5f72_idx"
+                    ),
                     models.Index(fields=["tenant", "actor_id"], name="audit_audit_tenant__d8cd3e_idx"),
                 ],
-                "constraints": [models.UniqueConstraint(fields=("chain_key", "seq"), name="audit_chain_seq_unique")],
+                "constraints": [
+                    models.UniqueConstraint(fields=("chain_key", "seq"), name="audit_chain_seq_unique")
+                ],
             },
         ),
     ]

@@ -17,7 +17,9 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.UUIDField(default=smartgov.kit.ids.uuid7, editable=False, primary_key=True, serialize=False),
+                    models.UUIDField(
+                        default=smartgov.kit.ids.uuid7, editable=False, primary_key=True, serialize=False
+                    ),
                 ),
                 ("slug", models.SlugField(max_length=40, unique=True)),
                 ("name_zh", models.CharField(max_length=200)),
@@ -78,7 +80,9 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.UUIDField(default=smartgov.kit.ids.uuid7, editable=False, primary_key=True, serialize=False),
+                    models.UUIDField(
+                        default=smartgov.kit.ids.uuid7, editable=False, primary_key=True, serialize=False
+                    ),
                 ),
                 ("code", models.SlugField(max_length=40)),
                 ("name_zh", models.CharField(max_length=200)),
@@ -93,7 +97,9 @@ class Migration(migrations.Migration):
             ],
             options={
                 "ordering": ["code"],
-                "constraints": [models.UniqueConstraint(fields=("tenant", "code"), name="department_code_unique")],
+                "constraints": [
+                    models.UniqueConstraint(fields=("tenant", "code"), name="department_code_unique")
+                ],
             },
         ),
     ]

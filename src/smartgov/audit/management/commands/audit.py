@@ -32,7 +32,9 @@ class Command(BaseCommand):
             else:
                 broken += 1
                 where = (
-                    f"event {problem.event_id} (seq {problem.seq})" if problem.event_id else f"after seq {problem.seq}"
+                    f"event {problem.event_id} (seq {problem.seq})"
+                    if problem.event_id
+                    else f"after seq {problem.seq}"
                 )
                 self.stderr.write(f"{name}: BROKEN at {where}: {problem.reason}")
         if broken:

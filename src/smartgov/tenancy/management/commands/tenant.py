@@ -48,7 +48,9 @@ class Command(BaseCommand):
                 tenant = services.create_tenant(actor, spec)
                 self.stdout.write(f"created {tenant.slug} ({tenant.pk})")
             elif action == "list":
-                self.stdout.write(f"{'slug':<16}{'kind':<10}{'status':<11}{'parent':<14}{'members':>8}{'events':>8}")
+                self.stdout.write(
+                    f"{'slug':<16}{'kind':<10}{'status':<11}{'parent':<14}{'members':>8}{'events':>8}"
+                )
                 for t in selectors.tenants(options["status"]):
                     h = selectors.tenant_health(t)
                     parent = t.parent.slug if t.parent else "-"
