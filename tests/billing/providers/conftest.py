@@ -26,6 +26,12 @@ def keys_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def other_keys_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A second, unrelated set of keys: what a forger (or a misconfiguration) would hold."""
+    return ensure_keys(tmp_path_factory.mktemp("other-keys"))
+
+
+@pytest.fixture(scope="session")
 def offline_conf(keys_dir: Path) -> Callable[[str], dict[str, Any]]:
     """A channel's configuration pointing nowhere (for tests that make no HTTP call)."""
     return lambda channel: dict(default_providers("http://127.0.0.1:9", keys_dir)[channel])

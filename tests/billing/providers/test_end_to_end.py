@@ -176,22 +176,20 @@ def test_bank_transfer_learned_from_the_statement(calm_sim, keys_dir: Path):
     assert provider.query(reference) is None
 
 
-def test_a_statement_signed_with_another_key_is_refused(calm_sim, keys_dir: Path, tmp_path: Path):
-    from smartgov.billing.paysim.keys import ensure_keys
+def test_a_statement_signed_with_another_key_is_refused(calm_sim, keys_dir: Path, other_keys_dir: Path):
     from smartgov.billing.providers.registry import build, default_providers
 
-    other = ensure_keys(tmp_path / "other-keys")
+    other = other_keys_dir
     conf = default_providers(calm_sim.url, keys_dir)["bank"]
     conf["provider_public_key_path"] = str(other / "bank" / "provider_rsa_public.pem")
     with pytest.raises(ForgedNotification):
         build("bank", conf).fetch_statement(datetime.now(ZoneInfo("Asia/Shanghai")).date())
 
 
-def test_requests_signed_with_a_wrong_merchant_key_are_refused(calm_sim, keys_dir: Path, tmp_path: Path):
-    from smartgov.billing.paysim.keys import ensure_keys
+def test_requests_signed_with_a_wrong_merchant_key_are_refused(calm_sim, keys_dir: Path, other_keys_dir: Path):
     from smartgov.billing.providers.registry import build, default_providers
 
-    other = ensure_keys(tmp_path / "other-keys")
+    other = other_keys_dir
     for channel in CHANNELS:
         conf = default_providers(calm_sim.url, keys_dir)[channel]
         conf["private_key_path"] = str(other / channel / "merchant_rsa_private.pem")

@@ -12,13 +12,13 @@ import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from smartgov.billing.providers._crypto import Algorithm, Signer, Verifier, signer_for, verifier_for
 from smartgov.billing.providers.base import ForgedNotification, ProviderError
+from smartgov.kit import money
 
 CHINA = ZoneInfo("Asia/Shanghai")  # every provider here speaks Beijing time
 
@@ -30,27 +30,27 @@ _YUAN_SIGNED_LONG = re.compile(r"-?(0|[1-9][0-9]{0,12})(\.[0-9]{1,8})?")
 
 
 def yuan_to_fen(text: str) -> int:
-    """'12.34' -> 1234, exactly (Decimal, never float). ValueError for anything else."""
+    """'12.34' -> 1234, exactly (Decimal, never float). ValueError for anything but the strict wire form."""
     if not isinstance(text, str) or not _YUAN.fullmatch(text):
         raise ValueError(f"not a yuan amount: {text!r}")
-    return int(Decimal(text) * 100)
+    return money.parse_amount(text, "CNY")
 
 
 def signed_yuan_to_fen(text: str) -> int:
     """A statement figure, possibly negative and with trailing zero decimals ('-0.06000' -> -6)."""
     if not _YUAN_SIGNED_LONG.fullmatch(text):
         raise ValueError(f"not a yuan amount: {text!r}")
-    fen = Decimal(text) * 100
-    if fen != fen.to_integral_value():
-        raise ValueError(f"not a whole number of fen: {text!r}")
-    return int(fen)
+    try:
+        return money.parse_amount(text, "CNY")
+    except ValueError:
+        raise ValueError(f"not a whole number of fen: {text!r}") from None
 
 
 def fen_to_yuan(fen: int) -> str:
     """1234 -> '12.34' (two decimals, as the providers require)."""
     if isinstance(fen, bool) or not isinstance(fen, int) or fen < 0:
         raise ValueError(f"not an amount in fen: {fen!r}")
-    return f"{fen // 100}.{fen % 100:02d}"
+    return money.to_decimal_text(fen, "CNY")
 
 
 def fen_field(value: Any, name: str) -> int:
