@@ -123,3 +123,9 @@ def calm_sim(tmp_path: Path, keys_dir: Path) -> Iterator[Running]:
 
 def adapter(running: Running, keys_dir: Path, channel: str, profile: str = "intl") -> PaymentProvider:
     return build(channel, default_providers(running.url, keys_dir)[channel], profile)
+
+
+@pytest.fixture(scope="session")
+def adapter_for(offline_conf: Callable[[str], dict[str, Any]]) -> Callable[..., PaymentProvider]:
+    """An adapter with the demo keys, pointing nowhere (for parsing and verifying only)."""
+    return lambda channel, profile="intl": build(channel, offline_conf(channel), profile)
