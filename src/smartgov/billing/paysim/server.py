@@ -67,9 +67,21 @@ def serve_forever(config: SimConfig, host: str = "127.0.0.1", port: int = 8010) 
     simulator, server, url = _build(config, host, port)
     notifier = Notifier(simulator)
     notifier.start()
-    log.warning("payment-provider simulator on %s (data in %s)", url, config.data_dir)
+    log.info("payment-provider simulator on %s (data in %s)", url, config.data_dir)
     try:
         server.serve_forever()
     finally:
         notifier.stop()
         server.server_close()
+
+
+def make_app() -> Simulator:
+    """For ``gunicorn -w 1 --threads 8 'smartgov.billing.paysim.server:make_app()'``: the simulator from
+    SMARTGOV_PAYSIM_* variables, with its notifier thread. One worker only: the notifier owns the
+    delivery queue, and two would deliver each notification twice beyond what the chaos knobs ask."""
+    config = SimConfig.from_env()
+    simulator = Simulator(config)
+    if not config.public_url:
+        log.warning("SMARTGOV_PAYSIM_PUBLIC_URL is not set: checkout links will be relative to nothing")
+    Notifier(simulator).start()
+    return simulator
