@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,10 @@ class Command(BaseCommand):
         parser.add_argument("--keys-only", action="store_true", help="create the demo keys and exit")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        data_dir = Path(options["data_dir"]) if options["data_dir"] else Path(settings.DATA_DIR) / "paysim"
+        # --data-dir, else SMARTGOV_PAYSIM_DATA_DIR (read by from_env), else the platform's data dir.
+        data_dir: Path | None = Path(options["data_dir"]) if options["data_dir"] else None
+        if data_dir is None and not os.environ.get("SMARTGOV_PAYSIM_DATA_DIR"):
+            data_dir = Path(settings.DATA_DIR) / "paysim"
         config = SimConfig.from_env(
             data_dir=data_dir, public_url=options["public_url"],
             duplicate_probability=options["duplicate_probability"],
