@@ -202,3 +202,29 @@ def _deliveries(url: str) -> list[dict]:
 
     with _open(f"{url}/_sim/deliveries", timeout=5) as answer:
         return json.loads(answer.read())
+
+
+def test_an_unpaid_order_expires_and_the_poll_says_so(calm_sim, keys_dir: Path, receiver: Receiver):
+    import time
+
+    requests = {}
+    for channel in CHANNELS:
+        provider = adapter(calm_sim, keys_dir, channel)
+        request = order(receiver, channel)
+        request = CheckoutRequest(**{**request.__dict__, "expires_at": datetime.now(UTC) + timedelta(seconds=1)})
+        requests[channel] = (provider, request, provider.create_checkout(request))
+    time.sleep(1.6)  # the providers' clocks work in whole seconds
+    for channel, (provider, request, checkout) in requests.items():
+        polled = provider.query(request.out_trade_no)
+        assert polled is not None and polled.status in {"closed", "failed"}, channel
+        with pytest.raises(urllib.error.HTTPError) as gone:
+            _open(checkout.redirect_url)
+        assert gone.value.code == 410
+
+
+def test_the_checkout_page_escapes_what_the_merchant_sent(calm_sim, keys_dir: Path, receiver: Receiver):
+    provider = adapter(calm_sim, keys_dir, "alipay")
+    request = CheckoutRequest(**{**order(receiver, "alipay").__dict__, "subject": '<script>alert("x")</script>'})
+    with _open(provider.create_checkout(request).redirect_url) as page:
+        html = page.read().decode()
+    assert "<script>" not in html and "&lt;script&gt;" in html
