@@ -228,3 +228,16 @@ def test_the_checkout_page_escapes_what_the_merchant_sent(calm_sim, keys_dir: Pa
     with _open(provider.create_checkout(request).redirect_url) as page:
         html = page.read().decode()
     assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_alipay_tells_of_refunds_partial_then_full(calm_sim, keys_dir: Path, receiver: Receiver):
+    provider = adapter(calm_sim, keys_dir, "alipay")
+    receiver.providers["alipay"] = provider
+    request = order(receiver, "alipay", amount_fen=1000)
+    browser_pay(provider.create_checkout(request).redirect_url)
+    receiver.wait_for(lambda got: len([r for r in got if r.notification]) == 1)
+    provider.refund(request.out_trade_no, "RF-A", 400, "CNY")
+    provider.refund(request.out_trade_no, "RF-B", 600, "CNY")
+    got = receiver.wait_for(lambda got: len([r for r in got if r.notification]) == 3)
+    seen = sorted((r.notification.refunded_fen, r.notification.status) for r in got if r.notification)
+    assert seen == [(0, "succeeded"), (400, "succeeded"), (1000, "closed")]
