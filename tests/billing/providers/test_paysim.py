@@ -84,3 +84,19 @@ def test_the_command_creates_the_demo_keys(tmp_path):
     call_command("paysim", "--keys-only", "--data-dir", str(tmp_path))
     assert (tmp_path / "keys" / "wechat" / "apiv3.key").read_text().strip().isalnum()
     assert (tmp_path / "keys" / "alipay" / "merchant_rsa_private.pem").stat().st_mode & 0o077 == 0
+
+
+def test_the_simulator_stands_alone_without_django_or_our_models():
+    import os
+    import subprocess
+    import sys
+
+    import smartgov
+
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    env["PYTHONPATH"] = str(Path(smartgov.__file__).parent.parent)  # this checkout, not an installed copy
+    code = ("import sys, smartgov.billing.paysim.server; "
+            "bad = [m for m in sys.modules if m == 'django' or m.startswith(('django.', 'smartgov.billing.models',"
+            " 'smartgov.tenancy', 'smartgov.accounts'))]; print(bad); sys.exit(1 if bad else 0)")
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
