@@ -76,7 +76,9 @@ class WagesMonthLineIn(Schema):
 
 class WagesYearIn(Schema):
     year: int
-    months: list[WagesMonthLineIn] = Field(description="Consecutive payroll months at one employer, in order")
+    months: list[WagesMonthLineIn] = Field(
+        description="Consecutive payroll months at one employer, in order", min_length=1, max_length=12
+    )
     basic_deduction_rule: Literal["months_employed", "month_of_year", "full_year"] = "months_employed"
 
 
@@ -119,8 +121,8 @@ class BonusIn(Schema):
 
 class ReconciliationIn(Schema):
     year: int
-    employers: list[EmployerIncomeIn] = []
-    payments: list[PaymentIncomeIn] = []
+    employers: list[EmployerIncomeIn] = Field([], max_length=100)
+    payments: list[PaymentIncomeIn] = Field([], max_length=1000, description="One entry per payment or per payer")
     bonus: BonusIn | None = None
     bonus_method: Literal["separate", "combined"] = "separate"
     special_additional: SpecialAdditionalIn = Field(

@@ -112,3 +112,25 @@ def test_vectorised_bad_input_names_the_row_and_field():
     with pytest.raises(InvalidInput) as e:
         withhold_population(Population.zeros_like(income, np.ones(2, dtype=np.int64)), "2024-03")
     assert e.value.details[0]["field"] == "cumulative_income[1]"
+
+
+@given(
+    a=st.integers(0, 10**9),
+    b=st.integers(0, 10**9),
+    kind=st.sampled_from(["labour_remuneration", "author_remuneration", "royalties"]),
+)
+def test_withholding_on_a_payment_never_decreases_when_the_payment_increases(a, b, kind):
+    from smartgov.tax.rules import withhold_payment
+
+    low, high = sorted((a, b))
+    assert withhold_payment(kind, low, "2024-06").withholding <= withhold_payment(kind, high, "2024-06").withholding
+
+
+@given(a=st.integers(0, 10**10), b=st.integers(0, 10**10), year=st.integers(2019, 2027))
+def test_annual_reconciliation_tax_never_decreases_with_wages(a, b, year):
+    low, high = sorted((a, b))
+    tax = [
+        annual_reconciliation(AnnualReturn(year=year, employers=[EmployerIncome("A", w)])).total_tax
+        for w in (low, high)
+    ]
+    assert tax[0] <= tax[1]

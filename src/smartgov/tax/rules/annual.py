@@ -181,7 +181,9 @@ def annual_reconciliation(r: AnnualReturn) -> Reconciliation:
     basic = t.figure(
         "basic_deduction", basic_p.value, rule="basic_deduction", formula=f"{{{basic_p.name}}}", params=(basic_p,)
     )
-    t.figure("special_deductions", special, rule="special_deductions", formula="Σ 各单位/each employer")
+    t.figure(
+        "special_deductions", special, rule="special_deductions", formula=("各扣缴单位合计", "the sum over employers")
+    )
     if r.special_additional.months != 12:
         raise InvalidInput.for_field("special_additional.months", "Annual declarations cover 12 months.")
     additional = special_additional_total(r.special_additional, on, t)
@@ -231,42 +233,53 @@ def annual_reconciliation(r: AnnualReturn) -> Reconciliation:
 
 
 def _filing_requirement(balance: int, gross: int, on: date, t: Trace) -> tuple[bool, dict[str, str]]:
+    """Whether the taxpayer must file; the reason in words; the test as a formula."""
     exemption = param("iit.reconciliation_exemption", on)
     income_ceiling = param("iit.reconciliation_exempt_income_ceiling", on)
     due_ceiling = param("iit.reconciliation_exempt_due_ceiling", on)
+    params: tuple[ParamValue, ...] = ()
     if balance < 0:
-        required, why = (
-            False,
-            ("可申请退税：办理汇算即可退还多缴税款", "a refund is due: file the reconciliation to claim it"),
-        )
-        params: tuple[ParamValue, ...] = ()
+        required = False
+        why = ("可申请退税：办理汇算即可退还多缴税款", "a refund is due: file the reconciliation to claim it")
+        test = ("{balance} < 0", "{balance} < 0")
     elif balance == 0:
-        required, why, params = (
-            False,
-            ("已预缴税额与应纳税额一致，无需办理", "prepaid equals the tax: nothing to file"),
-            (),
-        )
+        required = False
+        why = ("已预缴税额与应纳税额一致，无需办理", "prepaid equals the tax: nothing to file")
+        test = ("{balance} = 0", "{balance} = 0")
     elif exemption.value and gross <= income_ceiling.value:
-        required, why = (
-            False,
-            (
-                "需补税但综合所得年收入不超过12万元，免于办理",
-                "tax is due but the year's income is within 120,000: no filing required",
-            ),
+        required = False
+        why = (
+            "需补税但综合所得年收入不超过12万元，免于办理",
+            "tax is due but the year's income is within 120,000: no filing required",
+        )
+        test = (
+            f"{{balance}} > 0 且 {{gross_income}} ≤ {{{income_ceiling.name}}}",
+            f"{{balance}} > 0 and {{gross_income}} ≤ {{{income_ceiling.name}}}",
         )
         params = (exemption, income_ceiling)
     elif exemption.value and balance <= due_ceiling.value:
-        required, why = False, ("补税金额不超过400元，免于办理", "the amount due is at most 400: no filing required")
+        required = False
+        why = ("补税金额不超过400元，免于办理", "the amount due is at most 400: no filing required")
+        test = (f"0 < {{balance}} ≤ {{{due_ceiling.name}}}", f"0 < {{balance}} ≤ {{{due_ceiling.name}}}")
         params = (exemption, due_ceiling)
     else:
-        required, why = True, ("需办理汇算并补缴税款", "the reconciliation must be filed and the tax paid")
-        params = (exemption, income_ceiling, due_ceiling)
+        required = True
+        why = ("需办理汇算并补缴税款", "the reconciliation must be filed and the tax paid")
+        if exemption.value:
+            test = (
+                f"{{balance}} > {{{due_ceiling.name}}} 且 {{gross_income}} > {{{income_ceiling.name}}}",
+                f"{{balance}} > {{{due_ceiling.name}}} and {{gross_income}} > {{{income_ceiling.name}}}",
+            )
+            params = (exemption, income_ceiling, due_ceiling)
+        else:
+            test = (f"{{balance}} > 0（{{{exemption.name}}}：否）", f"{{balance}} > 0 ({{{exemption.name}}}: no)")
+            params = (exemption,)
     t.figure(
         "filing_required",
         required,
         rule="filing_requirement",
         unit="flag",
-        formula="{balance}, {gross_income}",
+        formula=test,
         params=params,
         note=why,
     )

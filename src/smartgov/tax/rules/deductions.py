@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from smartgov.kit.errors import InvalidInput
+from smartgov.kit.money import to_decimal_text
 
 from .base import amount, choice, count
 from .params import ParamValue, param
@@ -42,7 +43,7 @@ def _cap(field: str, declared: int, limit: int, p: tuple[ParamValue, ...], what:
     if declared > limit:
         raise InvalidInput.for_field(
             field,
-            f"{declared / 100:,.2f} exceeds the legal cap of {limit / 100:,.2f} for {what}"
+            f"{to_decimal_text(declared)} exceeds the legal cap of {to_decimal_text(limit)} for {what}"
             f" ({', '.join(f'{x.name} from {x.effective_from.isoformat()}' for x in p)}).",
             code="deduction_over_cap",
         )
@@ -158,23 +159,28 @@ def special_additional_total(d: SpecialAdditional, on: date, trace: Trace, field
         + d.housing_rent
         + d.elderly_support
     )
-    parts = (
-        " + ".join(
-            n
-            for n, v in (
-                ("子女教育/children's education", d.children_education),
-                ("婴幼儿照护/infant care", d.infant_care),
-                ("继续教育/continuing education", d.continuing_education + d.vocational_certificate),
-                ("住房贷款利息/housing-loan interest", d.housing_loan_interest),
-                ("住房租金/housing rent", d.housing_rent),
-                ("赡养老人/elderly support", d.elderly_support),
-            )
-            if v
+    claimed = [
+        (key, value)
+        for key, value in (
+            ("children_education", d.children_education),
+            ("infant_care", d.infant_care),
+            ("continuing_education", d.continuing_education),
+            ("vocational_certificate", d.vocational_certificate),
+            ("housing_loan_interest", d.housing_loan_interest),
+            ("housing_rent", d.housing_rent),
+            ("elderly_support", d.elderly_support),
         )
-        or "0"
-    )
+        if value
+    ]
+    for key, value in claimed:
+        trace.input(key, value)
+    formula = " + ".join(f"{{{key}}}" for key, _ in claimed) or "0"
     trace.figure(
-        "special_additional", total, rule="special_additional_total", formula=parts + " (≤ caps)", params=tuple(used)
+        "special_additional",
+        total,
+        rule="special_additional_total",
+        formula=(formula + "（均未超过法定标准）", formula + " (each within its legal cap)"),
+        params=tuple(used),
     )
     return total
 
@@ -231,7 +237,10 @@ def other_deductions_total(
         "other_deductions",
         total,
         rule="other_deductions_total",
-        formula="个人养老金/private pension + 商业健康保险/health insurance + 其他/other (≤ caps)",
+        formula=(
+            "{private_pension} + {health_insurance} + {other}（均未超过限额）",
+            "{private_pension} + {health_insurance} + {other} (each within its cap)",
+        ),
         params=used,
     )
     return total

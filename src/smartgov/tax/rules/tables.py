@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from smartgov.kit.money import format_amount
+
 from .params import Bracket, ParamValue
 from .rounding import apply_rate
 from .trace import Trace
@@ -26,7 +28,20 @@ def tax_by_table(
     if taxable <= 0:
         return int(trace.figure(key, 0, rule=rule, formula=f"0 ({{{base}}} ≤ 0)"))
     row = bracket_for(taxable, table.value, scale)
-    trace.figure("rate", row.rate, rule=rule, formula=f"{{{table.name}}}", params=(table,), unit="rate")
-    trace.figure("quick_deduction", row.quick_deduction, rule=rule, formula=f"{{{table.name}}}", params=(table,))
+    level = table.value.index(row) + 1
+    if row.up_to is None:
+        where = (
+            f"{{{table.name}}} 第{level}级（超过{format_amount(table.value[-2].up_to or 0)}）",
+            f"{{{table.name}}}, bracket {level} (above {format_amount(table.value[-2].up_to or 0)})",
+        )
+    else:
+        where = (
+            f"{{{table.name}}} 第{level}级（不超过{format_amount(row.up_to)}）",
+            f"{{{table.name}}}, bracket {level} (up to {format_amount(row.up_to)})",
+        )
+    if scale != 1:
+        where = (where[0] + f"，按{{{base}}}除以{scale}确定", where[1] + f", chosen by {{{base}}} ÷ {scale}")
+    trace.figure("rate", row.rate, rule=rule, formula=where, params=(table,), unit="rate")
+    trace.figure("quick_deduction", row.quick_deduction, rule=rule, formula=where, params=(table,))
     tax = apply_rate(taxable, row.rate) - row.quick_deduction
     return int(trace.figure(key, tax, rule=rule, formula=f"{{{base}}} × {{rate}} − {{quick_deduction}}"))

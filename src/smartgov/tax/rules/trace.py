@@ -73,6 +73,16 @@ LABELS: dict[str, tuple[str, str]] = {
     "prepaid": ("已预缴税额", "tax prepaid (withheld)"),
     "balance": ("应补（退）税额", "amount due (negative: refund)"),
     "filing_required": ("是否需要办理汇算", "must file the reconciliation"),
+    "children_education": ("子女教育", "children's education"),
+    "infant_care": ("3岁以下婴幼儿照护", "infant care"),
+    "continuing_education": ("继续教育（学历）", "continuing education (degree)"),
+    "vocational_certificate": ("继续教育（职业资格证书）", "continuing education (certificate)"),
+    "housing_loan_interest": ("住房贷款利息", "housing-loan interest"),
+    "housing_rent": ("住房租金", "housing rent"),
+    "elderly_support": ("赡养老人", "elderly support"),
+    "private_pension": ("个人养老金", "private pension"),
+    "health_insurance": ("商业健康保险", "commercial health insurance"),
+    "other": ("其他扣除", "other"),
     # VAT
     "sales_ordinary": ("未开具专用发票的销售额", "sales without special VAT invoices"),
     "sales_special_invoice": ("开具增值税专用发票的销售额", "sales on special VAT invoices"),
@@ -168,12 +178,14 @@ class Trace:
         value: Any,
         *,
         rule: str,
-        formula: str,
+        formula: str | tuple[str, str],
         params: tuple[ParamValue, ...] = (),
         unit: str = "fen",
         note: tuple[str, str] | None = None,
     ) -> Any:
-        """Record a computed figure. ``formula`` names figures and parameters as ``{key}``."""
+        """Record a computed figure. ``formula`` names figures and parameters as ``{key}``; give a
+        (zh-Hans, en) pair when it also has words of its own."""
+        templates = dict(zip(LANGUAGES, formula if isinstance(formula, tuple) else (formula, formula), strict=True))
         self.figures.append(
             Figure(
                 key,
@@ -181,7 +193,7 @@ class Trace:
                 unit,
                 rule,
                 _both(key),
-                {lang: _render_formula(formula, lang, params) for lang in LANGUAGES},
+                {lang: _render_formula(templates[lang], lang, params) for lang in LANGUAGES},
                 params,
                 {"zh-Hans": note[0], "en": note[1]} if note else {},
             )

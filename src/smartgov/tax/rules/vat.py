@@ -121,7 +121,7 @@ def vat_small_scale_return(s: VatSales) -> VatReturn:
         apply_rate(ordinary, rate_ordinary),
         rule="vat_on_sales",
         params=(rate_o,),
-        formula="0 (免税/exempt)" if rate_ordinary == 0 else f"{{sales_ordinary}} × {{{rate_o.name}}}",
+        formula=("0（免税）", "0 (exempt)") if rate_ordinary == 0 else f"{{sales_ordinary}} × {{{rate_o.name}}}",
     )
     vat_s = t.figure(
         "vat_special_invoice",
@@ -183,7 +183,10 @@ def vat_small_scale_return(s: VatSales) -> VatReturn:
         "surcharges",
         payable,
         rule="surcharge",
-        formula="Σ ({urban_maintenance}, {education}, {local_education}) − 减征额/reductions",
+        formula=(
+            "{urban_maintenance} + {education} + {local_education} − 各项减征额",
+            "{urban_maintenance} + {education} + {local_education} − their reductions",
+        ),
     )
     total_payable = t.figure(
         "total_payable", vat + surcharges, rule="vat_small_scale_return", formula="{vat} + {surcharges}"

@@ -157,7 +157,10 @@ def _cumulative_basic_deduction(rule: str, employed: int, month: int, on: date, 
             month,
             rule="cumulative_basic_deduction",
             unit="count",
-            formula="所属月份/the month of the year ({iit.first_wages_basic_deduction})",
+            formula=(
+                "所属月份（{iit.first_wages_basic_deduction}）",
+                "the month of the year ({iit.first_wages_basic_deduction})",
+            ),
             params=(allowed,),
         )
         return int(
