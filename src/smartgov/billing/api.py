@@ -198,7 +198,7 @@ def create_payment(request: HttpRequest, tenant: str, payload: PaymentIn) -> Any
             currency=payload.currency,
             notify_url=notify_url,
             return_url=payload.return_url
-            or request.build_absolute_uri(f"/{the_tenant.slug}/bills/payments/{{payment_id}}"),
+            or request.build_absolute_uri(f"/{the_tenant.slug}/bills/payments/") + "{payment_id}",
         )
         return 201, presenters.payment(payment)
 

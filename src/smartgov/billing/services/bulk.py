@@ -371,7 +371,11 @@ def _copy_insert(table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...
     temp = f"_bulk_{table}"
     cols = ", ".join(columns)
     with connection.cursor() as cursor:
-        cursor.execute(f'CREATE TEMP TABLE "{temp}" (LIKE "{table}" INCLUDING DEFAULTS) ON COMMIT DROP')
+        # Only the file's columns, with the real table's types (and none of its constraints: the
+        # INSERT … SELECT below checks those, row-level security included).
+        cursor.execute(
+            f'CREATE TEMP TABLE "{temp}" ON COMMIT DROP AS SELECT {cols} FROM "{table}" WITH NO DATA'  # noqa: S608
+        )
         raw = cursor.cursor  # the psycopg cursor: COPY streams rows without building SQL text
         with raw.copy(f'COPY "{temp}" ({cols}) FROM STDIN') as copy:
             for row in rows:
