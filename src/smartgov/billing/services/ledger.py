@@ -384,9 +384,9 @@ def expire_pending(tenant: Tenant, now: datetime | None = None) -> list[UUID]:
     resolved = LedgerTransfer.objects.filter(tenant=tenant, pending_id__isnull=False).values("pending_id")
     candidates = [
         to_transfer(row)
-        for row in LedgerTransfer.objects.filter(tenant=tenant, phase=Phase.PENDING.value, timeout__gt=0).exclude(
-            id__in=resolved
-        ).order_by("seq")
+        for row in LedgerTransfer.objects.filter(tenant=tenant, phase=Phase.PENDING.value, timeout__gt=0)
+        .exclude(id__in=resolved)
+        .order_by("seq")
     ]
     due = [t for t in candidates if t.expires_at is not None and t.expires_at <= now]
     if not due:
