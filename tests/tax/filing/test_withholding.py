@@ -2,6 +2,7 @@
 month and billed, amendments, a second filing of a period refused."""
 
 import pytest
+from django.utils import translation
 
 from smartgov.billing import selectors as billing_selectors
 from smartgov.kit import clock
@@ -14,6 +15,13 @@ from tests.builders import SYSTEM, make_tenant
 from tests.tax.filing.helpers import at, employee, file, make_agent, make_worker, payroll_csv
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    # Reasons are translated; these tests read the English ones.
+    with translation.override("en"):
+        yield
 
 STA_MONTHLY = [55500, 62500, 185000, 185000, 185000, 185000, 185000, 225000, 370000, 370000, 370000, 370000]
 
