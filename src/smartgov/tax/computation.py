@@ -76,18 +76,43 @@ class WageResult:
     taxable: int
     tax: int
     withholding: int
-    explanation: dict[str, Any]
+    explanation: dict[str, Any]  # compact: what reproduces the trace (see ``expand``)
+
+
+WAGE_RULE = "withhold_wages_month"
+PAYMENT_RULE = "withhold_payment"
+
+
+def _wage_record(c: Cumulative, taxable: int, tax: int, withholding: int) -> dict[str, Any]:
+    """A stored explanation: the rule, its inputs and the figures it gave. A return line keeps this
+    (a few hundred bytes, not the full trace's 6 KB); ``expand`` recomputes the full trace from it
+    through the rules core, whose parameters are dated, so the same inputs give the same trace."""
+    ytd = c.ytd()
+    return {
+        "rule": WAGE_RULE,
+        "period": c.period,
+        "inputs": {
+            "months_employed": ytd.months_employed,
+            "cumulative_income": ytd.cumulative_income,
+            "cumulative_special_deductions": ytd.cumulative_special_deductions,
+            "cumulative_special_additional": ytd.cumulative_special_additional,
+            "cumulative_other_deductions": ytd.cumulative_other_deductions,
+            "cumulative_withheld": ytd.cumulative_withheld,
+        },
+        "figures": {"cumulative_taxable": taxable, "cumulative_tax": tax, "withholding": withholding},
+    }
 
 
 def wage_withholding(c: Cumulative) -> WageResult:
-    """Cumulative withholding on wages (the rules core's scalar path) with its trace."""
+    """Cumulative withholding on wages (the rules core's scalar path)."""
     result = rules.withhold_wages_month(c.ytd())
-    return WageResult(result.cumulative_taxable, result.cumulative_tax, result.withholding, result.trace.as_dict())
+    record = _wage_record(c, result.cumulative_taxable, result.cumulative_tax, result.withholding)
+    return WageResult(result.cumulative_taxable, result.cumulative_tax, result.withholding, record)
 
 
 def wage_withholding_many(period: str, cumulative: list[Cumulative]) -> list[WageResult]:
-    """The rules core's vectorised path (numpy int64) for a large payroll; each row's trace is the
-    scalar path's on the same inputs (``explain``), so both paths store the same explanation."""
+    """The rules core's vectorised path (numpy int64) for a large payroll: the same figures as the
+    scalar path (the rules core's property test), without a per-row computation."""
 
     def column(name: str) -> np.ndarray:
         return np.fromiter((getattr(c, name) for c in cumulative), dtype=np.int64, count=len(cumulative))
@@ -104,15 +129,37 @@ def wage_withholding_many(period: str, cumulative: list[Cumulative]) -> list[Wag
         cumulative_withheld=column("withheld_before"),
     )
     result = rules.withhold_population(population, period)
+    taxable, tax, withholding = (
+        a.tolist() for a in (result.cumulative_taxable, result.cumulative_tax, result.withholding)
+    )
     return [
-        WageResult(
-            int(result.cumulative_taxable[i]),
-            int(result.cumulative_tax[i]),
-            int(result.withholding[i]),
-            result.explain(i).trace.as_dict(),
-        )
-        for i in range(len(cumulative))
+        WageResult(taxable[i], tax[i], withholding[i], _wage_record(c, taxable[i], tax[i], withholding[i]))
+        for i, c in enumerate(cumulative)
     ]
+
+
+def expand(record: dict[str, Any]) -> dict[str, Any]:
+    """The full trace (rules core's shape) of a stored explanation; a record that already is a full
+    trace (reconciliation, VAT, deductions) is returned as it is. If the recomputed figures differ
+    from the stored ones (they never should), the trace says so rather than hiding it."""
+    if not isinstance(record, dict) or "inputs" not in record:
+        return record
+    if record.get("rule") == WAGE_RULE:
+        again = rules.withhold_wages_month(rules.WagesYearToDate(period=record["period"], **record["inputs"]))
+        got = {
+            "cumulative_taxable": again.cumulative_taxable,
+            "cumulative_tax": again.cumulative_tax,
+            "withholding": again.withholding,
+        }
+    elif record.get("rule") == PAYMENT_RULE:
+        inputs = record["inputs"]
+        again_p = rules.withhold_payment(inputs["kind"], inputs["payment"], record["period"])
+        trace = again_p.trace.as_dict()
+        got = {"withholding": again_p.withholding}
+        return {**trace, "stored": record["figures"], "consistent": got == record["figures"]}
+    else:
+        return record
+    return {**again.trace.as_dict(), "stored": record["figures"], "consistent": got == record["figures"]}
 
 
 # Payroll columns → the rules core's names of the income kinds.
@@ -120,11 +167,18 @@ PAYMENT_KINDS = {"labour": "labour_remuneration", "authors": "author_remuneratio
 
 
 def payment_withholding(kind: str, payment: int, period: str) -> tuple[int, dict[str, Any]]:
-    """Per-payment withholding on labour remuneration, author's remuneration and royalties."""
+    """Per-payment withholding on labour remuneration, author's remuneration and royalties, with
+    its compact stored explanation."""
     if payment <= 0:
         return 0, {}
     result = rules.withhold_payment(PAYMENT_KINDS[kind], payment, period)
-    return result.withholding, result.trace.as_dict()
+    record = {
+        "rule": PAYMENT_RULE,
+        "period": period,
+        "inputs": {"kind": PAYMENT_KINDS[kind], "payment": payment},
+        "figures": {"withholding": result.withholding},
+    }
+    return result.withholding, record
 
 
 def counted_income(wages: int, labour: int, authors: int, royalties: int) -> int:

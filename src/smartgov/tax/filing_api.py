@@ -22,7 +22,7 @@ from smartgov.api import idempotency
 from smartgov.api.auth import principal, tenant_auth, tenant_of
 from smartgov.kit import clock
 from smartgov.kit.errors import Forbidden, InvalidInput, NotFound
-from smartgov.tax import selectors, services
+from smartgov.tax import computation, selectors, services
 from smartgov.tax.filing_schemas import (
     ArrearOut,
     AssessmentIn,
@@ -37,6 +37,7 @@ from smartgov.tax.filing_schemas import (
     TaxpayerOut,
     VatReturnIn,
     VatReturnOut,
+    WithholdingLineOut,
     WithholdingReturnDetailOut,
     WithholdingReturnIn,
     WithholdingReturnOut,
@@ -110,6 +111,15 @@ def vat_out(r: VatReturn) -> dict[str, Any]:
         "explanation": r.explanation,
         "filed_at": r.filed_at,
     }
+
+
+def _expanded(line: Any) -> dict[str, Any]:
+    """A line's stored explanations, each recomputed into its full trace by the rules core."""
+    return {kind: computation.expand(record) for kind, record in (line.explanation or {}).items()}
+
+
+def _fields(line: Any) -> dict[str, Any]:
+    return {name: getattr(line, name) for name in WithholdingLineOut.model_fields if name != "explanation"}
 
 
 # --- taxpayers ----------------------------------------------------------------------------------
@@ -208,14 +218,18 @@ def list_withholding_returns(
     response=WithholdingReturnDetailOut,
     summary="Get a withholding return with its lines",
 )
-def get_withholding_return(request: HttpRequest, tenant: str, return_id: str) -> dict[str, Any]:
-    """The return, and each employee's line (identity number masked) with the explanation trace."""
+def get_withholding_return(
+    request: HttpRequest, tenant: str, return_id: str, offset: int = 0, limit: int = 200
+) -> dict[str, Any]:
+    """The return, and its lines from ``offset`` (at most ``limit``, ≤ 1000), each with the identity
+    number masked and the full explanation trace of its figures."""
     caller = principal(request)
     here = tenant_of(request)
     filed = selectors.withholding_return(here, return_id)
     if not caller.has(perms.TAX_ADMINISTER):
         _acting_for(caller, here, filed.agent.uscc)
-    return {**withholding_out(filed), "lines": list(selectors.lines(here, filed))}
+    lines = selectors.lines(here, filed)[max(0, offset) : max(0, offset) + min(max(1, limit), 1000)]
+    return {**withholding_out(filed), "lines": [{**_fields(line), "explanation": _expanded(line)} for line in lines]}
 
 
 # --- workers ------------------------------------------------------------------------------------
@@ -243,7 +257,7 @@ def my_withholding(request: HttpRequest, tenant: str, year: int | None = None) -
             "social_insurance": line.social_insurance,
             "special_additional": line.special_additional,
             "withholding": line.withholding,
-            "explanation": line.explanation,
+            "explanation": _expanded(line),
         }
         for line in selectors.worker_lines(here, worker, year)[:1000]
     ]

@@ -36,6 +36,9 @@ def test_filing_through_the_api_bills_once_and_replays(client):
     detail = client.get(f"{url}/{first.json()['id']}", **bearer(key)).json()
     assert detail["lines"][0]["id_number_masked"] != id_number and "*" in detail["lines"][0]["id_number_masked"]
     assert id_number not in str(detail)
+    explained = detail["lines"][0]["explanation"]["wages"]
+    assert explained["consistent"] is True and explained["rule"] == "withhold_wages_month"
+    assert {f["key"]: f["value"] for f in explained["figures"]}["withholding"] == 55500
 
 
 def test_bad_input_is_a_4xx_and_files_nothing(client):

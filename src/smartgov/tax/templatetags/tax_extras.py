@@ -52,3 +52,11 @@ def absolute(value: Any) -> Any:
         return abs(int(value))
     except (TypeError, ValueError):
         return value
+
+
+@register.filter
+def expand(record: Any) -> Any:
+    """The full trace of a stored (compact) explanation, recomputed through the rules core."""
+    from smartgov.tax.computation import expand as expand_record
+
+    return expand_record(record) if isinstance(record, dict) else record
