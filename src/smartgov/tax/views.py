@@ -108,6 +108,15 @@ def declare(request: HttpRequest, tenant: Tenant, caller: Principal) -> HttpResp
 
 
 @member_page()
+@require_POST
+def withdraw(request: HttpRequest, tenant: Tenant, caller: Principal, declaration_id: str) -> HttpResponse:
+    declaration = selectors.declaration(tenant, caller.membership, declaration_id)
+    services.withdraw_deduction(caller.actor, tenant, declaration)
+    messages.success(request, _("Deduction withdrawn."))
+    return redirect("tax-overview", tenant=tenant.slug)
+
+
+@member_page()
 def reconciliation(request: HttpRequest, tenant: Tenant, caller: Principal, year: int) -> HttpResponse:
     """The pre-filled annual reconciliation with every figure explained; one button to file it."""
     try:

@@ -65,3 +65,45 @@ def test_the_bureau_page_needs_the_bureau_role(client):
     sign_in(client, officer)
     response = client.get(f"/{tenant.slug}/tax/bureau?period=2025-01")
     assert response.status_code == 200 and "2025-01" in response.content.decode()
+
+
+def test_a_worker_declares_and_withdraws_a_deduction(client):
+    tenant = make_tenant()
+    worker, _id_number = make_worker(tenant)
+    sign_in(client, worker)
+    client.post(
+        f"/{tenant.slug}/tax/deductions",
+        {
+            "year": "2025",
+            "kind": "housing_rent",
+            "city_tier": "2",
+            "months": "12",
+            "share_percent": "100",
+            "only_child": "1",
+        },
+    )
+    with tenant_context(tenant):
+        declared = selectors.declarations(tenant, worker, 2025).get()
+    assert declared.annual_amount == 110_000 * 12
+    refused = client.post(f"/{tenant.slug}/tax/deductions", {"year": "2025", "kind": "housing_loan"}, follow=True)
+    assert "cannot both be deducted" in refused.content.decode() or "不能同时扣除" in refused.content.decode()
+    client.post(f"/{tenant.slug}/tax/deductions/{declared.pk}/withdraw")
+    with tenant_context(tenant):
+        assert not selectors.declarations(tenant, worker, 2025).exists()
+
+
+def test_filings_that_bill_need_an_idempotency_key(client):
+    from smartgov.accounts import permissions as perms
+    from tests.builders import bearer, make_api_key
+    from tests.tax.filing.helpers import b64
+
+    tenant = make_tenant()
+    agent = make_agent(tenant)
+    _c, key = make_api_key(tenant, [perms.TAX_FILE])
+    response = client.post(
+        f"/api/v1/t/{tenant.slug}/tax/withholding-returns",
+        {"uscc": agent.uscc, "period": "2025-01", "content_base64": b64(payroll_csv([employee("11010519491231002X")]))},
+        content_type="application/json",
+        **bearer(key),
+    )
+    assert response.status_code == 400 and response.json()["code"] == "idempotency_key_required"
