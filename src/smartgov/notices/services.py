@@ -212,7 +212,7 @@ def attempt_delivery(tenant: Tenant, delivery_id: str) -> str:
     never send the same delivery; a delivery no longer queued is left alone (a redelivered task)."""
     with transaction.atomic():
         delivery = (
-            Delivery.objects.select_for_update()
+            Delivery.objects.select_for_update(of=("self",))
             .select_related("message__recipient__user", "message__recipient__profile")
             .filter(tenant=tenant, pk=delivery_id)
             .first()
