@@ -2,11 +2,10 @@
 delivery status for staff."""
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP
 
 from smartgov.notices import services
 from smartgov.tenancy.context import tenant_context
-from tests.builders import bearer, make_api_key, make_citizen, make_member, make_tenant
+from tests.builders import bearer, enable_totp, make_api_key, make_citizen, make_member, make_tenant
 
 pytestmark = pytest.mark.django_db
 CONTEXT = {"service": "居住证办理", "reference": "LS-2026-000042"}
@@ -65,6 +64,7 @@ def test_templates_need_notices_manage_and_refuse_bad_syntax(client, city):
     client.force_login(citizen.user)
     assert client.get(f"/api/v1/t/{tenant.slug}/notices/templates").status_code == 403
     admin = make_member(tenant, kind="admin", roles=("tenant_admin",))
+    enable_totp(admin.user)
     client.force_login(admin.user)
     listed = client.get(f"/api/v1/t/{tenant.slug}/notices/templates").json()
     assert len(listed) == 14 and not any(t["overridden"] for t in listed)
@@ -110,7 +110,7 @@ def test_the_templates_page_for_administrators(client, city):
     client.force_login(citizen.user)
     assert client.get(f"/{tenant.slug}/notices/templates").status_code == 403
     admin = make_member(tenant, kind="admin", roles=("tenant_admin",))
-    TOTP.activate(admin.user, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")  # staff pages need MFA set up
+    enable_totp(admin.user)  # staff need two-factor sign-in
     client.force_login(admin.user)
     assert "deadline_approaching" in client.get(f"/{tenant.slug}/notices/templates").content.decode()
     refused = client.post(f"/{tenant.slug}/notices/templates", data={
