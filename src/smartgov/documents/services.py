@@ -413,8 +413,9 @@ def open_link(tenant: Tenant, token: str) -> tuple[Document, bytes]:
 
 def expire_due(tenant: Tenant, *, batch: int = 500) -> int:
     """Remove the tenant's documents whose type's retention period has ended (counted from when
-    they were stored). Each removal commits on its own, so a crash half-way loses nothing done.
-    Returns how many were removed."""
+    they were stored), at most ``batch`` per type per run. Runs in the caller's transaction (the
+    task's tenant context); a failure rolls that tenant's run back and the next run redoes it, and
+    objects are deleted only after the commit. Returns how many were removed."""
     now = clock.now()
     removed = 0
     actor = Actor.system("document retention")
