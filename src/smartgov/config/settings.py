@@ -222,6 +222,11 @@ CACHES = {
 }
 
 # --- Background work ------------------------------------------------------------------------
+# --- Documents and links ------------------------------------------------------------------
+SITE_URL: str = env("SMARTGOV_SITE_URL")
+DOCUMENT_MAX_BYTES: int = env("SMARTGOV_DOCUMENT_MAX_BYTES")
+DOCUMENT_LINK_SECONDS: int = env("SMARTGOV_DOCUMENT_LINK_SECONDS")
+
 # --- Payments -------------------------------------------------------------------------------
 PAYSIM_URL: str = env("SMARTGOV_PAYSIM_URL")
 _providers_file: str = env("SMARTGOV_PAYMENT_PROVIDERS_FILE")
@@ -232,6 +237,10 @@ CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TIMEZONE = "UTC"
+# Periodic work (run `smartgov worker -B`, or a separate `celery beat`): each entry calls one app task.
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "documents-expire": {"task": "smartgov.documents.tasks.expire_documents", "schedule": 24 * 3600},
+}
 
 # --- Languages and time ---------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
