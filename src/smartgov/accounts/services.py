@@ -312,7 +312,12 @@ def authenticate_api_key(raw: str) -> ApiClient | None:
     if not raw.startswith(API_KEY_PREFIX) or raw.count("_") < 2:
         return None
     prefix, _, secret = raw[len(API_KEY_PREFIX) :].partition("_")
-    client = ApiClient.objects.select_related("tenant").filter(key_prefix=prefix).first()
+    # Only the columns authentication needs, and no join: the tenant is compared by id.
+    client = (
+        ApiClient.objects.only("id", "tenant_id", "name", "key_hash", "permissions", "revoked_at", "last_used_at")
+        .filter(key_prefix=prefix)
+        .first()
+    )
     if client is None or client.is_revoked:
         return None
     if not hmac.compare_digest(client.key_hash, _hash_secret(secret)):
