@@ -94,6 +94,7 @@ SETTINGS: list[Setting] = [
     Setting("SMARTGOV_LOGIN_COOLOFF_MINUTES", 15, "Minutes a lockout lasts."),
     Setting("SMARTGOV_METRICS_TOKEN", "", "If set, /metrics requires `Authorization: Bearer <token>`."),
     Setting("SMARTGOV_WORKERS", 0, "Web worker processes for `smartgov serve` (0: 2 x cores + 1)."),
+    Setting("SMARTGOV_THREADS", 4, "Threads per web worker process for `smartgov serve`."),
     Setting("SMARTGOV_TIME_ZONE", "Asia/Shanghai", "Default local time zone for display and deadlines."),
 ]
 
