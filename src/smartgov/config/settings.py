@@ -31,6 +31,8 @@ INSTALLED_APPS = [
     "smartgov.notices",
     "smartgov.cases",
     "smartgov.billing",
+    "smartgov.billing.reconciliation",
+    "smartgov.billing.receipts",
     "smartgov.tax",
     "smartgov.demo",
     "django.contrib.admin",
