@@ -100,6 +100,10 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(DATA_DIR / "smartgov.sqlite3"),
+            # Keep each thread's connection: opening one (and its PRAGMAs, which take the file lock)
+            # on every request cost most of an API call's time under concurrency.
+            "CONN_MAX_AGE": 600,
+            "CONN_HEALTH_CHECKS": True,
             # WAL lets readers run beside the writer; IMMEDIATE takes the write lock at BEGIN so two
             # writers queue instead of failing with "database is locked" half-way through.
             "OPTIONS": {
