@@ -247,7 +247,7 @@ def _field_schema(f: dict[str, Any]) -> dict[str, Any]:
     elif kind == "phone":
         s = {"type": "string", "format": "cn-phone"}
     elif kind == "file":
-        ref = {"type": "string", "format": "document-ref"}
+        ref: dict[str, Any] = {"type": "string", "format": "document-ref"}
         s = {"type": "array", "items": ref, "minItems": 1} if f.get("multiple") else ref
         s["x-document"] = True
     else:  # group

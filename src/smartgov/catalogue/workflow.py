@@ -233,9 +233,9 @@ def _check_transition(i: int, t: Any, ids: dict[str, str], problems: list[Proble
     for end in ("from", "to"):
         if t.get(end) not in ids:
             problems.append(Problem(f"{path}.{end}", f"names no state ({t.get(end)!r})"))
-    if ids.get(t.get("from")) == "final":
+    if ids.get(str(t.get("from"))) == "final":
         problems.append(Problem(f"{path}.from", "a final state has no way out"))
-    if ids.get(t.get("to")) == "start":
+    if ids.get(str(t.get("to"))) == "start":
         problems.append(Problem(f"{path}.to", "nothing may return to the start state"))
     action = t.get("action")
     if not isinstance(action, str) or not _ID.match(action):
