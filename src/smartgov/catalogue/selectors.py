@@ -50,14 +50,14 @@ def published_services(
     return services(tenant, status=Service.Status.PUBLISHED, query=query, department=department)
 
 
-def _uuid(value: UUID | str) -> UUID | None:
-    """A UUID from a path segment; None for anything malformed (which then is simply not found)."""
+def _uuid(value: UUID | str) -> UUID:
+    """A UUID from a path segment; anything malformed names no row: the nil UUID (never a key)."""
     if isinstance(value, UUID):
         return value
     try:
         return UUID(str(value))
     except ValueError:
-        return None
+        return UUID(int=0)
 
 
 def service(tenant: Tenant, service_id: UUID | str) -> Service:
