@@ -38,9 +38,10 @@ def test_citizens_browse_search_and_read_a_service_without_signing_in(client, ci
     page = client.get(f"/{tenant.slug}/services/")
     assert page.status_code == 200
     text = page.content.decode()
-    assert "营业执照" in text and "食品经营许可证" in text and "草稿" not in text
+    assert "<strong>营业执照</strong>" in text and "<strong>食品经营许可证</strong>" in text
+    assert "<strong>草稿</strong>" not in text
     found = client.get(f"/{tenant.slug}/services/", {"q": "食品"}).content.decode()
-    assert "食品经营许可证" in found and "营业执照" not in found
+    assert "<strong>食品经营许可证</strong>" in found and "<strong>营业执照</strong>" not in found
     detail = client.get(f"/{tenant.slug}/services/{service.pk}/").content.decode()
     assert "租赁合同" in detail and "<svg" in detail and 'data-state="review"' in detail
     assert "3" in detail  # the time limit in working days
@@ -100,3 +101,14 @@ def test_calendar_admin_sets_and_clears_a_day(client, city):
     client.post(f"/{tenant.slug}/services/manage/calendar/", {"date": "2026-07-01", "kind": "official"})
     with tenant_context(tenant):
         assert selectors.working_calendar(tenant).is_working_day(date(2026, 7, 1))
+
+
+def test_pages_speak_chinese_and_english(client, city):
+    tenant, dept = city
+    make_service(tenant, dept)
+    client.cookies["django_language"] = "zh-hans"
+    chinese = client.get(f"/{tenant.slug}/services/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "网上办事" in chinese and "3 个工作日" in chinese and "全程网办" in chinese
+    client.cookies["django_language"] = "en"
+    english = client.get(f"/{tenant.slug}/services/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Online services" in english and "3 working days" in english and "Business licence" in english
