@@ -1,0 +1,108 @@
+"""``Idempotency-Key`` for POSTs that move money or submit something (DESIGN rule 9).
+
+The contract (Stripe's and GOV.UK Pay's): the client sends a key with each create; the first answer
+is stored and replayed for any retry with the same key; the same key with a different body is a 409
+``idempotency_key_reused``; a request refused by validation is not stored, so it can be corrected and
+retried with the same key. Keys are per caller and per operation, and are pruned after
+``RETENTION``.
+
+Exactly once: the record is inserted in the same transaction as the effect. A concurrent duplicate
+blocks on the unique index until the first commits (PostgreSQL) or on the write lock (SQLite), then
+finds the stored answer and replays it; if the first rolled back, the duplicate runs instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+
+from smartgov.api.models import IdempotencyRecord
+from smartgov.kit import clock
+from smartgov.kit.errors import Conflict, DomainError, InvalidInput
+
+HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 255
+RETENTION = timedelta(hours=24)
+REPLAYED_ATTRIBUTE = "idempotent_replay"  # set on the request when an answer was replayed
+
+
+class KeyRequired(DomainError):
+    status = 400
+    code = "idempotency_key_required"
+
+
+def _jsonable(body: Any) -> Any:
+    if hasattr(body, "model_dump"):
+        return body.model_dump(mode="json", by_alias=True)
+    return json.loads(json.dumps(body, cls=DjangoJSONEncoder))
+
+
+def fingerprint(payload: Any) -> str:
+    canonical = json.dumps(_jsonable(payload), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _caller(request: HttpRequest) -> str:
+    principal = getattr(request, "auth", None)
+    actor = getattr(principal, "actor", None)
+    return f"{actor.type}:{actor.id}" if actor is not None else "anonymous"
+
+
+def run(
+    request: HttpRequest, operation: str, payload: Any, execute: Callable[[], tuple[int, Any]]
+) -> tuple[int, Any]:
+    """Run ``execute`` (returning ``(status, body)``) at most once per key; replay its answer after.
+
+    ``payload`` is what identifies the request's meaning (the parsed body plus path parameters).
+    Use from a ninja operation: ``return idempotency.run(request, "billing.pay", payload, lambda: ...)``.
+    """
+    key = request.headers.get(HEADER, "").strip()
+    if not key:
+        raise KeyRequired(_("Send an Idempotency-Key header with this request."), details=[{"field": HEADER}])
+    if len(key) > MAX_KEY_LENGTH:
+        raise InvalidInput.for_field(HEADER, _("An Idempotency-Key has at most 255 characters."))
+    tenant = request.tenant  # type: ignore[attr-defined]
+    identity = {"tenant": tenant, "caller": _caller(request), "operation": operation, "key": key}
+    digest = fingerprint(payload)
+    with transaction.atomic():
+        stored = IdempotencyRecord.objects.filter(**identity).first()
+        if stored is not None:
+            return _replay(request, stored, digest)
+        try:
+            with transaction.atomic():
+                # Claim the key before the effect: a concurrent duplicate now waits on the unique index.
+                claim = IdempotencyRecord.objects.create(**identity, fingerprint=digest, created_at=clock.now())
+        except IntegrityError:
+            pass  # a duplicate committed first: answer as it did, below
+        else:
+            status, body = execute()
+            claim.status_code, claim.response = status, _jsonable(body)
+            claim.save(update_fields=["status_code", "response"])
+            return status, body
+    return _replay(request, IdempotencyRecord.objects.get(**identity), digest)
+
+
+def _replay(request: HttpRequest, stored: IdempotencyRecord, digest: str) -> tuple[int, Any]:
+    if stored.fingerprint != digest:
+        raise Conflict(
+            _("This Idempotency-Key was used with a different request."), code="idempotency_key_reused"
+        )
+    if stored.status_code is None:  # only visible to the claiming transaction itself
+        raise Conflict(_("A request with this Idempotency-Key is still running."), code="idempotency_in_progress")
+    setattr(request, REPLAYED_ATTRIBUTE, True)
+    return stored.status_code, stored.response
+
+
+def prune(now: Any = None) -> int:
+    """Delete records past retention (a periodic task); returns how many went."""
+    cutoff = (now or clock.now()) - RETENTION
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
