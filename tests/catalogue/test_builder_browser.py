@@ -25,8 +25,12 @@ def page(live_server, monkeypatch):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         context = browser.new_context(locale="en-GB")
-        yield context
-        browser.close()
+        context.set_default_timeout(10_000)
+        try:
+            yield context
+        finally:
+            context.close()
+            browser.close()
 
 
 def test_fields_conditions_and_preview(page, live_server):
