@@ -4,6 +4,8 @@ saving stores the field list the server turns into JSON Schema."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from django.test import Client
 
@@ -13,6 +15,7 @@ from smartgov.tenancy.context import tenant_context
 from tests.builders import SYSTEM, enable_totp, make_department, make_member, make_tenant
 from tests.conftest import CHROMIUM
 
+SHOTS = os.environ.get("SMARTGOV_SCREENSHOT_DIR", "")  # set it to keep screenshots of the builder
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
@@ -61,11 +64,15 @@ def test_fields_conditions_and_preview(page, live_server):
     tab.fill('[data-field="date_1"] [data-key="label_en"]', "Vaccination date")
     tab.check('[data-field="date_1"] [data-key="required"]')
     tab.select_option('[data-field="date_1"] [data-key="show_if.field"]', "choice_1")
-    tab.fill('[data-field="date_1"] [data-key="show_if.equals"]', "yes")
+    # the condition on a choice offers that field's choices
+    tab.select_option('[data-field="date_1"] [data-key="show_if.equals"]', "yes")
     assert preview.locator('[data-preview="date_1"]').count() == 0  # hidden until the answer is yes
     preview.get_by_label("Vaccinated?").select_option("yes")
     assert preview.locator('[data-preview="date_1"]').count() == 1
     assert "Vaccination date *" in preview.inner_text()
+    if SHOTS:
+        tab.set_viewport_size({"width": 1280, "height": 900})
+        tab.locator("#builder-form").screenshot(path=os.path.join(SHOTS, "form-builder.png"))
     preview.get_by_label("Vaccinated?").select_option("no")
     assert preview.locator('[data-preview="date_1"]').count() == 0
 
