@@ -179,7 +179,6 @@ class AnnualReconciliation(TenantOwned):
 
     class Status(models.TextChoices):
         FILED = "filed", _("Filed")
-        SUPERSEDED = "superseded", _("Superseded")
 
     id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
     reference = models.CharField(max_length=40)

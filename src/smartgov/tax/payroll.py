@@ -24,7 +24,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -165,7 +165,7 @@ def read(data: bytes, filename: str, *, period: str) -> Payroll:
     if problems:
         return Payroll([], problems)
     seen: dict[str, int] = {}
-    for number, values in enumerate(_limited(lines), start=2):
+    for number, values in enumerate(lines, start=2):
         if not any(str(v).strip() for v in values):
             continue
         if number - 1 > MAX_ROWS:
@@ -185,10 +185,6 @@ def read(data: bytes, filename: str, *, period: str) -> Payroll:
     if not rows and not problems:
         problems.append(Problem(0, "", _("The file has no employee rows.")))
     return Payroll(rows, problems)
-
-
-def _limited(lines: Iterable[list[str]]) -> Iterator[list[str]]:
-    yield from lines
 
 
 def _check_row(number: int, cells: dict[str, str], period: str, problems: list[Problem]) -> PayrollRow | None:
