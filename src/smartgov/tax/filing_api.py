@@ -24,6 +24,7 @@ from smartgov.kit import clock
 from smartgov.kit.errors import Forbidden, InvalidInput, NotFound
 from smartgov.tax import computation, selectors, services
 from smartgov.tax.filing_schemas import (
+    AnnualReconciliationOut,
     ArrearOut,
     AssessmentIn,
     AssessmentOut,
@@ -31,7 +32,6 @@ from smartgov.tax.filing_schemas import (
     ComplianceOut,
     DeductionIn,
     DeductionOut,
-    ReconciliationOut,
     ReconciliationPreviewOut,
     TaxpayerIn,
     TaxpayerOut,
@@ -326,7 +326,7 @@ def my_reconciliation(request: HttpRequest, tenant: str, year: int) -> dict[str,
 
 @router.post(
     "/t/{tenant}/tax/me/reconciliation/{year}",
-    response={201: ReconciliationOut},
+    response={201: AnnualReconciliationOut},
     summary="File my annual reconciliation",
 )
 def file_my_reconciliation(request: HttpRequest, tenant: str, year: int) -> tuple[int, Any]:
@@ -340,7 +340,7 @@ def file_my_reconciliation(request: HttpRequest, tenant: str, year: int) -> tupl
 
     def run() -> tuple[int, Any]:
         filed = services.file_reconciliation(caller.actor, here, worker, year=year)
-        return 201, ReconciliationOut.model_validate(filed, from_attributes=True).model_dump(mode="json")
+        return 201, AnnualReconciliationOut.model_validate(filed, from_attributes=True).model_dump(mode="json")
 
     return idempotency.run(request, "tax.file_reconciliation", {"year": year}, run)
 

@@ -142,10 +142,10 @@ class ReconciliationPreviewOut(Schema):
     balance: int
     result: str
     explanation: dict[str, Any]
-    filed: ReconciliationOut | None = None
+    filed: AnnualReconciliationOut | None = None
 
 
-class ReconciliationOut(Schema):
+class AnnualReconciliationOut(Schema):
     id: UUID
     reference: str
     year: int
