@@ -19,6 +19,7 @@ INFRASTRUCTURE = {
     "api.errors",
     "api.idempotency",  # Idempotency-Key handling for money and submission POSTs (DESIGN rule 9)
     "web.serving",  # starting the production server (demo and serve commands)
+    "web.pages",  # the one page guard: tenant, sign-in, membership, permission
 }
 # Packages that are not domain apps: they wire the others together.
 WIRING = {"config", "demo", "api", "cli"}

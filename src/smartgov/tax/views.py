@@ -5,18 +5,15 @@ collection. The same services and selectors as the API."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from smartgov.accounts import permissions as perms
-from smartgov.accounts import services as accounts
 from smartgov.accounts.services import Principal
 from smartgov.kit import clock, money
 from smartgov.kit.errors import DomainError, NotFound
@@ -24,31 +21,9 @@ from smartgov.tax import selectors, services
 from smartgov.tax.models import DeductionKind
 from smartgov.tax.services.common import last_month, month_period
 from smartgov.tenancy.models import Tenant
+from smartgov.web import pages
 
 View = Callable[..., HttpResponse]
-
-
-def member_page(permission: str | None = None) -> Callable[[View], View]:
-    """A signed-in member of the path's tenant (with ``permission`` when given)."""
-
-    def decorate(view: View) -> View:
-        @wraps(view)
-        def wrapped(request: HttpRequest, tenant: str, *args: Any, **kwargs: Any) -> HttpResponse:
-            the_tenant = getattr(request, "tenant", None)
-            if the_tenant is None:
-                raise NotFound(_("No such tenant."))
-            if not request.user.is_authenticated:
-                return redirect(f"{reverse('account_login')}?next={request.path}")
-            caller = accounts.principal_for_user(request.user, the_tenant)
-            if caller is None or caller.membership is None:
-                raise NotFound(_("No such tenant."))
-            if permission:
-                caller.require(permission)
-            return view(request, the_tenant, caller, *args, **kwargs)
-
-        return wrapped
-
-    return decorate
 
 
 def _last_tax_year() -> int:
@@ -58,7 +33,7 @@ def _last_tax_year() -> int:
 # --- workers ------------------------------------------------------------------------------------
 
 
-@member_page()
+@pages.member_page()
 def overview(request: HttpRequest, tenant: Tenant, caller: Principal) -> HttpResponse:
     """A worker's withholding by employer and month, their declarations, and the reconciliation."""
     membership = caller.membership
@@ -82,7 +57,7 @@ def overview(request: HttpRequest, tenant: Tenant, caller: Principal) -> HttpRes
     return render(request, "tax/overview.html", context)
 
 
-@member_page()
+@pages.member_page()
 @require_POST
 def declare(request: HttpRequest, tenant: Tenant, caller: Principal) -> HttpResponse:
     details: dict[str, Any] = {}
@@ -107,7 +82,7 @@ def declare(request: HttpRequest, tenant: Tenant, caller: Principal) -> HttpResp
     return redirect("tax-overview", tenant=tenant.slug)
 
 
-@member_page()
+@pages.member_page()
 @require_POST
 def withdraw(request: HttpRequest, tenant: Tenant, caller: Principal, declaration_id: str) -> HttpResponse:
     declaration = selectors.declaration(tenant, caller.membership, declaration_id)
@@ -116,7 +91,7 @@ def withdraw(request: HttpRequest, tenant: Tenant, caller: Principal, declaratio
     return redirect("tax-overview", tenant=tenant.slug)
 
 
-@member_page()
+@pages.member_page()
 def reconciliation(request: HttpRequest, tenant: Tenant, caller: Principal, year: int) -> HttpResponse:
     """The pre-filled annual reconciliation with every figure explained; one button to file it."""
     try:
@@ -140,7 +115,7 @@ def reconciliation(request: HttpRequest, tenant: Tenant, caller: Principal, year
     return render(request, "tax/reconciliation.html", context)
 
 
-@member_page()
+@pages.member_page()
 @require_POST
 def file_reconciliation(request: HttpRequest, tenant: Tenant, caller: Principal, year: int) -> HttpResponse:
     try:
@@ -175,7 +150,7 @@ def _own_taxpayer(tenant: Tenant, caller: Principal, taxpayer_id: str) -> Any:
     return taxpayer
 
 
-@member_page()
+@pages.member_page()
 def business(request: HttpRequest, tenant: Tenant, caller: Principal, taxpayer_id: str) -> HttpResponse:
     """A taxpayer's returns, the payroll upload (with its rejected-row report) and the VAT form."""
     taxpayer = _own_taxpayer(tenant, caller, taxpayer_id)
@@ -248,7 +223,7 @@ def business(request: HttpRequest, tenant: Tenant, caller: Principal, taxpayer_i
     return render(request, "tax/business.html", context)
 
 
-@member_page()
+@pages.member_page()
 def return_detail(request: HttpRequest, tenant: Tenant, caller: Principal, return_id: str) -> HttpResponse:
     filed = selectors.withholding_return(tenant, return_id)
     if not caller.has(perms.TAX_ADMINISTER):
@@ -260,7 +235,7 @@ def return_detail(request: HttpRequest, tenant: Tenant, caller: Principal, retur
 # --- the bureau ---------------------------------------------------------------------------------
 
 
-@member_page(perms.TAX_ADMINISTER)
+@pages.member_page(perms.TAX_ADMINISTER)
 def bureau(request: HttpRequest, tenant: Tenant, caller: Principal) -> HttpResponse:
     """Compliance for a period, arrears, collection by month and refunds."""
     period = request.GET.get("period") or last_month()
