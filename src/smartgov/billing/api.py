@@ -299,3 +299,6 @@ def ledger_verify(request: HttpRequest, tenant: str) -> Any:
 from smartgov.billing.receipts.api import router as receipts_router  # noqa: E402
 
 router.add_router("", receipts_router)
+from smartgov.billing.reconciliation.api import router as reconciliation_router  # noqa: E402
+
+router.add_router("", reconciliation_router)
