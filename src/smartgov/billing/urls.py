@@ -12,4 +12,5 @@ urlpatterns = [
     path("bills/staff", views.staff_bills, name="billing-staff"),
     path("bills/staff/upload", views.staff_upload, name="billing-upload"),
     path("", include("smartgov.billing.receipts.urls")),
+    path("", include("smartgov.billing.reconciliation.urls")),
 ]
