@@ -164,7 +164,7 @@ def test_payments_survive_sigkill_restarts_and_reconcile(tmp_path, settings):
 
     def payer() -> None:
         while True:
-            time.sleep(1.0 + random.random() * 3.0)  # noqa: S311 - payers come and go across the kills
+            time.sleep(1.0 + random.random() * 3.0)
             with lock:
                 if not queue:
                     return
