@@ -33,6 +33,7 @@ from smartgov.billing.models import Bill, Payment
 from smartgov.billing.paysim.config import SimConfig
 from smartgov.billing.paysim.keys import ensure_keys
 from smartgov.billing.paysim.server import start
+from smartgov.billing.providers.registry import default_providers
 from smartgov.billing.receipts import services as receipt_services
 from smartgov.billing.receipts.models import Receipt
 from smartgov.billing.reconciliation import selectors as rec_selectors
@@ -41,7 +42,6 @@ from smartgov.kit import clock
 from smartgov.tenancy import keys as tenant_keys
 from smartgov.tenancy.context import tenant_context
 from tests.billing.helpers import billing_world, issue
-from tests.billing.receipts import simwire
 from tests.builders import SYSTEM, make_api_key
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -126,13 +126,11 @@ def payer_clicks_pay(checkout_url: str) -> None:
 def test_payments_survive_sigkill_restarts_and_reconcile(tmp_path, settings):
     if connection.vendor != "postgresql":
         pytest.skip("the chaos test runs the production server on PostgreSQL")
-    keys_dir = ensure_keys(tmp_path / "keys")
+    keys_dir = ensure_keys(tmp_path / "server" / "paysim" / "keys")  # where the server looks for them
     sim = start(SimConfig(data_dir=tmp_path / "paysim", keys_dir=keys_dir, duplicate_probability=0.3,
                           reorder_probability=0.3, reorder_delay=0.7, seed=4, retry_base=0.3, retry_factor=1.5,
                           retry_max_attempts=40, notify_timeout=3.0))
-    settings.PAYMENT_PROVIDERS = simwire.PROVIDERS
-    settings.PAYSIM_URL, settings.PAYSIM_KEYS_DIR = sim.url, str(keys_dir)
-    channels._build.cache_clear()
+    settings.PAYMENT_PROVIDERS = default_providers(sim.url, keys_dir)
 
     tenant, water, citizen = billing_world("chaos")
     bills = [issue(tenant, water, citizen, lines=[{"item": "水费", "quantity": 1, "unit_price_fen": 1000 + i}])
@@ -142,8 +140,7 @@ def test_payments_survive_sigkill_restarts_and_reconcile(tmp_path, settings):
     owner = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
     env = {
         **os.environ,
-        "PYTHONPATH": f"{WORKTREE / 'src'}{os.pathsep}{WORKTREE}",
-        "DJANGO_SETTINGS_MODULE": "tests.billing.receipts.chaos_settings",
+        "PYTHONPATH": str(WORKTREE / "src"),
         "DATABASE_URL": owner,
         "SMARTGOV_DB_APP_ROLE": settings.DB_APP_ROLE,
         "SMARTGOV_SECRET_KEY": "chaos-" + uuid.uuid4().hex,
@@ -152,7 +149,6 @@ def test_payments_survive_sigkill_restarts_and_reconcile(tmp_path, settings):
         "SMARTGOV_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "SMARTGOV_DATA_DIR": str(tmp_path / "server"),
         "SMARTGOV_PAYSIM_URL": sim.url,
-        "SMARTGOV_PAYSIM_KEYS_DIR": str(keys_dir),
         "SMARTGOV_THREADS": "4",
     }
     server = Server(env, free_port(), tmp_path / "server.log")
@@ -223,7 +219,7 @@ def test_payments_survive_sigkill_restarts_and_reconcile(tmp_path, settings):
             statements = {ch: sim.simulator.statement(ch, today) for ch in CHAOS_CHANNELS}
             settled.clear()
             for ch, content in statements.items():
-                for row in channels.provider(ch).parse_statement(content):
+                for row in channels.provider(ch, tenant).parse_statement(content):
                     if row.kind == "payment":
                         settled[row.out_trade_no.split("-", 1)[0]] += row.amount_fen
             with tenant_context(tenant):
@@ -254,4 +250,3 @@ def test_payments_survive_sigkill_restarts_and_reconcile(tmp_path, settings):
     finally:
         server.kill()
         sim.stop()
-        channels._build.cache_clear()

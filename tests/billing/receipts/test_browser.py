@@ -9,12 +9,11 @@ import urllib.request
 
 import pytest
 
-from smartgov.billing import channels
 from smartgov.billing.paysim.config import SimConfig
 from smartgov.billing.paysim.keys import ensure_keys
 from smartgov.billing.paysim.server import start
+from smartgov.billing.providers.registry import default_providers
 from tests.billing.helpers import billing_world, issue
-from tests.billing.receipts import simwire
 from tests.conftest import CHROMIUM
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -24,13 +23,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def paysim(tmp_path, settings):
     keys = ensure_keys(tmp_path / "keys")
     running = start(SimConfig(data_dir=tmp_path / "paysim", keys_dir=keys, retry_base=0.2, notify_timeout=5.0))
-    settings.PAYMENT_PROVIDERS = simwire.PROVIDERS
-    settings.PAYSIM_URL = running.url
-    settings.PAYSIM_KEYS_DIR = str(keys)
-    channels._build.cache_clear()  # adapters are built once per process: build them for this simulator
+    settings.PAYMENT_PROVIDERS = default_providers(running.url, keys)  # every channel: this simulator
     yield running
     running.stop()
-    channels._build.cache_clear()
 
 
 @pytest.fixture

@@ -43,4 +43,4 @@ def statement(*rows: tuple) -> bytes:
     return ("\n".join(out) + "\n").encode()
 
 
-PROVIDERS = {"fakepay": "tests.billing.reconciliation.fakes.StatementFakeProvider"}
+PROVIDERS = {"fakepay": {"class": "tests.billing.reconciliation.fakes.StatementFakeProvider"}}

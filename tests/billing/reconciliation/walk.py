@@ -16,7 +16,7 @@ from smartgov.billing.reconciliation import services as rec_services
 from smartgov.tenancy.context import tenant_context
 from tests.billing.fakes import FakeProvider
 from tests.billing.reconciliation.fakes import PROVIDERS
-from tests.builders import SYSTEM
+from tests.builders import SYSTEM, make_citizen, make_department
 
 BODIES = {
     "StatementIn": {"channel": "fakepay", "content_base64": "a2luZA=="},
@@ -25,9 +25,10 @@ BODIES = {
 }
 
 
-def reconciliation_objects(tenant, department, payer) -> dict[str, object]:
+def reconciliation_objects(tenant) -> dict[str, object]:
     """A paid bill's receipt, and a statement (of a day on which nothing settled) whose one
     difference is that payment, missing from it."""
+    department, payer = make_department(tenant, "walk-finance"), make_citizen(tenant)
     with override_settings(PAYMENT_PROVIDERS=PROVIDERS), tenant_context(tenant):
         bill = billing_services.issue_bill(
             SYSTEM, tenant, biller=department, payer=payer,
@@ -45,4 +46,8 @@ def reconciliation_objects(tenant, department, payer) -> dict[str, object]:
             content=b"kind,out_trade_no,out_refund_no,trade_no,amount_fen,fee_fen,currency,settled_on\n",
         )
         difference = rec_selectors.differences(tenant, statement).first()
-    return {"receipt_id": receipt.pk, "statement_id": statement.pk, "difference_id": difference.pk if difference else ""}
+    return {
+        "receipt_id": receipt.pk,
+        "statement_id": statement.pk,
+        "difference_id": difference.pk if difference else "",
+    }

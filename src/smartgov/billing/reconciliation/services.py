@@ -41,11 +41,11 @@ class StatementUnavailable(DomainError):
     code = "statement_unavailable"
 
 
-def parse(channel: str, content: bytes) -> list[StatementRow]:
+def parse(tenant: Tenant, channel: str, content: bytes) -> list[StatementRow]:
     """Parse with the channel's adapter, collecting every bad line, not just the first: the adapter
     stops at the first it meets, so that line is set aside and the rest parsed again (at most
     MAX_REJECTED times). Raises ``StatementRejected`` if any line was bad."""
-    provider = channels.provider(channel)
+    provider = channels.provider(channel, tenant)
     physical = content.splitlines(keepends=True)
     kept = list(range(1, len(physical) + 1))  # original line numbers of the lines still in play
     rejected: list[dict[str, Any]] = []
@@ -77,12 +77,12 @@ def import_statement(
 ) -> Statement:
     """Import one channel's statement of one day and match it. The same file again returns the
     statement already imported; another file for an imported day is a 409."""
-    provider = channels.provider(channel)
+    provider = channels.provider(channel, tenant)
     if not content:
         raise InvalidInput.for_field("file", _("The statement file is empty."), code="statement_empty")
     if len(content) > MAX_BYTES:
         raise InvalidInput.for_field("file", _("The statement file is too large."), code="statement_too_large")
-    rows = parse(provider.code, content)
+    rows = parse(tenant, provider.code, content)
     days = {row.settled_on for row in rows}
     if day is None:
         if len(days) != 1:
@@ -118,7 +118,7 @@ def import_statement(
 
 def fetch_and_import(actor: Actor, tenant: Tenant, *, channel: Any, day: date) -> Statement:
     """Download the day's statement from the channel (``fetch_statement``) and import it."""
-    provider = channels.provider(channel)
+    provider = channels.provider(channel, tenant)
     try:
         content = provider.fetch_statement(day)
     except ProviderError as exc:
