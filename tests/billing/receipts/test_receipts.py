@@ -49,20 +49,21 @@ def test_paying_a_bill_in_full_issues_one_signed_receipt_by_the_bill_paid_hook(d
         assert AuditEvent.objects.filter(tenant=tenant, action="billing.receipt_issued").count() == 1
 
 
-def test_receipt_is_mailed_to_the_payer_with_the_pdf(django_capture_on_commit_callbacks):
+def test_the_payer_is_told_through_notices_with_a_link_to_the_receipt(django_capture_on_commit_callbacks):
+    from smartgov.notices.models import Message
+
     tenant, water, citizen = billing_world()
     bill = issue(tenant, water, citizen)
     payment = pay(tenant, bill)
     with django_capture_on_commit_callbacks(execute=True):
         notify(tenant, payment)
-    [message] = mail.outbox
-    assert message.to == [citizen.user.email]
-    name, content, mimetype = message.attachments[0]
-    assert mimetype == "application/pdf" and content.startswith(b"%PDF")
-    [receipt] = receipts_of(tenant)
-    assert name == f"{receipt.number}.pdf"
-    refresh(tenant, receipt)
-    assert receipt.emailed_at is not None
+    with tenant_context(tenant):
+        [message] = Message.objects.filter(tenant=tenant, recipient=citizen)
+    assert message.event == "payment_received"
+    assert message.link == f"/{tenant.slug}/receipts/payment/{payment.pk}"
+    assert "¥43.13" in message.body
+    assert [m.to for m in mail.outbox] == [[citizen.user.email]]
+    assert bill.payment_code in mail.outbox[0].body
 
 
 def test_partial_payments_get_receipts_from_the_sweep_and_only_once():

@@ -26,7 +26,6 @@ class Receipt(TenantOwned):
     signature_algorithm = models.CharField(max_length=16)
     public_key = models.CharField(max_length=200)
     signature = models.TextField()
-    emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-issued_at"]

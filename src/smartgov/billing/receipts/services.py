@@ -1,4 +1,4 @@
-"""Issuing e-receipts: exactly one per succeeded payment, signed by the tenant, e-mailed after commit.
+"""Issuing e-receipts: exactly one per succeeded payment, signed by the tenant, announced to the payer.
 
 Three paths lead here and all are safe to repeat: the ``bill_paid`` signal (receipts the moment a
 bill is paid), the periodic sweep ``issue_missing`` (partial payments, and anything the signal missed
@@ -9,17 +9,18 @@ demand. The unique constraint on (tenant, payment) decides any race.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
-from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 
 from smartgov.audit.services import Actor, record
 from smartgov.billing import selectors as billing_selectors
 from smartgov.kit import clock, money
 from smartgov.kit.errors import Conflict
 from smartgov.kit.ids import reference
+from smartgov.notices import services as notices_services
 from smartgov.tenancy import keys
 from smartgov.tenancy.context import tenant_context
 from smartgov.tenancy.models import Tenant
@@ -120,44 +121,26 @@ def _issue(tenant: Tenant, payment: Any, actor: Actor) -> Receipt:
         obj=receipt,
         changes={"number": number, "payment": str(payment.pk), "amount_fen": payment.amount_fen},
     )
-    email = _payer_email(payment)
-    if email:
-        receipt_id, tenant_id = receipt.pk, tenant.pk
-        transaction.on_commit(lambda: _send_email(tenant_id, receipt_id, email))
+    _tell_payer(tenant, payment, receipt)
     return receipt
 
 
-def _payer_email(payment: Any) -> str:
-    user = getattr(payment.bill.payer, "user", None)
-    return str(getattr(user, "email", "") or "")
-
-
-def _send_email(tenant_id: Any, receipt_id: Any, email: str) -> None:
-    """After commit: mail the PDF to the payer. A mail failure leaves the receipt issued and
-    downloadable (``emailed_at`` stays empty, so an operator sees what was not sent)."""
-    from smartgov.tenancy import selectors as tenancy_selectors
-
-    try:
-        tenant = tenancy_selectors.tenants().get(pk=tenant_id)
-        with tenant_context(tenant):
-            receipt = selectors.receipt(tenant, receipt_id)
-            message = EmailMessage(
-                subject=f"电子票据 Electronic receipt {receipt.number}",
-                body=(
-                    f"您的缴款已到账，电子票据 {receipt.number} 见附件。\n"
-                    f"Your payment was received; receipt {receipt.number} is attached.\n"
-                    f"{money.format_amount(receipt.amount_fen, receipt.currency)} "
-                    f"({receipt.content['amount_in_words']})\n"
-                    f"查验 Verify: {selectors.verify_url(tenant, receipt)}\n"
-                ),
-                from_email=settings.DEFAULT_FROM_EMAIL,
-                to=[email],
-            )
-            message.attach(f"{receipt.number}.pdf", selectors.pdf(tenant, receipt), "application/pdf")
-            message.send()
-            Receipt.objects.filter(tenant=tenant, pk=receipt.pk).update(emailed_at=clock.now())
-    except Exception:  # mail is best effort after commit; the receipt stands
-        log.exception("mailing receipt %s failed", receipt_id)
+def _tell_payer(tenant: Tenant, payment: Any, receipt: Receipt) -> None:
+    """The payer hears of it through notices (in-app now; e-mail and SMS as they chose, after
+    commit), with a link to the receipt page where the signed PDF is downloaded."""
+    bill = payment.bill
+    paid_at = datetime.fromisoformat(receipt.content["paid_at"]).astimezone(clock.DEFAULT_ZONE)
+    notices_services.notify(
+        tenant,
+        bill.payer,
+        "payment_received",
+        {
+            "amount": money.format_amount(receipt.amount_fen, receipt.currency),
+            "bill_reference": bill.payment_code,
+            "paid_at": paid_at.strftime("%Y-%m-%d %H:%M"),
+        },
+        link=reverse("receipts-payment", kwargs={"tenant": tenant.slug, "payment_id": payment.pk}),
+    )
 
 
 def issue_for_bill(tenant: Tenant, bill_id: Any) -> list[Receipt]:
