@@ -16,7 +16,7 @@ from smartgov.billing.receipts.models import Receipt
 from smartgov.kit import signing
 from smartgov.kit.errors import Conflict
 from smartgov.tenancy.context import tenant_context
-from tests.billing.helpers import billing_world, issue, notify, paid_bill, pay, refresh
+from tests.billing.helpers import billing_world, issue, notify, paid_bill, pay
 from tests.builders import bearer, make_api_key
 
 pytestmark = pytest.mark.django_db
