@@ -164,7 +164,7 @@ def test_receipt_page_of_an_unfinished_payment_waits():
     from django.test import Client
 
     page = Client().get(f"/{tenant.slug}/receipts/payment/{payment.pk}")
-    assert page.status_code == 200 and "Waiting" in page.content.decode()
+    assert page.status_code == 200 and "正在等待支付渠道确认" in page.content.decode()
     assert receipts_of(tenant) == []
 
 
