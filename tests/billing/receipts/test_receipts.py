@@ -17,7 +17,7 @@ from smartgov.kit import signing
 from smartgov.kit.errors import Conflict
 from smartgov.tenancy.context import tenant_context
 from tests.billing.helpers import billing_world, issue, notify, paid_bill, pay
-from tests.builders import bearer, make_api_key
+from tests.builders import bearer, make_api_key, make_citizen
 
 pytestmark = pytest.mark.django_db
 
@@ -236,3 +236,21 @@ def test_concurrent_issuers_make_exactly_one_receipt():
     assert errors == []
     assert len(set(ids)) == 1
     assert len(receipts_of(tenant)) == 1
+
+
+def test_a_payer_sees_their_own_receipts_only(client):
+    tenant, water, citizen = billing_world()
+    _bill, mine = paid_bill(tenant, water, citizen)
+    other = make_citizen(tenant)
+    _bill, theirs = paid_bill(tenant, water, other)
+    with tenant_context(tenant):
+        mine_receipt = services.issue_receipt(tenant, mine.pk)
+        theirs_receipt = services.issue_receipt(tenant, theirs.pk)
+    client.force_login(citizen.user)
+    page = client.get(f"/{tenant.slug}/receipts/mine").content.decode()
+    assert mine_receipt.number in page and theirs_receipt.number not in page
+    api = client.get(f"/api/v1/t/{tenant.slug}/billing/my/receipts")
+    assert api.status_code == 200, api.content
+    assert [r["number"] for r in api.json()] == [mine_receipt.number]
+    assert client.get(f"/api/v1/t/{tenant.slug}/billing/receipts/{theirs_receipt.pk}").status_code == 404
+    assert client.get(f"/api/v1/t/{tenant.slug}/billing/receipts/{mine_receipt.pk}/pdf").status_code == 200

@@ -56,6 +56,15 @@ def list_receipts(request: HttpRequest, tenant: str, limit: int = 100, offset: i
     return [_out(request, r) for r in selectors.receipts(tenant_of(request))[offset : offset + limit]]
 
 
+@router.get(f"{BASE}/my/receipts", response=list[ReceiptOut], summary="My receipts")
+def my_receipts(request: HttpRequest, tenant: str) -> Any:
+    """The signed-in payer's receipts across the tenant's billers (an API client has none)."""
+    caller = principal(request)
+    if caller.membership is None:
+        return []
+    return [_out(request, r) for r in selectors.receipts_of_payer(tenant_of(request), caller.membership.pk)[:500]]
+
+
 @router.get(f"{BASE}/payments/{{payment_id}}/receipt", response=ReceiptOut, summary="A payment's receipt")
 def payment_receipt(request: HttpRequest, tenant: str, payment_id: str) -> Any:
     """The e-receipt of a succeeded payment, issued now if it has none yet (idempotent: one receipt

@@ -31,6 +31,15 @@ def receipts(tenant: Tenant) -> QuerySet[Receipt]:
     return Receipt.objects.filter(tenant=tenant).order_by("-issued_at")
 
 
+def receipts_of_payer(tenant: Tenant, membership_id: Any) -> QuerySet[Receipt]:
+    """A payer's receipts across the tenant's billers, newest first."""
+    return (
+        Receipt.objects.filter(tenant=tenant, payment__bill__payer_id=membership_id)
+        .select_related("payment")
+        .order_by("-issued_at")
+    )
+
+
 def receipt(tenant: Tenant, receipt_id: Any) -> Receipt:
     pk = _uuid(receipt_id)
     found = Receipt.objects.filter(tenant=tenant, pk=pk).select_related("payment__bill").first() if pk else None

@@ -4,8 +4,9 @@ payment page), its PDF, and the public verification page the QR code opens (no l
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
+from smartgov.accounts import selectors as accounts_selectors
 from smartgov.billing import selectors as billing_selectors
 from smartgov.kit.errors import NotFound
 from smartgov.tenancy.models import Tenant
@@ -22,6 +23,16 @@ def _tenant(request: HttpRequest) -> Tenant:
 
 def _base(request: HttpRequest) -> str:
     return request.build_absolute_uri("/")
+
+
+def my_receipts(request: HttpRequest, tenant: str) -> HttpResponse:
+    """The signed-in payer's receipts, each with its page and PDF."""
+    the_tenant = _tenant(request)
+    if not request.user.is_authenticated:
+        return redirect(f"/accounts/login/?next={request.path}")
+    membership = accounts_selectors.membership_of(the_tenant, request.user)
+    rows = selectors.receipts_of_payer(the_tenant, membership.pk)[:500] if membership is not None else []
+    return render(request, "billing_receipts/mine.html", {"receipts": rows})
 
 
 def receipt_page(request: HttpRequest, tenant: str, payment_id: str) -> HttpResponse:
