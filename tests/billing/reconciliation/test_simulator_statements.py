@@ -71,3 +71,28 @@ def test_a_days_statement_from_the_channel_reconciles_and_a_doctored_one_does_no
         ("amount_mismatch", payments[1].out_trade_no, 5678, 5679),
         ("missing_statement", payments[0].out_trade_no, 1234, None),
     ]
+
+
+def test_the_daily_task_fetches_each_channels_statement_once_and_rechecks(paysim):
+    from smartgov.billing.reconciliation.models import Statement
+    from smartgov.billing.reconciliation.tasks import reconcile_day
+
+    tenant, water, citizen = billing_world("sim-daily")
+    bill = issue(tenant, water, citizen)
+    with tenant_context(tenant):
+        payment = billing_services.create_payment(
+            SYSTEM, tenant, payment_code=bill.payment_code, channel="alipay", amount_fen=bill.lines_fen,
+            currency="CNY", notify_url="http://127.0.0.1:9/unreachable", return_url="http://127.0.0.1:9/back",
+        )
+    payer_clicks_pay(payment.checkout_url)
+    day = clock.now().astimezone(selectors.PROVIDER_ZONE).date()
+    first = reconcile_day(tenant, day)  # we have not heard of the payment yet: alipay's file shows it
+    assert first == {"imported": 4, "unavailable": 0, "rechecked": 4}  # alipay, wechat, unionpay, bank
+    with tenant_context(tenant):
+        alipay = Statement.objects.get(tenant=tenant, channel="alipay", day=day)
+        assert [d.kind for d in selectors.differences(tenant, alipay, state="open")] == ["state_mismatch"]
+        assert billing_services.poll_stale_payments(tenant) == {"succeeded": 1}
+    second = reconcile_day(tenant, day)
+    assert second == {"imported": 0, "unavailable": 0, "rechecked": 4}
+    with tenant_context(tenant):
+        assert list(selectors.differences(tenant, alipay, state="open")) == []
