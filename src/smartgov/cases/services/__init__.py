@@ -15,6 +15,7 @@ from smartgov.cases.services.applying import (
     submit,
     withdraw,
 )
+from smartgov.cases.services._common import unseal as unseal_for_applicant
 from smartgov.cases.services.casework import add_note, escalate_breaches, notify_deadlines, reveal, settle_payments
 from smartgov.cases.services.certificates import (
     Verification,
@@ -52,6 +53,7 @@ __all__ = [
     "settle_payments",
     "start",
     "submit",
+    "unseal_for_applicant",
     "verify",
     "verify_path",
     "withdraw",
