@@ -1,4 +1,3 @@
 """Pages of the billing app, mounted under /<tenant>/ (see config/urls.py)."""
 
-
 urlpatterns: list = []

@@ -1,0 +1,43 @@
+"""Every write of the billing app. Other apps use these (and ``billing.selectors``):
+
+- ``issue_bill(actor, tenant, *, biller, payer, lines, due_date, source_type="", source_id="")``
+  issues a bill (idempotent per source) and returns it;
+- ``bill_paid`` / ``bill_cancelled``: signals sent after commit, with ``tenant_id``, ``bill_id``,
+  ``source_type`` and ``source_id``;
+- ``cancel_bill``, ``add_credit_note``: corrections, never edits.
+
+See docs/ledger.md for the contract.
+"""
+
+from smartgov.billing.signals import bill_cancelled, bill_paid
+
+from .bills import (
+    LineIn,
+    accrue_late_charges,
+    add_credit_note,
+    cancel_bill,
+    issue_bill,
+    mark_overdue,
+    set_late_charge_rule,
+)
+from .payments import ProviderUnavailable, apply_result, create_payment, handle_notification, poll_stale_payments
+from .refunds import refund_payment, retry_pending_refund
+
+__all__ = [
+    "LineIn",
+    "ProviderUnavailable",
+    "accrue_late_charges",
+    "add_credit_note",
+    "apply_result",
+    "bill_cancelled",
+    "bill_paid",
+    "cancel_bill",
+    "create_payment",
+    "handle_notification",
+    "issue_bill",
+    "mark_overdue",
+    "poll_stale_payments",
+    "refund_payment",
+    "retry_pending_refund",
+    "set_late_charge_rule",
+]

@@ -1,0 +1,394 @@
+"""The database-backed ledger: ``smartgov.ledger``'s rules over the LedgerAccount/LedgerTransfer tables.
+
+Every decision is made by the pure core (``ledger.rules.validate_transfer``, ``resolve``, ``apply``);
+this module only reads what the rules need, in as few queries as it can, and writes what they allow.
+A batch (``create_transfers``) runs in one transaction:
+
+1. lock the tenant's ``LedgerHead`` row: postings of one tenant are serialised, so the balances read
+   next cannot change under us and sequence numbers and timestamps strictly increase;
+2. read the transfers with the batch's ids (idempotency), the pending transfers the batch resolves and
+   whatever already resolved them, and the accounts involved with their cached balances;
+3. decide each transfer in memory in order, chains (``linked``) succeeding or failing as one;
+4. insert the admitted transfers in one statement and write each touched account's new balance.
+
+The unique index on ``pending_id`` backs the "resolved at most once" rule at the database level.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from django.db import connection, transaction
+
+from smartgov.billing.chart import AccountSpec
+from smartgov.billing.models import LedgerAccount, LedgerHead, LedgerTransfer
+from smartgov.kit import clock
+from smartgov.kit.errors import Conflict
+from smartgov.ledger import (
+    MAX_AMOUNT,
+    ZERO,
+    Account,
+    Balance,
+    Phase,
+    Side,
+    Transfer,
+    TransferResult,
+    apply,
+    expiry_transfer,
+    resolve,
+    validate_transfer,
+)
+from smartgov.tenancy.models import Tenant
+
+R = TransferResult
+_TICK = timedelta(microseconds=1)
+_MISSING: Any = object()
+
+
+class LedgerRefused(Conflict):
+    """A posting the ledger refused; ``details`` lists each transfer's result."""
+
+    code = "ledger_refused"
+
+
+class BalanceOverflow(Exception):
+    """A balance column would leave the signed 64-bit range (no realistic ledger gets there)."""
+
+
+# -- conversions -------------------------------------------------------------------------------
+
+
+def to_account(row: LedgerAccount) -> Account:
+    return Account(
+        id=row.id,
+        code=row.code,
+        ledger=row.ledger,
+        currency=row.currency,
+        normal=Side(row.normal),
+        debits_must_not_exceed_credits=row.debits_must_not_exceed_credits,
+        credits_must_not_exceed_debits=row.credits_must_not_exceed_debits,
+    )
+
+
+def to_balance(row: LedgerAccount) -> Balance:
+    return Balance(row.debits_pending, row.debits_posted, row.credits_pending, row.credits_posted)
+
+
+def to_transfer(row: LedgerTransfer) -> Transfer:
+    return Transfer(
+        id=row.id,
+        debit_account_id=row.debit_account_id,
+        credit_account_id=row.credit_account_id,
+        amount=row.amount,
+        ledger=row.ledger,
+        currency=row.currency,
+        code=row.code,
+        phase=Phase(row.phase),
+        pending_id=row.pending_id,
+        timeout=row.timeout,
+        linked=row.linked,
+        refs=dict(row.refs or {}),
+        timestamp=row.timestamp,
+    )
+
+
+# -- accounts ----------------------------------------------------------------------------------
+
+
+def ensure_accounts(tenant: Tenant, specs: Iterable[AccountSpec]) -> dict[str, LedgerAccount]:
+    """The accounts named by ``specs``, created when missing (concurrent creators both succeed).
+    An existing account with other flags is refused: accounts are immutable like transfers."""
+    specs = list(specs)
+    wanted = {(s.ledger, s.code, s.currency): s for s in specs}
+    with transaction.atomic():
+        found = _accounts_by_key(tenant, wanted)
+        missing = [s for key, s in wanted.items() if key not in found]
+        if missing:
+            now = clock.now()
+            LedgerAccount.objects.bulk_create(
+                [
+                    LedgerAccount(
+                        tenant=tenant,
+                        code=s.code,
+                        ledger=s.ledger,
+                        currency=s.currency,
+                        normal=s.normal.value,
+                        debits_must_not_exceed_credits=s.debits_must_not_exceed_credits,
+                        credits_must_not_exceed_debits=s.credits_must_not_exceed_debits,
+                        created_at=now,
+                    )
+                    for s in missing
+                ],
+                ignore_conflicts=True,
+            )
+            found = _accounts_by_key(tenant, wanted)
+    for key, spec in wanted.items():
+        row = found[key]
+        if (Side(row.normal), row.debits_must_not_exceed_credits, row.credits_must_not_exceed_debits) != (
+            spec.normal,
+            spec.debits_must_not_exceed_credits,
+            spec.credits_must_not_exceed_debits,
+        ):
+            raise Conflict(f"ledger account {spec.code} exists with other flags", code="account_exists_differently")
+    return {key[1]: found[key] for key in wanted}
+
+
+def _accounts_by_key(tenant: Tenant, wanted: dict[tuple[str, str, str], Any]) -> dict[tuple[str, str, str], Any]:
+    codes = {key[1] for key in wanted}
+    rows = LedgerAccount.objects.filter(tenant=tenant, code__in=codes)
+    return {(r.ledger, r.code, r.currency): r for r in rows if (r.ledger, r.code, r.currency) in wanted}
+
+
+# -- transfers ---------------------------------------------------------------------------------
+
+
+class _State:
+    """What the rules need, loaded for one batch, with an undo log for linked chains."""
+
+    def __init__(
+        self,
+        accounts: dict[UUID, Account],
+        balances: dict[UUID, Balance],
+        transfers: dict[UUID, Transfer],
+        resolutions: dict[UUID, Transfer],
+    ) -> None:
+        self.accounts = accounts
+        self.balances = balances
+        self.transfers = transfers  # stored before the batch, plus admitted in it
+        self.resolutions = resolutions  # pending id -> its post/void/expiry
+        self.new: dict[UUID, Transfer] = {}  # admitted in this batch, in order
+        self.touched: set[UUID] = set()
+        self.undo: list[tuple[dict[Any, Any], Any, Any]] | None = None
+
+    def set(self, table: dict[Any, Any], key: Any, value: Any) -> None:
+        if self.undo is not None:
+            self.undo.append((table, key, table.get(key, _MISSING)))
+        table[key] = value
+
+    def rollback(self) -> None:
+        assert self.undo is not None
+        for table, key, old in reversed(self.undo):
+            if old is _MISSING:
+                table.pop(key, None)
+            else:
+                table[key] = old
+        self.undo = []
+
+
+def _lock_head(tenant: Tenant) -> LedgerHead:
+    head = LedgerHead.objects.select_for_update().filter(tenant=tenant).first()
+    if head is None:
+        LedgerHead.objects.bulk_create([LedgerHead(tenant=tenant)], ignore_conflicts=True)
+        head = LedgerHead.objects.select_for_update().get(tenant=tenant)
+    return head
+
+
+def _load(tenant: Tenant, batch: Sequence[Transfer]) -> _State:
+    ids = [t.id for t in batch if isinstance(t.id, UUID)]
+    pending_ids = {t.pending_id for t in batch if isinstance(t.pending_id, UUID)}
+    transfers: dict[UUID, Transfer] = {}
+    resolutions: dict[UUID, Transfer] = {}
+    if ids or pending_ids:
+        wanted = set(ids) | pending_ids
+        rows = list(LedgerTransfer.objects.filter(tenant=tenant, id__in=wanted))
+        for row in rows:
+            transfers[row.id] = to_transfer(row)
+        # A replayed post needs its pending transfer to be compared field for field.
+        more = {t.pending_id for t in transfers.values() if t.pending_id is not None} - transfers.keys()
+        if more:
+            for row in LedgerTransfer.objects.filter(tenant=tenant, id__in=more):
+                transfers[row.id] = to_transfer(row)
+        if pending_ids:
+            for row in LedgerTransfer.objects.filter(tenant=tenant, pending_id__in=pending_ids):
+                resolutions[row.pending_id] = to_transfer(row)  # type: ignore[index]
+    account_ids: set[UUID] = set()
+    for t in [*batch, *transfers.values()]:
+        for value in (t.debit_account_id, t.credit_account_id):
+            if isinstance(value, UUID):
+                account_ids.add(value)
+    accounts: dict[UUID, Account] = {}
+    balances: dict[UUID, Balance] = {}
+    for row in LedgerAccount.objects.filter(tenant=tenant, id__in=account_ids):
+        accounts[row.id] = to_account(row)
+        balances[row.id] = to_balance(row)
+    return _State(accounts, balances, transfers, resolutions)
+
+
+def create_transfers(
+    tenant: Tenant, transfers: Sequence[Transfer], *, system: bool = False, now: datetime | None = None
+) -> list[TransferResult]:
+    """Apply a batch in one transaction; one result per transfer, as ``ledger.core.Ledger`` would
+    answer. Refused transfers are not stored (their ids stay free); ``exists`` is a replay.
+    ``now`` (default: the platform clock) is the commit time; ``system`` allows expiries."""
+    if not transfers:
+        return []
+    with transaction.atomic():
+        head = _lock_head(tenant)
+        state = _load(tenant, transfers)
+        now = now or clock.now()
+        if now.tzinfo is None:
+            raise ValueError("the ledger clock must be timezone-aware")
+        last = head.last_timestamp
+        results: list[TransferResult] = []
+        start = 0
+        while start < len(transfers):
+            end = start
+            while end < len(transfers) - 1 and transfers[end].linked:
+                end += 1
+            chain = transfers[start : end + 1]
+            chain_results, last = _chain(state, chain, now, last, system)
+            results += chain_results
+            start = end + 1
+        if state.new:
+            _write(tenant, head, state, last)
+    return results
+
+
+def _chain(
+    state: _State, chain: Sequence[Transfer], now: datetime, last: datetime | None, system: bool
+) -> tuple[list[TransferResult], datetime | None]:
+    if chain[-1].linked:
+        return [R.LINKED_EVENT_FAILED] * (len(chain) - 1) + [R.LINKED_EVENT_CHAIN_OPEN], last
+    if len(chain) == 1:
+        result, last = _one(state, chain[0], now, last, system)
+        return [result], last
+    state.undo = []
+    start_last = last
+    try:
+        results: list[TransferResult] = []
+        for index, t in enumerate(chain):
+            result, last = _one(state, t, now, last, system)
+            if not result.succeeded:
+                state.rollback()
+                failed = [R.LINKED_EVENT_FAILED] * len(chain)
+                failed[index] = result
+                return failed, start_last
+            results.append(result)
+        return results, last
+    finally:
+        state.undo = None
+
+
+def _one(
+    state: _State, t: Transfer, now: datetime, last: datetime | None, system: bool
+) -> tuple[TransferResult, datetime | None]:
+    stamp = now if last is None or now > last else last + _TICK
+    existing = state.transfers.get(t.id) if isinstance(t.id, UUID) else None
+    pending = resolution = None
+    if isinstance(t.pending_id, UUID):
+        pending = state.transfers.get(t.pending_id)
+        resolution = state.resolutions.get(t.pending_id)
+    error = validate_transfer(
+        t,
+        existing,
+        state.accounts,
+        balances=state.balances,
+        pending=pending,
+        resolution=resolution,
+        now=stamp,
+        system=system,
+    )
+    if error is not None:
+        return error, last
+    stored = replace(resolve(t, pending), timestamp=stamp)
+    for account_id, balance in apply(state.balances, stored, pending).items():
+        if max(balance.debits_posted, balance.credits_posted, balance.debits_pending, balance.credits_pending) > (
+            MAX_AMOUNT
+        ):
+            raise BalanceOverflow(f"account {account_id} would overflow")
+        state.set(state.balances, account_id, balance)
+        state.touched.add(account_id)
+    state.set(state.transfers, stored.id, stored)
+    state.set(state.new, stored.id, stored)
+    if stored.pending_id is not None:
+        state.set(state.resolutions, stored.pending_id, stored)
+    return R.OK, stamp
+
+
+def _write(tenant: Tenant, head: LedgerHead, state: _State, last: datetime | None) -> None:
+    seq = head.last_seq
+    rows = []
+    for t in state.new.values():
+        seq += 1
+        rows.append(
+            LedgerTransfer(
+                id=t.id,
+                tenant_id=tenant.pk,
+                seq=seq,
+                timestamp=t.timestamp,
+                phase=t.phase.value,
+                debit_account_id=t.debit_account_id,
+                credit_account_id=t.credit_account_id,
+                amount=t.amount,
+                ledger=t.ledger,
+                currency=t.currency,
+                code=t.code,
+                pending_id=t.pending_id,
+                timeout=t.timeout,
+                linked=t.linked,
+                refs=dict(t.refs),
+            )
+        )
+    LedgerTransfer.objects.bulk_create(rows, batch_size=2000)
+    touched = [(a, state.balances.get(a, ZERO)) for a in state.touched]
+    if connection.vendor == "postgresql":
+        # One statement for every touched account (a batch of 1,000 transfers touches few).
+        values = ", ".join(["(%s::uuid, %s::bigint, %s::bigint, %s::bigint, %s::bigint)"] * len(touched))
+        params: list[Any] = []
+        for account_id, b in touched:
+            params += [str(account_id), b.debits_pending, b.debits_posted, b.credits_pending, b.credits_posted]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {LedgerAccount._meta.db_table} AS a SET debits_pending = v.dp, debits_posted = v.dq, "  # noqa: S608
+                f"credits_pending = v.cp, credits_posted = v.cq FROM (VALUES {values}) AS v(id, dp, dq, cp, cq) "
+                "WHERE a.id = v.id",
+                params,
+            )
+    else:
+        for account_id, b in touched:
+            LedgerAccount.objects.filter(pk=account_id).update(
+                debits_pending=b.debits_pending,
+                debits_posted=b.debits_posted,
+                credits_pending=b.credits_pending,
+                credits_posted=b.credits_posted,
+            )
+    LedgerHead.objects.filter(pk=head.pk).update(last_seq=seq, last_timestamp=last)
+
+
+def post(tenant: Tenant, transfers: Sequence[Transfer]) -> list[TransferResult]:
+    """``create_transfers`` for callers that need every transfer in the ledger (new or replayed):
+    anything refused raises ``LedgerRefused`` and, with the caller's transaction, undoes the lot."""
+    results = create_transfers(tenant, transfers)
+    if not all(r.succeeded for r in results):
+        raise LedgerRefused(
+            "The ledger refused a posting.",
+            details=[{"transfer": str(t.id), "result": r.value} for t, r in zip(transfers, results, strict=True)],
+        )
+    return results
+
+
+def expire_pending(tenant: Tenant, now: datetime | None = None) -> list[UUID]:
+    """Record the expiry of every pending transfer whose timeout has passed; return their ids."""
+    now = now or clock.now()
+    resolved = LedgerTransfer.objects.filter(tenant=tenant, pending_id__isnull=False).values("pending_id")
+    candidates = [
+        to_transfer(row)
+        for row in LedgerTransfer.objects.filter(tenant=tenant, phase=Phase.PENDING.value, timeout__gt=0).exclude(
+            id__in=resolved
+        )
+    ]
+    due = [t for t in candidates if t.expires_at is not None and t.expires_at <= now]
+    if not due:
+        return []
+    results = create_transfers(tenant, [expiry_transfer(t) for t in due], system=True, now=now)
+    return [t.id for t, r in zip(due, results, strict=True) if r is R.OK]
+
+
+def transfer_id(*parts: object) -> UUID:
+    """A deterministic transfer id for a business event, so posting it twice is a replay."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, "smartgov:billing:" + ":".join(str(p) for p in parts))

@@ -1,0 +1,353 @@
+"""Payments: opening a checkout with a channel, taking the channel's word (notification or poll)
+exactly once, and expiring payments that never hear back.
+
+Lock order everywhere in billing: the bill first, then its payments. A notification and a refund
+of the same bill therefore queue instead of deadlocking.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from smartgov.audit.services import Actor, record
+from smartgov.billing import channels, chart, paycode
+from smartgov.billing.models import Bill, Payment
+from smartgov.billing.providers.base import (
+    Acknowledgement,
+    CheckoutRequest,
+    ForgedNotification,
+    Notification,
+    ProviderError,
+)
+from smartgov.billing.signals import bill_paid
+from smartgov.kit import clock
+from smartgov.kit.errors import Conflict, DomainError, InvalidInput, NotFound
+from smartgov.ledger import Transfer
+from smartgov.tenancy.models import Tenant
+
+from . import ledger
+from .common import accounts_for_bill, fen, local_today, refresh_state
+
+log = logging.getLogger("smartgov.billing")
+SYSTEM = Actor.system("billing")
+
+
+class ProviderUnavailable(DomainError):
+    status = 502
+    code = "provider_unavailable"
+
+
+def payment_timeout() -> timedelta:
+    return timedelta(seconds=int(getattr(settings, "BILLING_PAYMENT_TIMEOUT_SECONDS", 900)))
+
+
+def poll_after() -> timedelta:
+    return timedelta(seconds=int(getattr(settings, "BILLING_POLL_AFTER_SECONDS", 120)))
+
+
+def bill_by_code(tenant: Tenant, code: Any, *, field: str = "payment_code", lock: bool = False) -> Bill:
+    if not isinstance(code, str) or not paycode.is_valid(code):
+        raise InvalidInput.for_field(
+            field, _("This is not a valid payment code (20 digits)."), code="invalid_payment_code"
+        )
+    qs = Bill.objects.select_related("biller")
+    if lock:
+        qs = qs.select_for_update()
+    bill = qs.filter(tenant=tenant, payment_code=paycode.normalise(code)).first()
+    if bill is None:
+        raise NotFound(_("No bill has this payment code."), code="unknown_payment_code")
+    return bill
+
+
+@transaction.atomic
+def create_payment(
+    actor: Actor,
+    tenant: Tenant,
+    *,
+    payment_code: Any,
+    channel: Any,
+    amount_fen: Any,
+    currency: Any,
+    notify_url: str,
+    return_url: str,
+) -> Payment:
+    """Open a payment of ``amount_fen`` on the bill with ``payment_code`` through ``channel`` and
+    return it with the channel's checkout URL. Nothing is stored if any check fails."""
+    amount = fen(amount_fen, "amount_fen")
+    provider = channels.provider(channel)
+    bill = bill_by_code(tenant, payment_code, lock=True)
+    if currency != bill.currency:
+        raise InvalidInput.for_field(
+            "currency", _("This bill is payable in %(cur)s only.") % {"cur": bill.currency}, code="wrong_currency"
+        )
+    if bill.state == Bill.State.CANCELLED:
+        raise Conflict(_("This bill is cancelled."), code="bill_cancelled")
+    if bill.state == Bill.State.PAID or bill.outstanding_fen == 0:
+        raise Conflict(_("This bill is already paid."), code="bill_already_paid")
+    if amount > bill.outstanding_fen:
+        raise InvalidInput.for_field(
+            "amount_fen",
+            _("The amount is more than the bill's outstanding %(n)d fen.") % {"n": bill.outstanding_fen},
+            code="amount_over_bill",
+        )
+    if amount > bill.payable_fen:
+        raise Conflict(
+            _("Another payment of this bill is in progress; wait for it to finish or expire."),
+            code="payment_in_progress",
+        )
+    now = clock.now()
+    payment = Payment.objects.create(
+        tenant=tenant,
+        bill=bill,
+        channel=provider.code,
+        out_trade_no=f"{bill.payment_code}-{secrets.token_hex(5)}",
+        amount_fen=amount,
+        currency=bill.currency,
+        return_url=return_url,
+        created_at=now,
+        expires_at=now + payment_timeout(),
+    )
+    bill.in_flight_fen += amount
+    bill.updated_at = now
+    bill.save(update_fields=["in_flight_fen", "updated_at"])
+    try:
+        checkout = provider.create_checkout(
+            CheckoutRequest(
+                out_trade_no=payment.out_trade_no,
+                amount_fen=amount,
+                currency=bill.currency,
+                subject=(bill.title or bill.biller.name_zh)[:128],
+                notify_url=notify_url,
+                return_url=return_url.replace("{payment_id}", str(payment.pk)),
+                expires_at=payment.expires_at,
+            )
+        )
+    except ProviderError as exc:
+        # The transaction rolls back: no payment, no reservation; the caller may simply retry.
+        log.warning("checkout with %s failed: %s", provider.code, exc)
+        raise ProviderUnavailable(_("The payment channel is unavailable; try again later.")) from exc
+    payment.checkout_url = checkout.redirect_url
+    payment.provider_reference = checkout.provider_reference
+    payment.return_url = return_url.replace("{payment_id}", str(payment.pk))
+    payment.save(update_fields=["checkout_url", "provider_reference", "return_url"])
+    record(
+        actor=actor,
+        tenant=tenant,
+        action="billing.payment_created",
+        obj=payment,
+        changes={"bill": str(bill.pk), "channel": provider.code, "amount_fen": amount, "state": payment.state},
+    )
+    return payment
+
+
+# -- the channel's word ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What handling a notification did: ``accepted`` says how to acknowledge it."""
+
+    accepted: bool
+    result: str  # "succeeded", "failed", "duplicate", "ignored", "forged", "mismatch", "unknown"
+    status: int = 200
+    payment_id: str = ""
+
+
+def handle_notification(
+    tenant: Tenant, channel: str, body: bytes, content_type: str, headers: dict[str, str]
+) -> tuple[Acknowledgement, Outcome]:
+    """Verify a channel's asynchronous notification and apply it exactly once."""
+    provider = channels.provider_for_notification(channel)
+    try:
+        notification = provider.verify_notification(body, content_type, headers)
+    except ForgedNotification as exc:
+        log.warning("forged notification on %s for tenant %s: %s", channel, tenant.slug, exc)
+        return provider.acknowledge(False), Outcome(False, "forged", 400)
+    outcome = apply_result(tenant, channel, notification, source="notification")
+    return provider.acknowledge(outcome.accepted), outcome
+
+
+@transaction.atomic
+def apply_result(tenant: Tenant, channel: str, n: Notification, *, source: str) -> Outcome:
+    """Apply what the channel says about one of our payments, after checking it against the payment.
+
+    Processed exactly once: the bill and the payment are locked and the payment's state decides; a
+    repeat finds the state already moved and changes nothing."""
+    found = (
+        Payment.objects.filter(tenant=tenant, channel=channel, out_trade_no=n.out_trade_no)
+        .values_list("pk", "bill_id")
+        .first()
+    )
+    if found is None:
+        return Outcome(False, "unknown", 404)
+    payment_id, bill_id = found
+    bill = Bill.objects.select_for_update().select_related("biller").get(tenant=tenant, pk=bill_id)
+    payment = Payment.objects.select_for_update().get(tenant=tenant, pk=payment_id)
+    problems = []
+    if n.currency != payment.currency:
+        problems.append("currency")
+    if isinstance(n.amount_fen, bool) or n.amount_fen != payment.amount_fen:
+        problems.append("amount")
+    if n.out_trade_no.split("-", 1)[0] != bill.payment_code:
+        problems.append("payment_code")
+    if problems:
+        record(
+            actor=SYSTEM,
+            tenant=tenant,
+            action="billing.notification_rejected",
+            obj=payment,
+            changes={
+                "source": source,
+                "mismatch": problems,
+                "status": n.status,
+                "amount_fen": n.amount_fen,
+                "currency": n.currency,
+            },
+        )
+        return Outcome(False, "mismatch", 400, str(payment.pk))
+    if n.status == "succeeded":
+        if payment.state == Payment.State.SUCCEEDED:
+            return Outcome(True, "duplicate", 200, str(payment.pk))
+        _succeed(tenant, bill, payment, n, source)
+        return Outcome(True, "succeeded", 200, str(payment.pk))
+    if n.status in ("failed", "closed"):
+        if payment.state != Payment.State.CREATED:
+            # Out of order (a "closed" after the success) or a repeat: the money facts stand.
+            return Outcome(True, "ignored", 200, str(payment.pk))
+        _finish_unpaid(tenant, bill, payment, Payment.State.FAILED, source, n.status)
+        return Outcome(True, "failed", 200, str(payment.pk))
+    return Outcome(True, "ignored", 200, str(payment.pk))  # e.g. "waiting": nothing to do yet
+
+
+def _succeed(tenant: Tenant, bill: Bill, payment: Payment, n: Notification, source: str) -> None:
+    before = payment.state
+    now = clock.now()
+    if before == Payment.State.CREATED:
+        bill.in_flight_fen -= payment.amount_fen
+    payment.state = Payment.State.SUCCEEDED
+    payment.paid_at = n.paid_at or now
+    payment.finished_at = now
+    payment.provider_reference = n.provider_reference or payment.provider_reference
+    payment.save()
+    bill.paid_fen += payment.amount_fen
+    was_paid = bill.state == Bill.State.PAID
+    refresh_state(bill, local_today(tenant))
+    bill.updated_at = now
+    bill.save()
+    accounts = accounts_for_bill(tenant, bill.biller.code, bill.currency, channel=payment.channel)
+    ledger.post(
+        tenant,
+        [
+            Transfer(
+                id=ledger.transfer_id("payment", payment.pk),
+                debit_account_id=accounts[chart.clearing(payment.channel).code].pk,
+                credit_account_id=accounts[chart.receivable(bill.biller.code).code].pk,
+                amount=payment.amount_fen,
+                ledger=chart.LEDGER,
+                currency=payment.currency,
+                code=chart.PAYMENT,
+                refs={"bill": str(bill.pk), "payment": str(payment.pk)},
+            )
+        ],
+    )
+    record(
+        actor=SYSTEM,
+        tenant=tenant,
+        action="billing.payment_succeeded",
+        obj=payment,
+        changes={
+            "from": before,
+            "to": payment.state,
+            "source": source,
+            "amount_fen": payment.amount_fen,
+            "provider_reference": payment.provider_reference,
+            "bill_state": bill.state,
+        },
+    )
+    if bill.net_paid_fen > bill.total_fen:
+        # Money arrived that the bill no longer asks for (a late success after expiry while another
+        # payment paid it, or a cancelled bill): it is booked, then given back.
+        from .refunds import refund_excess
+
+        refund_excess(SYSTEM, tenant, bill, reason="overpayment")
+    if bill.state == Bill.State.PAID and not was_paid:
+        tenant_id, bill_id, source_ref = tenant.pk, bill.pk, (bill.source_type, bill.source_id)
+        transaction.on_commit(
+            lambda: bill_paid.send(
+                sender=Bill, tenant_id=tenant_id, bill_id=bill_id, source_type=source_ref[0], source_id=source_ref[1]
+            )
+        )
+
+
+def _finish_unpaid(tenant: Tenant, bill: Bill, payment: Payment, state: str, source: str, why: str) -> None:
+    before = payment.state
+    payment.state = state
+    payment.finished_at = clock.now()
+    payment.save(update_fields=["state", "finished_at"])
+    bill.in_flight_fen -= payment.amount_fen
+    bill.updated_at = clock.now()
+    bill.save(update_fields=["in_flight_fen", "updated_at"])
+    record(
+        actor=SYSTEM,
+        tenant=tenant,
+        action=f"billing.payment_{state}",
+        obj=payment,
+        changes={"from": before, "to": state, "source": source, "reason": why},
+    )
+
+
+def poll_payment(tenant: Tenant, payment_id: Any) -> str:
+    """Ask the channel about a payment we have not heard back about; expire it when its time is up
+    and the channel does not report it paid. Returns what happened."""
+    payment = Payment.objects.get(tenant=tenant, pk=payment_id)
+    if payment.state != Payment.State.CREATED:
+        return "final"
+    provider = channels.provider(payment.channel)
+    try:
+        n = provider.query(payment.out_trade_no)
+    except ProviderError as exc:
+        log.info("polling %s failed: %s", payment.out_trade_no, exc)
+        n = None
+        if exc.retryable:
+            Payment.objects.filter(pk=payment.pk).update(last_polled_at=clock.now())
+            return "unreachable"
+    if n is not None and n.status in ("succeeded", "failed", "closed"):
+        return apply_result(tenant, payment.channel, n, source="poll").result
+    if clock.now() >= payment.expires_at:
+        return _expire(tenant, payment.pk)
+    Payment.objects.filter(pk=payment.pk).update(last_polled_at=clock.now())
+    return "waiting"
+
+
+@transaction.atomic
+def _expire(tenant: Tenant, payment_id: Any) -> str:
+    bill_id = Payment.objects.filter(tenant=tenant, pk=payment_id).values_list("bill_id", flat=True).get()
+    bill = Bill.objects.select_for_update().get(tenant=tenant, pk=bill_id)
+    payment = Payment.objects.select_for_update().get(tenant=tenant, pk=payment_id)
+    if payment.state != Payment.State.CREATED:
+        return "final"
+    _finish_unpaid(tenant, bill, payment, Payment.State.EXPIRED, "poll", "timeout")
+    return "expired"
+
+
+def poll_stale_payments(tenant: Tenant, limit: int = 500) -> dict[str, int]:
+    """Poll every open payment older than BILLING_POLL_AFTER_SECONDS (oldest first)."""
+    cutoff = clock.now() - poll_after()
+    ids = list(
+        Payment.objects.filter(tenant=tenant, state=Payment.State.CREATED, created_at__lte=cutoff)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    counts: dict[str, int] = {}
+    for payment_id in ids:
+        result = poll_payment(tenant, payment_id)
+        counts[result] = counts.get(result, 0) + 1
+    return counts

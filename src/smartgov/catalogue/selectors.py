@@ -1,0 +1,140 @@
+"""Reads of the catalogue, each taking the tenant: services, versions and the working calendar.
+
+The cases app builds on these: ``published_services``, ``published_service``, ``service_version``,
+``current_version``, ``working_calendar``, ``add_working_days`` and ``deadline_for``."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from functools import reduce
+from operator import and_
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from smartgov.catalogue import calendar as cal
+from smartgov.catalogue.models import CalendarDay, Service, ServiceVersion
+from smartgov.kit.errors import NotFound
+from smartgov.tenancy.models import Tenant
+
+_SEARCHED = ("code", "name_zh", "name_en", "description_zh", "description_en", "department__name_zh",
+             "department__name_en")
+
+
+def _search(qs: QuerySet[Service], query: str | None) -> QuerySet[Service]:
+    terms = (query or "").split()[:8]
+    if not terms:
+        return qs
+    conditions = [reduce(lambda a, b: a | b, (Q(**{f"{f}__icontains": term}) for f in _SEARCHED)) for term in terms]
+    return qs.filter(reduce(and_, conditions))
+
+
+def services(
+    tenant: Tenant, *, status: str | None = None, query: str | None = None, department: str | None = None
+) -> QuerySet[Service]:
+    """Every service of the tenant (administrators), optionally filtered."""
+    qs = Service.objects.filter(tenant=tenant).select_related("department", "current_version").order_by("code")
+    if status:
+        qs = qs.filter(status=status)
+    if department:
+        qs = qs.filter(department__code=department)
+    return _search(qs, query)
+
+
+def published_services(
+    tenant: Tenant, query: str | None = None, department: str | None = None
+) -> QuerySet[Service]:
+    """What citizens and businesses may apply for now (search over names, descriptions, department)."""
+    return services(tenant, status=Service.Status.PUBLISHED, query=query, department=department)
+
+
+def service(tenant: Tenant, service_id: UUID | str) -> Service:
+    try:
+        return Service.objects.select_related("department", "current_version").get(tenant=tenant, pk=service_id)
+    except (Service.DoesNotExist, ValueError):
+        raise NotFound(_("No such service.")) from None
+
+
+def published_service(tenant: Tenant, service_id: UUID | str) -> Service:
+    """A service open for applications; drafts and retired services are not found."""
+    found = service(tenant, service_id)
+    if found.status != Service.Status.PUBLISHED:
+        raise NotFound(_("No such service."))
+    return found
+
+
+def service_by_code(tenant: Tenant, code: str) -> Service:
+    try:
+        return Service.objects.select_related("department", "current_version").get(tenant=tenant, code=code)
+    except Service.DoesNotExist:
+        raise NotFound(_("No service %(code)s.") % {"code": code}) from None
+
+
+def versions(tenant: Tenant, service: Service) -> QuerySet[ServiceVersion]:
+    return ServiceVersion.objects.filter(tenant=tenant, service=service).order_by("-number")
+
+
+def service_version(tenant: Tenant, version_id: UUID | str) -> ServiceVersion:
+    """Any version by id (an application keeps the one it was made against, even when superseded)."""
+    try:
+        return ServiceVersion.objects.select_related("service", "service__department").get(
+            tenant=tenant, pk=version_id
+        )
+    except (ServiceVersion.DoesNotExist, ValueError):
+        raise NotFound(_("No such service version.")) from None
+
+
+def current_version(tenant: Tenant, service: Service) -> ServiceVersion:
+    """The published version new applications are made against; NotFound if none is open."""
+    if service.tenant_id != tenant.pk or service.current_version_id is None or \
+            service.status != Service.Status.PUBLISHED:
+        raise NotFound(_("This service takes no applications."), code="service_not_open")
+    return service_version(tenant, service.current_version_id)
+
+
+def draft_version(tenant: Tenant, service: Service) -> ServiceVersion | None:
+    return versions(tenant, service).filter(published_at__isnull=True).first()
+
+
+def working_version(tenant: Tenant, service: Service) -> ServiceVersion | None:
+    """What the catalogue shows of a service: the published version, else the draft."""
+    if service.current_version_id is not None:
+        return service_version(tenant, service.current_version_id)
+    return draft_version(tenant, service)
+
+
+# --- the working-day calendar ------------------------------------------------------------------
+
+
+def calendar_days(tenant: Tenant, year: int | None = None) -> QuerySet[CalendarDay]:
+    qs = CalendarDay.objects.filter(tenant=tenant).order_by("date")
+    return qs.filter(date__year=year) if year else qs
+
+
+def working_calendar(tenant: Tenant) -> cal.WorkingCalendar:
+    """The official schedules with the tenant's own days on top."""
+    own = list(calendar_days(tenant).values_list("date", "is_working_day", "note"))
+    return cal.WorkingCalendar.official(
+        {day: working for day, working, _note in own}, {day: note for day, _working, note in own if note}
+    )
+
+
+def add_working_days(tenant: Tenant, start: date, n: int) -> date:
+    """The n-th working day after ``start`` in the tenant's calendar."""
+    return cal.add_working_days(start, n, working_calendar(tenant))
+
+
+def working_days_between(tenant: Tenant, a: date, b: date) -> int:
+    return cal.working_days_between(a, b, working_calendar(tenant))
+
+
+def local_date(tenant: Tenant, instant: datetime) -> date:
+    """The tenant's local calendar date of a UTC instant (legal deadlines run on local dates)."""
+    return instant.astimezone(ZoneInfo(tenant.time_zone)).date()
+
+
+def deadline_for(tenant: Tenant, started_at: datetime, n: int) -> date:
+    """The deadline of a period of ``n`` working days that started at ``started_at`` (UTC)."""
+    return add_working_days(tenant, local_date(tenant, started_at), n)

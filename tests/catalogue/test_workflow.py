@@ -1,0 +1,232 @@
+"""The workflow definition format, its validation and the engine the cases app runs it with."""
+
+from __future__ import annotations
+
+import copy
+from collections import deque
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from smartgov.catalogue import workflow as wf
+
+LICENCE = {
+    "states": [
+        {"id": "submitted", "kind": "start"},
+        {"id": "review", "kind": "work", "department": "market-regulation", "time_limit_days": 3,
+         "on_breach": {"escalate_to": "supervisor", "notify": ["assignee"]}},
+        {"id": "correction", "kind": "work", "pauses_clock": True, "time_limit_days": 10},
+        {"id": "joint", "kind": "work", "time_limit_days": 5,
+         "signoff": {"departments": ["fire", "health"], "roles": ["caseworker"]}},
+        {"id": "approved", "kind": "final", "outcome": "approved"},
+        {"id": "rejected", "kind": "final", "outcome": "rejected"},
+    ],
+    "transitions": [
+        {"from": "submitted", "to": "review", "action": "accept", "roles": ["caseworker"]},
+        {"from": "review", "to": "correction", "action": "request_correction", "roles": ["caseworker"],
+         "kind": "correction"},
+        {"from": "correction", "to": "review", "action": "resubmit", "roles": ["applicant"]},
+        {"from": "review", "to": "joint", "action": "forward", "roles": ["caseworker"]},
+        {"from": "joint", "to": "approved", "action": "approve", "roles": ["supervisor"], "kind": "approval"},
+        {"from": "joint", "to": "rejected", "action": "reject", "roles": ["supervisor"], "kind": "rejection"},
+    ],
+}
+
+
+def paths(problems):
+    return [p.path for p in problems]
+
+
+def test_a_sound_definition_has_no_problems():
+    assert wf.validate(LICENCE) == []
+
+
+def test_problems_name_the_path():
+    broken = copy.deepcopy(LICENCE)
+    broken["transitions"][3]["to"] = "nowhere"
+    broken["states"][1]["time_limit_days"] = 0
+    broken["transitions"][5]["reason_required"] = False
+    broken["transitions"][0]["colour"] = "red"
+    assert paths(wf.validate(broken)) == [
+        "states[1].time_limit_days", "transitions[0].colour", "transitions[3].to", "transitions[5].reason_required",
+    ]
+
+
+def test_a_dead_end_and_an_unreachable_state_are_named():
+    broken = copy.deepcopy(LICENCE)
+    broken["states"].append({"id": "limbo", "kind": "work"})
+    broken["states"].append({"id": "island", "kind": "work"})
+    broken["transitions"].append({"from": "review", "to": "limbo", "action": "park", "roles": ["caseworker"]})
+    broken["transitions"].append({"from": "island", "to": "approved", "action": "go", "roles": ["caseworker"]})
+    problems = {p.path: p.message for p in wf.validate(broken)}
+    assert "no way out" in problems["states[6]"]
+    assert "cannot be reached" in problems["states[7]"]
+
+
+def test_a_cycle_without_exit_is_refused():
+    broken = copy.deepcopy(LICENCE)
+    broken["states"] += [{"id": "a", "kind": "work"}, {"id": "b", "kind": "work"}]
+    broken["transitions"] += [
+        {"from": "review", "to": "a", "action": "loop", "roles": ["caseworker"]},
+        {"from": "a", "to": "b", "action": "next", "roles": ["caseworker"]},
+        {"from": "b", "to": "a", "action": "back", "roles": ["caseworker"]},
+    ]
+    problems = {p.path: p.message for p in wf.validate(broken)}
+    assert "no path leads from a" in problems["states[6]"] and "states[7]" in problems
+
+
+@pytest.mark.parametrize("definition,path", [
+    (None, ""), ({"states": []}, "states"), ({"states": [{"id": "x", "kind": "start"}], "transitions": []}, "states"),
+])
+def test_shapeless_definitions(definition, path):
+    assert path in paths(wf.validate(definition))
+
+
+def test_engine_walks_the_licence():
+    step = wf.apply(LICENCE, "submitted", "accept", {"caseworker"})
+    assert (step.state, step.time_limit_days, step.department) == ("review", 3, "market-regulation")
+    assert [a.action for a in wf.available_actions(LICENCE, "review", {"caseworker"})] == [
+        "request_correction", "forward"]
+    assert wf.available_actions(LICENCE, "review", {"applicant"}) == []
+    with pytest.raises(wf.WorkflowError) as exc:
+        wf.apply(LICENCE, "review", "request_correction", {"caseworker"})
+    assert exc.value.code == "reason_required"
+    step = wf.apply(LICENCE, "review", "request_correction", {"caseworker"}, reason="licence photo unreadable")
+    assert step.pauses_clock and step.transition_kind == "correction"
+    with pytest.raises(wf.WorkflowError) as exc:
+        wf.apply(LICENCE, "correction", "resubmit", {"caseworker"})
+    assert exc.value.code == "action_not_allowed"
+    assert wf.apply(LICENCE, "correction", "resubmit", {"applicant"}).state == "review"
+
+
+def test_parallel_signoff_holds_the_approval_until_every_department_signed():
+    roles = {"caseworker", "supervisor"}
+    assert [a.action for a in wf.available_actions(LICENCE, "joint", roles, set(), "fire")] == ["sign_off", "reject"]
+    with pytest.raises(wf.WorkflowError) as exc:
+        wf.apply(LICENCE, "joint", "approve", roles, set(), "fire")
+    assert exc.value.code == "signoff_pending" and "fire, health" in exc.value.message
+    step = wf.apply(LICENCE, "joint", "sign_off", roles, set(), "fire")
+    assert (step.state, step.signoffs) == ("joint", frozenset({"fire"}))
+    # fire cannot sign twice; health can; nobody outside the listed departments can
+    assert "sign_off" not in [a.action for a in wf.available_actions(LICENCE, "joint", roles, step.signoffs, "fire")]
+    assert wf.available_actions(LICENCE, "joint", {"caseworker"}, set(), "tax") == []
+    step = wf.apply(LICENCE, "joint", "sign_off", roles, step.signoffs, "health")
+    assert wf.missing_signoffs(LICENCE, "joint", step.signoffs) == []
+    final = wf.apply(LICENCE, "joint", "approve", roles, step.signoffs)
+    assert final.is_final and final.outcome == "approved" and final.signoffs == frozenset()
+
+
+def test_breach_rules():
+    assert wf.breach(LICENCE, "review") == wf.Breach("supervisor", ("assignee",))
+    assert wf.breach(LICENCE, "correction") is None
+
+
+def test_yaml_and_json_parse_alike():
+    text = wf.dump(LICENCE)
+    assert wf.parse(text) == (LICENCE, [])
+    assert wf.parse(wf.dumps_json(LICENCE)) == (LICENCE, [])
+    definition, problems = wf.parse("states: [unclosed")
+    assert definition is None and "line 1" in problems[0].message
+
+
+# --- property: a valid definition never strands a case -----------------------------------------
+
+ROLES = ["caseworker", "supervisor", "applicant"]
+DEPTS = ["fire", "health", "tax"]
+
+
+@st.composite
+def definitions(draw):
+    """Random workflows: most are broken in some way, some are sound."""
+    n = draw(st.integers(2, 7))
+    ids = [f"s{i}" for i in range(n)]
+    kinds = ["start"] + [draw(st.sampled_from(["work", "work", "final"])) for _ in ids[1:]]
+    states = []
+    for sid, kind in zip(ids, kinds, strict=True):
+        state = {"id": sid, "kind": kind}
+        if kind == "work" and draw(st.booleans()):
+            state["time_limit_days"] = draw(st.integers(1, 20))
+        if kind == "work" and draw(st.integers(0, 4)) == 0:
+            state["signoff"] = {"departments": draw(st.lists(st.sampled_from(DEPTS), min_size=1, max_size=3,
+                                                             unique=True)),
+                                "roles": ["caseworker"]}
+        states.append(state)
+    transitions = []
+    for i in range(draw(st.integers(0, 3 * n))):
+        source = draw(st.sampled_from([sid for sid, kind in zip(ids, kinds, strict=True) if kind != "final"]))
+        target = draw(st.sampled_from(ids[1:]))
+        kind = draw(st.sampled_from(wf.TRANSITION_KINDS))
+        transitions.append({"from": source, "to": target, "action": f"a{i}", "kind": kind,
+                            "roles": draw(st.lists(st.sampled_from(ROLES), min_size=1, max_size=2, unique=True))})
+    return {"states": states, "transitions": transitions}
+
+
+def explore(definition):
+    """Drive the ENGINE (not validate's graph code) with every role, department and sign-off state
+    reachable; answer the (state, signoffs) configurations reached and those with no action."""
+    start = wf.start_state(definition)
+    seen = {(start, frozenset())}
+    queue = deque(seen)
+    stuck = []
+    kinds = {s["id"]: s["kind"] for s in definition["states"]}
+    while queue:
+        state, signed = queue.popleft()
+        moves = set()
+        for department in [None, *DEPTS]:
+            for action in wf.available_actions(definition, state, set(ROLES), signed, department):
+                step = wf.apply(definition, state, action.action, set(ROLES), signed, department, reason="why")
+                moves.add((step.state, step.signoffs))
+        if not moves and kinds[state] != "final":
+            stuck.append(state)
+        for move in moves - seen:
+            seen.add(move)
+            queue.append(move)
+    return seen, stuck
+
+
+def can_finish(definition, seen):
+    """From every configuration reached, some configuration of a final state is reachable."""
+    finals = {s["id"] for s in definition["states"] if s["kind"] == "final"}
+    edges = {}
+    for state, signed in seen:
+        targets = set()
+        for department in [None, *DEPTS]:
+            for action in wf.available_actions(definition, state, set(ROLES), signed, department):
+                step = wf.apply(definition, state, action.action, set(ROLES), signed, department, reason="why")
+                targets.add((step.state, step.signoffs))
+        edges[(state, signed)] = targets
+    good = {c for c in seen if c[0] in finals}
+    changed = True
+    while changed:
+        changed = False
+        for c, targets in edges.items():
+            if c not in good and targets & good:
+                good.add(c)
+                changed = True
+    return good == set(seen)
+
+
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(definitions())
+def test_validate_accepts_exactly_the_definitions_that_cannot_strand_a_case(definition):
+    problems = wf.validate(definition)
+    seen, stuck = explore(definition)
+    kinds = {s["id"]: s["kind"] for s in definition["states"]}
+    reachable_states = {state for state, _signed in seen}
+    finishes = can_finish(definition, seen)
+    sound = not stuck and finishes and reachable_states == set(kinds)
+    # Valid means sound, and every unsound definition is refused (the generator makes no other mistakes).
+    assert (problems == []) == sound, problems
+
+
+def test_the_generator_makes_both_sound_and_broken_definitions():
+    found = {"sound": 0, "broken": 0}
+
+    @settings(max_examples=300, deadline=None, database=None)
+    @given(definitions())
+    def count(definition):
+        found["sound" if not wf.validate(definition) else "broken"] += 1
+
+    count()
+    assert found["sound"] > 5 and found["broken"] > 5
