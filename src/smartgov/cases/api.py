@@ -52,7 +52,11 @@ def _readable(caller: Principal, tenant: Tenant, application_id: str) -> Applica
         return app
     if caller.has(perms.CASES_WORK):
         return app
-    if caller.user is None and caller.has(perms.APPLICATIONS_SUBMIT_ON_BEHALF) and app.submitted_by_agency == caller.actor.id:
+    if (
+        caller.user is None
+        and caller.has(perms.APPLICATIONS_SUBMIT_ON_BEHALF)
+        and app.submitted_by_agency == caller.actor.id
+    ):
         return app
     raise NotFound(_("No such application."))
 
@@ -62,7 +66,11 @@ def _own(caller: Principal, tenant: Tenant, application_id: str) -> Application:
     app = selectors.application(tenant, application_id)
     if caller.membership is not None and app.applicant_id == caller.membership.pk:
         return app
-    if caller.user is None and caller.has(perms.APPLICATIONS_SUBMIT_ON_BEHALF) and app.submitted_by_agency == caller.actor.id:
+    if (
+        caller.user is None
+        and caller.has(perms.APPLICATIONS_SUBMIT_ON_BEHALF)
+        and app.submitted_by_agency == caller.actor.id
+    ):
         return app
     raise NotFound(_("No such application."))
 
@@ -76,7 +84,7 @@ def _staff(caller: Principal, permission: str = perms.CASES_WORK) -> Any:
 
 def _detail(tenant: Tenant, app: Application, *, staff: bool) -> Application:
     app.history = list(selectors.history(tenant, app, include_internal=staff))  # type: ignore[attr-defined]
-    app.decision = getattr(app, "decision", None) if hasattr(app, "decision") else None  # type: ignore[misc]
+    app.decision = getattr(app, "decision", None) if hasattr(app, "decision") else None
     return app
 
 
@@ -112,8 +120,15 @@ def create_application(request: HttpRequest, tenant: str, payload: ApplicationIn
         return 201, app
 
     def execute() -> tuple[int, Any]:
-        app = services.apply(caller.actor, the_tenant, applicant, payload.service_id, payload.data,
-                             _attachments(payload.attachments), agency=agency)
+        app = services.apply(
+            caller.actor,
+            the_tenant,
+            applicant,
+            payload.service_id,
+            payload.data,
+            _attachments(payload.attachments),
+            agency=agency,
+        )
         return 201, ApplicationOut.from_orm(selectors.application(the_tenant, app.pk))
 
     return idempotency.run(request, "cases.apply", payload, execute)
@@ -190,9 +205,7 @@ def withdraw_application(request: HttpRequest, tenant: str, application_id: str,
     return services.withdraw(caller.actor, the_tenant, app, payload.reason)
 
 
-@router.get(
-    "/t/{tenant}/applications/{application_id}/actions", response=list[ActionOut], summary="Actions open to me"
-)
+@router.get("/t/{tenant}/applications/{application_id}/actions", response=list[ActionOut], summary="Actions open to me")
 def application_actions(request: HttpRequest, tenant: str, application_id: str) -> Any:
     """The workflow actions the calling staff member may take on the case now."""
     caller = principal(request)
@@ -202,9 +215,7 @@ def application_actions(request: HttpRequest, tenant: str, application_id: str) 
     return services.available_actions(the_tenant, app, member)
 
 
-@router.post(
-    "/t/{tenant}/applications/{application_id}/decision", response=ApplicationDetailOut, summary="Decide"
-)
+@router.post("/t/{tenant}/applications/{application_id}/decision", response=ApplicationDetailOut, summary="Decide")
 def decide(request: HttpRequest, tenant: str, application_id: str, payload: DecisionIn) -> Any:
     """Approve or reject through the workflow's approval or rejection action open to you now. A
     reason is required; a rejection cites the requirement that failed (`failed_requirement`)."""
@@ -212,8 +223,9 @@ def decide(request: HttpRequest, tenant: str, application_id: str, payload: Deci
     member = _staff(caller)
     the_tenant = tenant_of(request)
     app = selectors.application(the_tenant, application_id)
-    app = services.decide(caller.actor, the_tenant, app, member, payload.outcome, payload.reason,
-                          payload.failed_requirement)
+    app = services.decide(
+        caller.actor, the_tenant, app, member, payload.outcome, payload.reason, payload.failed_requirement
+    )
     return _detail(the_tenant, selectors.application(the_tenant, app.pk), staff=True)
 
 
@@ -268,8 +280,16 @@ def complete_task(request: HttpRequest, tenant: str, task_id: str, payload: Comp
     member = _staff(caller)
     the_tenant = tenant_of(request)
     task = selectors.task(the_tenant, task_id)
-    app = services.act(caller.actor, the_tenant, task.application, member, payload.action, reason=payload.reason,
-                       items=payload.items, failed_requirement=payload.failed_requirement)
+    app = services.act(
+        caller.actor,
+        the_tenant,
+        task.application,
+        member,
+        payload.action,
+        reason=payload.reason,
+        items=payload.items,
+        failed_requirement=payload.failed_requirement,
+    )
     return _detail(the_tenant, selectors.application(the_tenant, app.pk), staff=True)
 
 

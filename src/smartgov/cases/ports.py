@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
-from typing import TYPE_CHECKING, Any
-from uuid import UUID
 
 from smartgov.audit.services import Actor
 from smartgov.catalogue import selectors as catalogue
@@ -71,7 +71,9 @@ def personal_fields(schema: dict[str, Any]) -> set[str]:
 
 def document_fields(schema: dict[str, Any]) -> list[str]:
     """Form fields whose answers are document references (file fields of the form builder)."""
-    return [n for n, spec in (schema.get("properties") or {}).items() if isinstance(spec, dict) and spec.get("x-document")]
+    return [
+        n for n, spec in (schema.get("properties") or {}).items() if isinstance(spec, dict) and spec.get("x-document")
+    ]
 
 
 # --- catalogue -------------------------------------------------------------------------------
@@ -96,14 +98,24 @@ def _version(tenant: Tenant, found: Any) -> Version:
     service = found.service
     department = service.department
     return Version(
-        id=found.id, service_id=service.id, service_code=service.code, name_zh=service.name_zh,
-        name_en=service.name_en, department_id=department.id if department else None,
-        department_code=department.code if department else "", delivery=service.delivery_mode,
+        id=found.id,
+        service_id=service.id,
+        service_code=service.code,
+        name_zh=service.name_zh,
+        name_en=service.name_en,
+        department_id=department.id if department else None,
+        department_code=department.code if department else "",
+        delivery=service.delivery_mode,
         fee_fen=int(found.fee_fen or 0) if found.fee_kind == "fixed" else 0,
-        time_limit_days=int(found.time_limit_days), form_schema=found.form_schema or {},
-        ui_hints=found.form_ui or {}, workflow=found.workflow or {}, required_documents=[],
-        certificate_title_zh=service.name_zh, certificate_title_en=service.name_en,
-        certificate_validity_days=CERTIFICATE_VALIDITY_DAYS, issues_certificate=True,
+        time_limit_days=int(found.time_limit_days),
+        form_schema=found.form_schema or {},
+        ui_hints=found.form_ui or {},
+        workflow=found.workflow or {},
+        required_documents=[],
+        certificate_title_zh=service.name_zh,
+        certificate_title_en=service.name_en,
+        certificate_validity_days=CERTIFICATE_VALIDITY_DAYS,
+        issues_certificate=True,
     )
 
 
@@ -158,8 +170,14 @@ def store_issued(actor: Actor, tenant: Tenant, cert: Certificate, content: bytes
 
     department = cert.application.department
     doc = document_services.store_issued(
-        actor, tenant, cert.holder, content=content, title=f"{cert.title_zh} {cert.number}",
-        doc_type="certificate", issuer_department=department, file_name=f"{cert.number}.pdf",
+        actor,
+        tenant,
+        cert.holder,
+        content=content,
+        title=f"{cert.title_zh} {cert.number}",
+        doc_type="certificate",
+        issuer_department=department,
+        file_name=f"{cert.number}.pdf",
     )
     return doc.pk
 
@@ -180,15 +198,16 @@ def wallet(tenant: Tenant, owner: Membership) -> list[Any]:
 def upload(actor: Actor, tenant: Tenant, owner: Membership, file_name: str, content: bytes, content_type: str) -> Any:
     from smartgov.documents import services as document_services
 
-    return document_services.upload(actor, tenant, owner, file_name=file_name, content=content,
-                                    declared_type=content_type)
+    return document_services.upload(
+        actor, tenant, owner, file_name=file_name, content=content, declared_type=content_type
+    )
 
 
 # --- notices ---------------------------------------------------------------------------------
 
 
 def notify(tenant: Tenant, recipient: Membership, event: str, context: dict[str, Any], link: str = "") -> None:
-    from smartgov.notices import services as notices
+    from smartgov.notices import services as notices  # type: ignore[attr-defined]  # arrives with the notices app
 
     notices.notify(tenant, recipient, event, context, link=link)
 
@@ -205,9 +224,15 @@ def issue_bill(actor: Actor, tenant: Tenant, app: Application, v: Version) -> UU
         raise Conflict(_("The service names no department to bill for it."), code="no_biller")
     due = app.submitted_at.astimezone(ZoneInfo(tenant.time_zone)).date() + timedelta(days=15)  # type: ignore[union-attr]
     bill = billing.issue_bill(
-        actor, tenant, biller=biller, payer=app.applicant,
+        actor,
+        tenant,
+        biller=biller,
+        payer=app.applicant,
         lines=[{"item": v.name_zh, "quantity": 1, "unit_price_fen": v.fee_fen}],
-        due_date=due, source_type="cases.application", source_id=str(app.pk), title=v.name_zh,
+        due_date=due,
+        source_type="cases.application",
+        source_id=str(app.pk),
+        title=v.name_zh,
     )
     return bill.pk
 
@@ -215,4 +240,4 @@ def issue_bill(actor: Actor, tenant: Tenant, app: Application, v: Version) -> UU
 def bill_paid(tenant: Tenant, bill_id: UUID) -> bool:
     from smartgov.billing import selectors as billing
 
-    return billing.bill(tenant, bill_id).status == "paid"
+    return billing.bill_status(tenant, bill_id).is_paid

@@ -17,7 +17,9 @@ class AttachmentIn(Schema):
 
 class ApplicationIn(Schema):
     service_id: UUID = Field(..., description="The service; its current published version is used")
-    data: dict[str, Any] = Field(default_factory=dict, description="Form answers, validated against the version's JSON Schema")
+    data: dict[str, Any] = Field(
+        default_factory=dict, description="Form answers, validated against the version's JSON Schema"
+    )
     attachments: list[AttachmentIn] = Field(default_factory=list, max_length=50)
     submit: bool = Field(True, description="false: keep as a draft (autosave); true: submit now")
     applicant_id: UUID | None = Field(

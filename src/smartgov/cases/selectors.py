@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 from django.db.models import Q, QuerySet
@@ -19,7 +20,7 @@ from smartgov.tenancy.models import Tenant
 DUE_SOON = timedelta(days=1)
 
 
-def _get(qs: QuerySet, pk: UUID | str, what: str):  # type: ignore[no-untyped-def,type-arg]
+def _get(qs: QuerySet[Any], pk: UUID | str, what: str) -> Any:
     try:
         return qs.get(pk=pk)
     except (qs.model.DoesNotExist, ValueError):  # ValueError: not a UUID at all
@@ -31,12 +32,12 @@ def applications(tenant: Tenant) -> QuerySet[Application]:
 
 
 def application(tenant: Tenant, application_id: UUID | str) -> Application:
-    return _get(applications(tenant), application_id, _("application"))  # type: ignore[no-any-return]
+    return _get(applications(tenant), application_id, _("application"))
 
 
 def application_of(tenant: Tenant, applicant: Membership, application_id: UUID | str) -> Application:
     """The applicant's own application; someone else's is a 404 (never a 403)."""
-    return _get(applications(tenant).filter(applicant=applicant), application_id, _("application"))  # type: ignore[no-any-return]
+    return _get(applications(tenant).filter(applicant=applicant), application_id, _("application"))
 
 
 def my_applications(tenant: Tenant, applicant: Membership) -> QuerySet[Application]:
@@ -71,7 +72,7 @@ def tasks(tenant: Tenant) -> QuerySet[Task]:
 
 
 def task(tenant: Tenant, task_id: UUID | str) -> Task:
-    return _get(tasks(tenant), task_id, _("task"))  # type: ignore[no-any-return]
+    return _get(tasks(tenant), task_id, _("task"))
 
 
 def queue(tenant: Tenant, member: Membership, *, include_claimed_by_others: bool = True) -> QuerySet[Task]:
@@ -119,7 +120,7 @@ def certificates(tenant: Tenant) -> QuerySet[Certificate]:
 
 
 def certificate(tenant: Tenant, certificate_id: UUID | str) -> Certificate:
-    return _get(certificates(tenant), certificate_id, _("certificate"))  # type: ignore[no-any-return]
+    return _get(certificates(tenant), certificate_id, _("certificate"))
 
 
 def my_certificates(tenant: Tenant, holder: Membership) -> QuerySet[Certificate]:

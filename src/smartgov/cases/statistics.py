@@ -70,11 +70,20 @@ def compute(tenant: Tenant, since: datetime | None = None, until: datetime | Non
     by_service: dict[str, Row] = {}
     by_department: dict[str, Row] = defaultdict(lambda: Row("", "", ""))
     rows = apps.values_list(
-        "id", "service_code", "service_name_zh", "service_name_en", "department__code", "department__name_zh",
-        "department__name_en", "status", "processing_days", "on_time", "visits_required",
+        "id",
+        "service_code",
+        "service_name_zh",
+        "service_name_en",
+        "department__code",
+        "department__name_zh",
+        "department__name_en",
+        "status",
+        "processing_days",
+        "on_time",
+        "visits_required",
     )
     closed = {Application.Status.APPROVED, Application.Status.REJECTED}
-    for (pk, code, name_zh, name_en, dcode, dname_zh, dname_en, status, days, on_time, visits) in rows:
+    for pk, code, name_zh, name_en, dcode, dname_zh, dname_en, status, days, on_time, visits in rows:
         targets = [by_service.setdefault(code, Row(code, name_zh, name_en))]
         dkey = dcode or "-"
         if dkey not in by_department:

@@ -3,6 +3,7 @@
 Split by use (``applying``, ``flow``, ``certificates``, ``casework``); other apps import this
 package and reach the functions re-exported here."""
 
+from smartgov.cases.services._common import unseal as unseal_for_applicant
 from smartgov.cases.services.applying import (
     AttachmentIn,
     allocate_reference,
@@ -15,8 +16,14 @@ from smartgov.cases.services.applying import (
     submit,
     withdraw,
 )
-from smartgov.cases.services._common import unseal as unseal_for_applicant
-from smartgov.cases.services.casework import add_note, escalate_breaches, notify_deadlines, reveal, settle_payments
+from smartgov.cases.services.casework import (
+    add_note,
+    escalate_breaches,
+    notify_deadlines,
+    payment_received,
+    reveal,
+    settle_payments,
+)
 from smartgov.cases.services.certificates import (
     Verification,
     certificate_pdf,
@@ -37,13 +44,14 @@ __all__ = [
     "amend",
     "apply",
     "assign",
-    "certificate_pdf",
     "available_actions",
+    "certificate_pdf",
     "claim",
     "decide",
     "escalate_breaches",
     "issue",
     "notify_deadlines",
+    "payment_received",
     "payment_settled",
     "prefill",
     "render_pdf",

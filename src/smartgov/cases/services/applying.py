@@ -107,8 +107,13 @@ def start(actor: Actor, tenant: Tenant, applicant: Membership, service_id: UUID 
         created_at=now,
         updated_at=now,
     )
-    record(actor=actor, tenant=tenant, action="application.start", obj=app,
-           changes={"service": version.service_code, "version": str(version.id)})
+    record(
+        actor=actor,
+        tenant=tenant,
+        action="application.start",
+        obj=app,
+        changes={"service": version.service_code, "version": str(version.id)},
+    )
     return app
 
 
@@ -144,6 +149,12 @@ def _document_answers(version: ports.Version, data: dict[str, Any]) -> list[Atta
     return found
 
 
+def _from_wallet(doc: Any, app: Application) -> bool:
+    """Re-used rather than brought anew: something a department issued, something already filed
+    with an earlier application, or an upload that was in the wallet before this application began."""
+    return doc.source == "issued" or doc.status == "filed" or doc.created_at < app.created_at
+
+
 def _attach(tenant: Tenant, app: Application, attachments: list[AttachmentIn], replace: set[str] | None = None) -> None:
     """Attach documents the applicant owns: fresh uploads or documents from the wallet. A document
     the applicant held before starting this application counts as re-used from the wallet."""
@@ -163,14 +174,18 @@ def _attach(tenant: Tenant, app: Application, attachments: list[AttachmentIn], r
             requirement=item.requirement,
             document_id=doc.id,
             name=doc.title,
-            from_wallet=doc.created_at < app.created_at,
+            from_wallet=_from_wallet(doc, app),
             created_at=clock.now(),
         )
 
 
 @transaction.atomic
 def save_draft(
-    actor: Actor, tenant: Tenant, app: Application, data: dict[str, Any], attachments: list[AttachmentIn] = ()  # type: ignore[assignment]
+    actor: Actor,
+    tenant: Tenant,
+    app: Application,
+    data: dict[str, Any],
+    attachments: list[AttachmentIn] = (),  # type: ignore[assignment]
 ) -> Application:
     """Autosave: keep whatever was typed, valid or not; validation waits for submission."""
     app = Application.objects.select_for_update().get(pk=app.pk, tenant=tenant)
@@ -210,8 +225,9 @@ def _validate(tenant: Tenant, app: Application, version: ports.Version) -> None:
             problems.append({"field": f"attachments.{doc['code']}", "message": _("This document is required.")})
     if problems:
         names = ", ".join(p["field"] for p in problems)
-        raise InvalidInput(_("The application is not complete: %(fields)s.") % {"fields": names},
-                           code="invalid_form", details=problems)
+        raise InvalidInput(
+            _("The application is not complete: %(fields)s.") % {"fields": names}, code="invalid_form", details=problems
+        )
 
 
 @transaction.atomic
@@ -258,11 +274,12 @@ def submit(
         tenant=tenant,
         action="application.submit",
         obj=app,
-        changes={"reference": app.reference, "agency": agency, "deadline": app.deadline,
-                 "form": app.form_data},
+        changes={"reference": app.reference, "agency": agency, "deadline": app.deadline, "form": app.form_data},
     )
     common.notify_after_commit(
-        tenant, app.applicant, "submission_received",
+        tenant,
+        app.applicant,
+        "submission_received",
         {"reference": app.reference, "service": app.service_name_zh, "deadline": str(app.deadline)},
         common.applicant_link(app),
     )
@@ -333,8 +350,13 @@ def amend(
     app.correction_items, app.correction_message = [], ""
     app.save(update_fields=["form_data", "sealed_data", "correction_items", "correction_message"])
     flow.resubmit(actor, tenant, app, version)
-    record(actor=actor, tenant=tenant, action="application.amend", obj=app,
-           changes={"fields": sorted(data), "attachments": [a.requirement for a in attachments]})
+    record(
+        actor=actor,
+        tenant=tenant,
+        action="application.amend",
+        obj=app,
+        changes={"fields": sorted(data), "attachments": [a.requirement for a in attachments]},
+    )
     return app
 
 

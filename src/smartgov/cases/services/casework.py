@@ -26,8 +26,7 @@ def add_note(actor: Actor, tenant: Tenant, app: Application, author: Membership,
     text = text.strip()
     if not text:
         raise InvalidInput.for_field("text", _("A note needs some text."))
-    note = InternalNote.objects.create(tenant=tenant, application=app, author=author, text=text,
-                                       created_at=clock.now())
+    note = InternalNote.objects.create(tenant=tenant, application=app, author=author, text=text, created_at=clock.now())
     record(actor=actor, tenant=tenant, action="application.note", obj=app, changes={"note": str(note.pk)})
     return note
 
@@ -64,8 +63,13 @@ def escalate_breaches(tenant: Tenant) -> int:
             task.save(update_fields=["breached_at", "escalated_to"])
             actor = Actor.system("sla")
             common.event(app, "breached", actor, task.escalated_to or task.step, internal=True)
-            record(actor=actor, tenant=tenant, action="task.breach", obj=task,
-                   changes={"step": task.step, "escalated_to": task.escalated_to})
+            record(
+                actor=actor,
+                tenant=tenant,
+                action="task.breach",
+                obj=task,
+                changes={"step": task.step, "escalated_to": task.escalated_to},
+            )
             context = {"reference": app.reference, "service": app.service_name_zh, "step": task.step}
             link = f"/{tenant.slug}/cases/work/{app.pk}"
             notify = set(rule.notify) if rule is not None else set()
@@ -91,7 +95,9 @@ def notify_deadlines(tenant: Tenant) -> int:
         with transaction.atomic():
             Application.objects.filter(pk=app.pk).update(deadline_notice_sent=True)
             common.notify_after_commit(
-                tenant, app.applicant, "deadline_approaching",
+                tenant,
+                app.applicant,
+                "deadline_approaching",
                 {"reference": app.reference, "service": app.service_name_zh, "deadline": str(app.deadline)},
                 common.applicant_link(app),
             )
@@ -102,10 +108,11 @@ def notify_deadlines(tenant: Tenant) -> int:
 def settle_payments(tenant: Tenant) -> int:
     """Move cases whose bill is paid out of awaiting_payment (billing's status is the truth)."""
     moved = 0
-    waiting = Application.objects.filter(tenant=tenant, status=Application.Status.AWAITING_PAYMENT,
-                                         bill_id__isnull=False)
+    waiting = Application.objects.filter(
+        tenant=tenant, status=Application.Status.AWAITING_PAYMENT, bill_id__isnull=False
+    )
     for app in waiting:
-        if ports.bill_paid(tenant, app.bill_id):
+        if app.bill_id is not None and ports.bill_paid(tenant, app.bill_id):
             applying.payment_settled(Actor.system("billing"), tenant, app)
             moved += 1
     return moved
@@ -113,3 +120,10 @@ def settle_payments(tenant: Tenant) -> int:
 
 def due_soon_cutoff() -> timedelta:
     return timedelta(days=1)
+
+
+def payment_received(tenant: Tenant, application_id: str) -> None:
+    """Billing says the application's bill is paid (its signal, or the poll above)."""
+    app = Application.objects.filter(tenant=tenant, pk=application_id).first()
+    if app is not None and app.bill_id is not None and ports.bill_paid(tenant, app.bill_id):
+        applying.payment_settled(Actor.system("billing"), tenant, app)

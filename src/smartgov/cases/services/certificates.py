@@ -53,16 +53,26 @@ def issue(actor: Actor, tenant: Tenant, app: Application, version: ports.Version
         raise Conflict(_("This application has its certificate already."), code="certificate_exists")
     version = version or ports.version(tenant, app.service_version_id)
     data = common.unseal(tenant, app)
-    holder_name = str(data.get("company_name") or data.get("full_name") or app.applicant.user.full_name
-                      or app.applicant.user.email)
+    holder_name = str(
+        data.get("company_name") or data.get("full_name") or app.applicant.user.full_name or app.applicant.user.email
+    )
     today = common.local_date(tenant)
-    valid_until = today + timedelta(days=version.certificate_validity_days) if version.certificate_validity_days else None
+    valid_until = (
+        today + timedelta(days=version.certificate_validity_days) if version.certificate_validity_days else None
+    )
     granted = version.certificate_title_zh or version.name_zh
     cert = Certificate(
-        tenant=tenant, application=app, holder=app.applicant, number=_number(tenant, app),
-        holder_name=holder_name, title_zh=version.certificate_title_zh or version.name_zh,
-        title_en=version.certificate_title_en or version.name_en, granted=granted,
-        valid_from=today, valid_until=valid_until, issued_at=clock.now(),
+        tenant=tenant,
+        application=app,
+        holder=app.applicant,
+        number=_number(tenant, app),
+        holder_name=holder_name,
+        title_zh=version.certificate_title_zh or version.name_zh,
+        title_en=version.certificate_title_en or version.name_en,
+        granted=granted,
+        valid_from=today,
+        valid_until=valid_until,
+        issued_at=clock.now(),
     )
     content = {
         "id": str(cert.id),
@@ -84,14 +94,23 @@ def issue(actor: Actor, tenant: Tenant, app: Application, version: ports.Version
     cert.content_hash = crypto.digest(body, tenant.crypto_profile)  # type: ignore[arg-type]
     cert.signature, cert.algorithm, cert.public_key = signature.value, signature.algorithm, signature.public_key
     cert.save(force_insert=True)
-    cert.document_id = ports.store_issued(tenant, cert, render_pdf(tenant, cert))
+    cert.document_id = ports.store_issued(actor, tenant, cert, render_pdf(tenant, cert))
     cert.save(update_fields=["document_id"])
     common.event(app, "certificate_issued", actor, cert.number)
-    record(actor=actor, tenant=tenant, action="certificate.issue", obj=cert,
-           changes={"number": cert.number, "hash": cert.content_hash, "algorithm": cert.algorithm})
-    common.notify_after_commit(tenant, app.applicant, "certificate_issued",
-                               {"reference": app.reference, "number": cert.number, "title": cert.title_zh},
-                               common.applicant_link(app))
+    record(
+        actor=actor,
+        tenant=tenant,
+        action="certificate.issue",
+        obj=cert,
+        changes={"number": cert.number, "hash": cert.content_hash, "algorithm": cert.algorithm},
+    )
+    common.notify_after_commit(
+        tenant,
+        app.applicant,
+        "certificate_issued",
+        {"reference": app.reference, "number": cert.number, "title": cert.title_zh},
+        common.applicant_link(app),
+    )
     return cert
 
 
@@ -107,19 +126,21 @@ def render_pdf(tenant: Tenant, cert: Certificate) -> bytes:
     ]
     if content.get("holder_id"):
         rows.insert(2, ("证件号码 ID", content["holder_id"]))
-    return pdf.render(pdf.SignedDocument(
-        issuer=tenant.name_zh,
-        title=f"{cert.title_zh} {cert.title_en}",
-        number=cert.number,
-        rows=rows,
-        verify_url=verify_url(tenant, cert.id),
-        signature_lines=[
-            f"{cert.algorithm.upper()} · key {signing.fingerprint(cert.public_key)}",
-            f"digest {cert.content_hash}",
-            f"signature {cert.signature}",
-        ],
-        footer=_("Scan the QR code or open the address to check this certificate online."),
-    ))
+    return pdf.render(
+        pdf.SignedDocument(
+            issuer=tenant.name_zh,
+            title=f"{cert.title_zh} {cert.title_en}",
+            number=cert.number,
+            rows=rows,
+            verify_url=verify_url(tenant, cert.id),
+            signature_lines=[
+                f"{cert.algorithm.upper()} · key {signing.fingerprint(cert.public_key)}",
+                f"digest {cert.content_hash}",
+                f"signature {cert.signature}",
+            ],
+            footer=_("Scan the QR code or open the address to check this certificate online."),
+        )
+    )
 
 
 @transaction.atomic
@@ -161,7 +182,12 @@ def verify(cert: Certificate, today: date | None = None) -> Verification:
     content = json.loads(cert.content) if ok else {}
     # The key must be the issuing tenant's own: a row re-signed with some other key is not genuine.
     issuer_key = keys.signing_key(cert.tenant).public_key()
-    ok = ok and cert.public_key == issuer_key and content.get("id") == str(cert.id) and content.get("number") == cert.number
+    ok = (
+        ok
+        and cert.public_key == issuer_key
+        and content.get("id") == str(cert.id)
+        and content.get("number") == cert.number
+    )
     if not ok:
         status = "invalid"
     elif cert.status == Certificate.Status.REVOKED:

@@ -4,6 +4,9 @@ decisions, and the clock (deadlines in working days, paused while the applicant 
 
 from __future__ import annotations
 
+from datetime import datetime
+from uuid import UUID
+
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -16,10 +19,12 @@ from smartgov.kit import clock
 from smartgov.kit.errors import Conflict, Forbidden, InvalidInput, NotFound
 from smartgov.tenancy.models import Department, Tenant
 
-WORKFLOW_STATUS = {"approval": Application.Status.APPROVED, "rejection": Application.Status.REJECTED}
+# Staff may act while the case is with them, and on a case waiting for a correction (e.g. to close
+# it when the applicant let the correction period lapse).
+WITH_STAFF = (Application.Status.SUBMITTED, Application.Status.IN_PROGRESS, Application.Status.AWAITING_CORRECTION)
 
 
-def _department(tenant: Tenant, code: str | None, fallback_id: object) -> Department | None:
+def _department(tenant: Tenant, code: str | None, fallback_id: UUID | None) -> Department | None:
     if code:
         found = Department.objects.filter(tenant=tenant, code=code).first()
         if found is not None:
@@ -38,7 +43,7 @@ def staff_roles(definition: dict, state: str) -> list[str]:
     return roles
 
 
-def _due(tenant: Tenant, days: int | None):  # type: ignore[no-untyped-def]
+def _due(tenant: Tenant, days: int | None) -> datetime | None:
     if not days:
         return None
     return common.end_of_day(tenant, ports.add_working_days(tenant, common.local_date(tenant), days))
@@ -50,23 +55,35 @@ def enter_state(tenant: Tenant, app: Application, version: ports.Version, state_
     state = ports.state_of(definition, state_id)
     if state["kind"] == "final":
         return
+    # A step without its own time limit is due by the case's legal deadline.
     due = _due(tenant, state.get("time_limit_days"))
+    if due is None and app.deadline is not None:
+        due = common.end_of_day(tenant, app.deadline)
     now = clock.now()
     signoff = state.get("signoff")
     if signoff and ports.missing_signoffs(definition, state_id, frozenset(app.signoffs)):
         for code in ports.missing_signoffs(definition, state_id, frozenset(app.signoffs)):
             Task.objects.create(
-                tenant=tenant, application=app, step=state_id, group=state_id,
-                department=_department(tenant, code, None), role=",".join(signoff["roles"]),
-                due_at=due, created_at=now,
+                tenant=tenant,
+                application=app,
+                step=state_id,
+                group=state_id,
+                department=_department(tenant, code, None),
+                role=",".join(signoff["roles"]),
+                due_at=due,
+                created_at=now,
             )
         return
     roles = staff_roles(definition, state_id)
     if roles:
         Task.objects.create(
-            tenant=tenant, application=app, step=state_id,
+            tenant=tenant,
+            application=app,
+            step=state_id,
             department=_department(tenant, state.get("department"), version.department_id),
-            role=",".join(roles), due_at=due, created_at=now,
+            role=",".join(roles),
+            due_at=due,
+            created_at=now,
         )
 
 
@@ -121,8 +138,7 @@ def assign(actor: Actor, tenant: Tenant, task: Task, member: Membership) -> Task
     task.claimed_by = member
     task.save(update_fields=["claimed_by"])
     common.event(task.application, "assigned", actor, member.user.email, internal=True)
-    record(actor=actor, tenant=tenant, action="task.assign", obj=task,
-           changes={"claimed_by": [before, str(member.pk)]})
+    record(actor=actor, tenant=tenant, action="task.assign", obj=task, changes={"claimed_by": [before, str(member.pk)]})
     return task
 
 
@@ -131,7 +147,7 @@ def assign(actor: Actor, tenant: Tenant, task: Task, member: Membership) -> Task
 
 def available_actions(tenant: Tenant, app: Application, member: Membership | None) -> list[ports.Action]:
     """What ``member`` may do with the case now (empty when it is not with staff)."""
-    if member is None or app.status not in (Application.Status.SUBMITTED, Application.Status.IN_PROGRESS):
+    if member is None or app.status not in WITH_STAFF:
         return []
     version = ports.version(tenant, app.service_version_id)
     return ports.available_actions(
@@ -144,7 +160,9 @@ def _resume_clock(tenant: Tenant, app: Application) -> None:
     if app.paused_since is None:
         return
     if app.deadline is not None:
-        paused = ports.working_days_between(tenant, common.local_date(tenant, app.paused_since), common.local_date(tenant))
+        paused = ports.working_days_between(
+            tenant, common.local_date(tenant, app.paused_since), common.local_date(tenant)
+        )
         if paused > 0:
             app.deadline = ports.add_working_days(tenant, app.deadline, paused)
     app.paused_since = None
@@ -177,14 +195,16 @@ def act(
     correction (naming the items), approve or reject (with a reason; a rejection cites the failed
     requirement). Approval issues the certificate when the service grants one."""
     app = Application.objects.select_for_update().get(pk=app.pk, tenant=tenant)
-    if app.status not in (Application.Status.SUBMITTED, Application.Status.IN_PROGRESS):
-        raise Conflict(_("This case is not with staff now (%(status)s).") % {"status": app.status},
-                       code="not_with_staff")
+    if app.status not in WITH_STAFF:
+        raise Conflict(
+            _("This case is not with staff now (%(status)s).") % {"status": app.status}, code="not_with_staff"
+        )
     version = ports.version(tenant, app.service_version_id)
     dept = common.department_code(member)
     try:
-        step = ports.apply(version.workflow, app.state, action, common.roles_of(member),
-                           frozenset(app.signoffs), dept, reason)
+        step = ports.apply(
+            version.workflow, app.state, action, common.roles_of(member), frozenset(app.signoffs), dept, reason
+        )
     except ports.WorkflowError as exc:
         if exc.code == "reason_required":
             raise InvalidInput.for_field("reason", _("This action needs a reason."), code="reason_required") from None
@@ -193,8 +213,12 @@ def act(
         raise Forbidden(exc.message, code=exc.code) from None
     open_tasks = list(Task.objects.filter(application=app, status=Task.Status.OPEN))
     mine = next((t for t in open_tasks if t.claimed_by_id == member.pk), None) or next(
-        (t for t in open_tasks if _may_work(member, t) and (step.transition_kind != ports.SIGN_OFF
-                                                            or t.department_id == member.department_id)),
+        (
+            t
+            for t in open_tasks
+            if _may_work(member, t)
+            and (step.transition_kind != ports.SIGN_OFF or t.department_id == member.department_id)
+        ),
         None,
     )
     if mine is None:
@@ -208,7 +232,9 @@ def act(
         }
         unknown = [i for i in items if i not in known]
         if unknown:
-            raise InvalidInput.for_field("items", _("Not items of this form: %(items)s") % {"items": ", ".join(unknown)})
+            raise InvalidInput.for_field(
+                "items", _("Not items of this form: %(items)s") % {"items": ", ".join(unknown)}
+            )
     if step.transition_kind == "rejection" and not failed_requirement.strip():
         raise InvalidInput.for_field("failed_requirement", _("A rejection must cite the requirement that failed."))
     from_state = app.state
@@ -233,20 +259,32 @@ def act(
         app.correction_items, app.correction_message = items, reason
         if step.pauses_clock:
             app.paused_since = now
-        common.notify_after_commit(tenant, app.applicant, "correction_requested",
-                                   {**context, "items": ", ".join(items or []), "message": reason},
-                                   common.applicant_link(app))
+        common.notify_after_commit(
+            tenant,
+            app.applicant,
+            "correction_requested",
+            {**context, "items": ", ".join(items or []), "message": reason},
+            common.applicant_link(app),
+        )
     elif step.is_final:
         outcome = step.outcome or ("approved" if step.transition_kind == "approval" else "rejected")
         _finish(tenant, app, Application.Status.APPROVED if outcome == "approved" else Application.Status.REJECTED)
         Decision.objects.create(
-            tenant=tenant, application=app,
+            tenant=tenant,
+            application=app,
             outcome=Decision.Outcome.APPROVE if outcome == "approved" else Decision.Outcome.REJECT,
-            reason=reason or _("Approved"), failed_requirement=failed_requirement.strip(),
-            decided_by=member, decided_at=now,
+            reason=reason or _("Approved"),
+            failed_requirement=failed_requirement.strip(),
+            decided_by=member,
+            decided_at=now,
         )
-        common.notify_after_commit(tenant, app.applicant, "decision",
-                                   {**context, "outcome": outcome, "reason": reason}, common.applicant_link(app))
+        common.notify_after_commit(
+            tenant,
+            app.applicant,
+            "decision",
+            {**context, "outcome": outcome, "reason": reason},
+            common.applicant_link(app),
+        )
     else:
         app.status = Application.Status.IN_PROGRESS
         if step.pauses_clock:
@@ -255,9 +293,19 @@ def act(
     if not step.is_final:
         enter_state(tenant, app, version, app.state)
     common.event(app, action, actor, reason, from_state=from_state, to_state=app.state)
-    record(actor=actor, tenant=tenant, action=f"application.{step.transition_kind}", obj=app,
-           changes={"action": action, "from": from_state, "to": app.state, "items": items or [],
-                    "failed_requirement": failed_requirement})
+    record(
+        actor=actor,
+        tenant=tenant,
+        action=f"application.{step.transition_kind}",
+        obj=app,
+        changes={
+            "action": action,
+            "from": from_state,
+            "to": app.state,
+            "items": items or [],
+            "failed_requirement": failed_requirement,
+        },
+    )
     if app.status == Application.Status.APPROVED and version.issues_certificate:
         from smartgov.cases.services import certificates
 
@@ -282,12 +330,12 @@ def resubmit(actor: Actor, tenant: Tenant, app: Application, version: ports.Vers
     app.status = Application.Status.IN_PROGRESS
     app.updated_at = clock.now()
     app.save()
-    close_tasks(app, cancelled=False)
+    close_tasks(app, cancelled=True)
     enter_state(tenant, app, version, app.state)
     common.event(app, "resubmitted", actor, _("Corrected and resubmitted"), from_state=from_state, to_state=app.state)
 
 
-def task_for(tenant: Tenant, task_id: object) -> Task:
+def task_for(tenant: Tenant, task_id: UUID | str) -> Task:
     try:
         return Task.objects.select_related("application").get(tenant=tenant, pk=task_id)
     except (Task.DoesNotExist, ValueError):
@@ -295,7 +343,12 @@ def task_for(tenant: Tenant, task_id: object) -> Task:
 
 
 def decide(
-    actor: Actor, tenant: Tenant, app: Application, member: Membership, outcome: str, reason: str,
+    actor: Actor,
+    tenant: Tenant,
+    app: Application,
+    member: Membership,
+    outcome: str,
+    reason: str,
     failed_requirement: str = "",
 ) -> Application:
     """Approve or reject through the workflow's approval/rejection action open to the member now."""
@@ -306,6 +359,8 @@ def decide(
         raise InvalidInput.for_field("reason", _("A decision needs a reason."))
     action = next((a for a in available_actions(tenant, app, member) if a.kind == kind), None)
     if action is None:
-        raise Forbidden(_("The workflow does not let you %(outcome)s this case now.") % {"outcome": outcome},
-                        code="action_not_allowed")
+        raise Forbidden(
+            _("The workflow does not let you %(outcome)s this case now.") % {"outcome": outcome},
+            code="action_not_allowed",
+        )
     return act(actor, tenant, app, member, action.action, reason=reason, failed_requirement=failed_requirement)

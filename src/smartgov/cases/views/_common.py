@@ -11,6 +11,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 from smartgov.accounts import services as accounts
+from smartgov.accounts.models import Membership
 from smartgov.accounts.services import Principal
 from smartgov.tenancy.models import Tenant
 
@@ -27,7 +28,7 @@ def member_page(permission: str | None = None) -> Callable[[Callable[..., HttpRe
                 raise Http404(_("No such tenant."))
             if not request.user.is_authenticated:
                 return redirect(f"/accounts/login/?next={request.path}")
-            principal = accounts.principal_for_user(request.user, the_tenant)  # type: ignore[arg-type]
+            principal = accounts.principal_for_user(request.user, the_tenant)
             if principal is None or principal.membership is None:
                 raise Http404(_("No such tenant."))
             if permission:
@@ -37,6 +38,13 @@ def member_page(permission: str | None = None) -> Callable[[Callable[..., HttpRe
         return wrapped
 
     return decorate
+
+
+def me(principal: Principal) -> Membership:
+    """The member behind a page's principal (``member_page`` lets only members through)."""
+    if principal.membership is None:
+        raise Http404(_("No such tenant."))
+    return principal.membership
 
 
 def language(request: HttpRequest) -> str:
@@ -55,4 +63,4 @@ def label(value: Any, lang: str, fallback: str = "") -> str:
 def principal_of(request: HttpRequest, tenant: Tenant) -> Principal | None:
     if not request.user.is_authenticated:
         return None
-    return accounts.principal_for_user(request.user, tenant)  # type: ignore[arg-type]
+    return accounts.principal_for_user(request.user, tenant)

@@ -25,7 +25,8 @@ def bars(rows: list[tuple[str, float]], title: str, maximum: float | None = None
         length = PLOT_WIDTH * (value / top) if top else 0
         shown = f"{value:g}"
         parts.append(
-            f'<text x="{LABEL_WIDTH - 6}" y="{y + BAR * 0.7:.1f}" text-anchor="end" font-size="13">{escape(name)}</text>'
+            f'<text x="{LABEL_WIDTH - 6}" y="{y + BAR * 0.7:.1f}" text-anchor="end" font-size="13">'
+            f"{escape(name)}</text>"
             f'<rect x="{LABEL_WIDTH}" y="{y}" width="{length:.1f}" height="{BAR}" fill="#b42318" rx="3">'
             f"<title>{escape(name)}: {shown}</title></rect>"
             f'<text x="{LABEL_WIDTH + length + 6:.1f}" y="{y + BAR * 0.7:.1f}" font-size="13">{shown}</text>'

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from smartgov.accounts.services import Principal
 from smartgov.cases import ports, selectors, services
 from smartgov.cases.models import Application
-from smartgov.cases.views._common import language, member_page
+from smartgov.cases.views._common import language, me, member_page
 from smartgov.cases.views.forms import read_post, sections
 from smartgov.kit import clock
 from smartgov.kit.errors import DomainError, InvalidInput
@@ -23,15 +23,16 @@ from smartgov.tenancy.models import Tenant
 
 
 def _errors(exc: DomainError) -> dict[str, str]:
-    found = {}
+    found: dict[str, str] = {}
     for detail in exc.details or [] if isinstance(exc.details, list) else []:
         name = str(detail.get("field", "")).removeprefix("data.").split(".")[0].split("[")[0]
         found.setdefault(name, str(detail.get("message", "")))
     return found
 
 
-def _upload_files(request: HttpRequest, tenant: Tenant, principal: Principal, version: ports.Version,
-                  only: set[str] | None = None) -> dict[str, Any]:
+def _upload_files(
+    request: HttpRequest, tenant: Tenant, principal: Principal, version: ports.Version, only: set[str] | None = None
+) -> dict[str, Any]:
     """Files chosen in file fields are uploaded into the wallet and answer the field with their id."""
     answers: dict[str, Any] = {}
     for name in ports.document_fields(version.form_schema):
@@ -40,8 +41,14 @@ def _upload_files(request: HttpRequest, tenant: Tenant, principal: Principal, ve
         upload = request.FILES.get(f"upload_{name}")
         if upload is None:
             continue
-        doc = ports.upload(principal.actor, tenant, principal.membership, upload.name, upload.read(),  # type: ignore[arg-type]
-                           upload.content_type or "application/octet-stream")
+        doc = ports.upload(
+            principal.actor,
+            tenant,
+            me(principal),
+            upload.name or "upload",
+            upload.read(),
+            upload.content_type or "application/octet-stream",
+        )
         answers[name] = str(doc.pk)
     return answers
 
@@ -49,24 +56,37 @@ def _upload_files(request: HttpRequest, tenant: Tenant, principal: Principal, ve
 @member_page()
 def start(request: HttpRequest, tenant: Tenant, principal: Principal, service_id: str) -> HttpResponse:
     """Continue the open draft for this service, or start one (pre-filled from the profile)."""
-    existing = selectors.my_applications(tenant, principal.membership).filter(  # type: ignore[arg-type]
-        service_id=service_id, status=Application.Status.DRAFT
-    ).first()
+    existing = (
+        selectors.my_applications(tenant, me(principal))
+        .filter(
+            service_id=service_id, status=Application.Status.DRAFT
+        )
+        .first()
+    )
     if existing is None:
         try:
-            existing = services.start(principal.actor, tenant, principal.membership, service_id)  # type: ignore[arg-type]
+            existing = services.start(principal.actor, tenant, me(principal), service_id)
         except DomainError as exc:
             messages.error(request, exc.message)
             return redirect("cases-mine", tenant=tenant.slug)
     return redirect("cases-edit", tenant=tenant.slug, application_id=existing.pk)
 
 
-def _form_context(request: HttpRequest, tenant: Tenant, principal: Principal, app: Application,
-                  data: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+def _form_context(
+    request: HttpRequest,
+    tenant: Tenant,
+    principal: Principal,
+    app: Application,
+    data: dict[str, Any],
+    errors: dict[str, str],
+) -> dict[str, Any]:
     version = ports.version(tenant, app.service_version_id)
-    wallet = ports.wallet(tenant, principal.membership)  # type: ignore[arg-type]
+    wallet = ports.wallet(tenant, me(principal))
     return {
-        "tenant": tenant, "app": app, "version": version, "wallet": wallet,
+        "tenant": tenant,
+        "app": app,
+        "version": version,
+        "wallet": wallet,
         "sections": sections(version, data, errors, language(request)),
         "attachments": list(selectors.attachments(tenant, app)),
     }
@@ -76,7 +96,7 @@ def _form_context(request: HttpRequest, tenant: Tenant, principal: Principal, ap
 def edit(request: HttpRequest, tenant: Tenant, principal: Principal, application_id: str) -> HttpResponse:
     """The application form. POST with ``autosave`` (htmx, on change) keeps a draft; with
     ``submit`` validates and submits, showing each field's problem next to it."""
-    app = selectors.application_of(tenant, principal.membership, application_id)  # type: ignore[arg-type]
+    app = selectors.application_of(tenant, me(principal), application_id)
     if app.status != Application.Status.DRAFT:
         return redirect("cases-detail", tenant=tenant.slug, application_id=app.pk)
     version = ports.version(tenant, app.service_version_id)
@@ -108,46 +128,68 @@ def edit(request: HttpRequest, tenant: Tenant, principal: Principal, application
             messages.error(request, exc.message)
         app.refresh_from_db()
     data = services.unseal_for_applicant(tenant, app)
-    return render(request, "cases/apply.html", _form_context(request, tenant, principal, app, data, errors),
-                  status=422 if errors else 200)
+    return render(
+        request,
+        "cases/apply.html",
+        _form_context(request, tenant, principal, app, data, errors),
+        status=422 if errors else 200,
+    )
 
 
 @member_page()
 def mine(request: HttpRequest, tenant: Tenant, principal: Principal) -> HttpResponse:
-    apps = selectors.my_applications(tenant, principal.membership)[:200]  # type: ignore[arg-type]
-    certificates = selectors.my_certificates(tenant, principal.membership)  # type: ignore[arg-type]
+    apps = selectors.my_applications(tenant, me(principal))[:200]
+    certificates = selectors.my_certificates(tenant, me(principal))
     return render(request, "cases/mine.html", {"tenant": tenant, "apps": apps, "certificates": certificates})
 
 
 @member_page()
 def detail(request: HttpRequest, tenant: Tenant, principal: Principal, application_id: str) -> HttpResponse:
-    app = selectors.application_of(tenant, principal.membership, application_id)  # type: ignore[arg-type]
+    app = selectors.application_of(tenant, me(principal), application_id)
     return _detail(request, tenant, principal, app, {})
 
 
-def _detail(request: HttpRequest, tenant: Tenant, principal: Principal, app: Application,
-            errors: dict[str, str], status: int = 200) -> HttpResponse:
+def _detail(
+    request: HttpRequest,
+    tenant: Tenant,
+    principal: Principal,
+    app: Application,
+    errors: dict[str, str],
+    status: int = 200,
+) -> HttpResponse:
     version = ports.version(tenant, app.service_version_id)
     data = services.unseal_for_applicant(tenant, app)
     correction = []
     if app.status == Application.Status.AWAITING_CORRECTION:
-        correction = [f for s in sections(version, data, errors, language(request)) for f in s.fields
-                      if f.name in set(app.correction_items)]
-    return render(request, "cases/detail.html", {
-        "tenant": tenant, "app": app, "version": version, "correction": correction,
-        "history": selectors.history(tenant, app, include_internal=False),
-        "attachments": selectors.attachments(tenant, app),
-        "decision": getattr(app, "decision", None) if hasattr(app, "decision") else None,
-        "certificate": getattr(app, "certificate", None) if hasattr(app, "certificate") else None,
-        "wallet": ports.wallet(tenant, principal.membership),  # type: ignore[arg-type]
-        "all_sections": sections(version, data, {}, language(request)),
-    }, status=status)
+        correction = [
+            f
+            for s in sections(version, data, errors, language(request))
+            for f in s.fields
+            if f.name in set(app.correction_items)
+        ]
+    return render(
+        request,
+        "cases/detail.html",
+        {
+            "tenant": tenant,
+            "app": app,
+            "version": version,
+            "correction": correction,
+            "history": selectors.history(tenant, app, include_internal=False),
+            "attachments": selectors.attachments(tenant, app),
+            "decision": getattr(app, "decision", None) if hasattr(app, "decision") else None,
+            "certificate": getattr(app, "certificate", None) if hasattr(app, "certificate") else None,
+            "wallet": ports.wallet(tenant, me(principal)),
+            "all_sections": sections(version, data, {}, language(request)),
+        },
+        status=status,
+    )
 
 
 @require_POST
 @member_page()
 def amend(request: HttpRequest, tenant: Tenant, principal: Principal, application_id: str) -> HttpResponse:
-    app = selectors.application_of(tenant, principal.membership, application_id)  # type: ignore[arg-type]
+    app = selectors.application_of(tenant, me(principal), application_id)
     version = ports.version(tenant, app.service_version_id)
     asked = set(app.correction_items)
     data, unreadable = read_post(version, request.POST, only=asked)
@@ -169,7 +211,7 @@ def amend(request: HttpRequest, tenant: Tenant, principal: Principal, applicatio
 @require_POST
 @member_page()
 def withdraw(request: HttpRequest, tenant: Tenant, principal: Principal, application_id: str) -> HttpResponse:
-    app = selectors.application_of(tenant, principal.membership, application_id)  # type: ignore[arg-type]
+    app = selectors.application_of(tenant, me(principal), application_id)
     try:
         services.withdraw(principal.actor, tenant, app, request.POST.get("reason", ""))
         messages.success(request, _("Application withdrawn."))
@@ -184,7 +226,7 @@ def certificate_pdf(request: HttpRequest, tenant: Tenant, principal: Principal, 
     from smartgov.accounts import permissions as perms
 
     cert = selectors.certificate(tenant, certificate_id)
-    if cert.holder_id != principal.membership.pk and not principal.has(perms.CASES_WORK):  # type: ignore[union-attr]
+    if cert.holder_id != me(principal).pk and not principal.has(perms.CASES_WORK):
         from django.http import Http404
 
         raise Http404(_("No such certificate."))

@@ -62,12 +62,21 @@ def sections(version: ports.Version, data: dict[str, Any], errors: dict[str, str
         hint = hints.get(name) or {}
         spec = props.get(name) or {}
         kind = hint.get("type") or ("text" if spec.get("type") == "string" else str(spec.get("type", "text")))
-        choices = [(str(c.get("value")), label(c.get("label"), lang, str(c.get("value")))) for c in hint.get("choices", [])]
+        choices = [
+            (str(c.get("value")), label(c.get("label"), lang, str(c.get("value")))) for c in hint.get("choices", [])
+        ]
         value = data.get(name)
         return FieldView(
-            name=name, type=kind, label=label(hint.get("label"), lang, spec.get("title") or name),
-            help=label(hint.get("help"), lang), required=name in required, value=value, choices=choices,
-            show_if=hint.get("show_if"), error=errors.get(name, ""), personal=name in personal,
+            name=name,
+            type=kind,
+            label=label(hint.get("label"), lang, spec.get("title") or name),
+            help=label(hint.get("help"), lang),
+            required=name in required,
+            value=value,
+            choices=choices,
+            show_if=hint.get("show_if"),
+            error=errors.get(name, ""),
+            personal=name in personal,
             display=_display(kind, value),
         )
 
@@ -83,7 +92,9 @@ def sections(version: ports.Version, data: dict[str, Any], errors: dict[str, str
     return result
 
 
-def read_post(version: ports.Version, post: QueryDict, only: set[str] | None = None) -> tuple[dict[str, Any], dict[str, str]]:
+def read_post(
+    version: ports.Version, post: QueryDict, only: set[str] | None = None
+) -> tuple[dict[str, Any], dict[str, str]]:
     """Posted answers as JSON values, plus the fields that could not even be read (e.g. "12.3.4" yuan).
     Empty inputs are left out, so a partial autosave never erases an answer."""
     schema, ui = version.form_schema, version.ui_hints or {}

@@ -15,7 +15,7 @@ from smartgov.accounts import permissions as perms
 from smartgov.accounts.services import Principal
 from smartgov.cases import ports, selectors, services, statistics
 from smartgov.cases.views import charts
-from smartgov.cases.views._common import language, member_page
+from smartgov.cases.views._common import language, me, member_page
 from smartgov.cases.views.forms import sections
 from smartgov.kit.errors import DomainError
 from smartgov.tenancy.models import Tenant
@@ -28,13 +28,20 @@ def queue(request: HttpRequest, tenant: Tenant, principal: Principal) -> HttpRes
         principal.require(perms.CASES_SUPERVISE)
         tasks = list(selectors.breaches(tenant)[:500])
     else:
-        tasks = list(selectors.queue(tenant, principal.membership)[:500])  # type: ignore[arg-type]
+        tasks = list(selectors.queue(tenant, me(principal))[:500])
     for task in tasks:
         task.sla = selectors.sla_badge(task.due_at)  # type: ignore[attr-defined]
-    return render(request, "cases/queue.html", {
-        "tenant": tenant, "tasks": tasks, "breached": breached,
-        "supervisor": principal.has(perms.CASES_SUPERVISE), "me": principal.membership,
-    })
+    return render(
+        request,
+        "cases/queue.html",
+        {
+            "tenant": tenant,
+            "tasks": tasks,
+            "breached": breached,
+            "supervisor": principal.has(perms.CASES_SUPERVISE),
+            "me": me(principal),
+        },
+    )
 
 
 @member_page(perms.CASES_WORK)
@@ -46,17 +53,26 @@ def case(request: HttpRequest, tenant: Tenant, principal: Principal, application
     tasks = list(selectors.open_tasks(tenant, app))
     for task in tasks:
         task.sla = selectors.sla_badge(task.due_at)  # type: ignore[attr-defined]
-    return render(request, "cases/case.html", {
-        "tenant": tenant, "app": app, "sections": shown, "tasks": tasks, "me": principal.membership,
-        "actions": services.available_actions(tenant, app, principal.membership),
-        "history": selectors.history(tenant, app, include_internal=True),
-        "notes": selectors.notes(tenant, app), "attachments": selectors.attachments(tenant, app),
-        "decision": getattr(app, "decision", None) if hasattr(app, "decision") else None,
-        "certificate": getattr(app, "certificate", None) if hasattr(app, "certificate") else None,
-        "can_reveal": principal.has(perms.PERSONAL_DATA_REVEAL),
-        "can_revoke": principal.has(perms.CERTIFICATES_REVOKE),
-        "document_fields": ports.document_fields(version.form_schema),
-    })
+    return render(
+        request,
+        "cases/case.html",
+        {
+            "tenant": tenant,
+            "app": app,
+            "sections": shown,
+            "tasks": tasks,
+            "me": me(principal),
+            "actions": services.available_actions(tenant, app, me(principal)),
+            "history": selectors.history(tenant, app, include_internal=True),
+            "notes": selectors.notes(tenant, app),
+            "attachments": selectors.attachments(tenant, app),
+            "decision": getattr(app, "decision", None) if hasattr(app, "decision") else None,
+            "certificate": getattr(app, "certificate", None) if hasattr(app, "certificate") else None,
+            "can_reveal": principal.has(perms.PERSONAL_DATA_REVEAL),
+            "can_revoke": principal.has(perms.CERTIFICATES_REVOKE),
+            "document_fields": ports.document_fields(version.form_schema),
+        },
+    )
 
 
 @require_POST
@@ -64,7 +80,7 @@ def case(request: HttpRequest, tenant: Tenant, principal: Principal, application
 def claim(request: HttpRequest, tenant: Tenant, principal: Principal, task_id: str) -> HttpResponse:
     task = selectors.task(tenant, task_id)
     try:
-        services.claim(principal.actor, tenant, task, principal.membership)  # type: ignore[arg-type]
+        services.claim(principal.actor, tenant, task, me(principal))
         messages.success(request, _("Task claimed."))
     except DomainError as exc:
         messages.error(request, exc.message)
@@ -79,9 +95,16 @@ def act(request: HttpRequest, tenant: Tenant, principal: Principal, application_
         i.strip() for i in request.POST.get("items_text", "").split(",") if i.strip()
     ]
     try:
-        services.act(principal.actor, tenant, app, principal.membership, request.POST.get("action", ""),  # type: ignore[arg-type]
-                     reason=request.POST.get("reason", ""), items=items,
-                     failed_requirement=request.POST.get("failed_requirement", ""))
+        services.act(
+            principal.actor,
+            tenant,
+            app,
+            me(principal),
+            request.POST.get("action", ""),
+            reason=request.POST.get("reason", ""),
+            items=items,
+            failed_requirement=request.POST.get("failed_requirement", ""),
+        )
         messages.success(request, _("Done."))
     except DomainError as exc:
         messages.error(request, exc.message)
@@ -93,7 +116,7 @@ def act(request: HttpRequest, tenant: Tenant, principal: Principal, application_
 def note(request: HttpRequest, tenant: Tenant, principal: Principal, application_id: str) -> HttpResponse:
     app = selectors.application(tenant, application_id)
     try:
-        services.add_note(principal.actor, tenant, app, principal.membership, request.POST.get("text", ""))  # type: ignore[arg-type]
+        services.add_note(principal.actor, tenant, app, me(principal), request.POST.get("text", ""))
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("cases-work-case", tenant=tenant.slug, application_id=app.pk)
@@ -127,13 +150,25 @@ def revoke(request: HttpRequest, tenant: Tenant, principal: Principal, certifica
 def dashboard(request: HttpRequest, tenant: Tenant, principal: Principal) -> HttpResponse:
     stats = statistics.compute(tenant)
     lang = language(request)
-    return render(request, "cases/dashboard.html", {
-        "tenant": tenant, "stats": stats, "totals": statistics.totals(tenant),
-        "chart_submissions": charts.bars([(r.name(lang), r.submissions) for r in stats["services"]],
-                                         _("Submissions per service")),
-        "chart_p90": charts.bars([(r.name(lang), r.p90_days or 0) for r in stats["services"]],
-                                 _("90th percentile working days to decision")),
-        "chart_ontime": charts.bars([(r.name(lang), round(100 * (r.on_time_rate or 0))) for r in stats["departments"]],
-                                    _("On-time rate per department (%)"), maximum=100),
-        "breaches": selectors.breaches(tenant).count(),
-    })
+    return render(
+        request,
+        "cases/dashboard.html",
+        {
+            "tenant": tenant,
+            "stats": stats,
+            "totals": statistics.totals(tenant),
+            "chart_submissions": charts.bars(
+                [(r.name(lang), r.submissions) for r in stats["services"]], _("Submissions per service")
+            ),
+            "chart_p90": charts.bars(
+                [(r.name(lang), r.p90_days or 0) for r in stats["services"]],
+                _("90th percentile working days to decision"),
+            ),
+            "chart_ontime": charts.bars(
+                [(r.name(lang), round(100 * (r.on_time_rate or 0))) for r in stats["departments"]],
+                _("On-time rate per department (%)"),
+                maximum=100,
+            ),
+            "breaches": selectors.breaches(tenant).count(),
+        },
+    )
