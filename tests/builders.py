@@ -73,3 +73,15 @@ def make_api_key(tenant: Tenant | None, permissions: list[str]) -> tuple[ApiClie
 
 def bearer(key: str) -> dict[str, str]:
     return {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+
+
+def enable_totp(user: object) -> str:
+    """Set up TOTP for a person, as they would on the MFA page; returns the secret (for pyotp)."""
+    import base64
+    import os
+
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    secret = base64.b32encode(os.urandom(20)).decode()
+    TOTP.activate(user, secret)
+    return secret

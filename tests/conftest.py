@@ -69,3 +69,16 @@ def _fresh_outboxes(settings, tmp_path):  # type: ignore[no-untyped-def]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.SMS_FILE_PATH = tmp_path / "sms"
     settings.MEDIA_ROOT = str(tmp_path / "files")
+    # Argon2 is deliberately slow; tests hash hundreds of passwords (tests/accounts checks the
+    # production hashers themselves).
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():  # type: ignore[no-untyped-def]
+    """Rate limits and one-time-code bookkeeping live in the cache: no test inherits another's."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -26,6 +26,15 @@ def phone_index(phone: str) -> str:
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def phone_form_field(self, **kwargs: Any) -> Any:
+        """allauth's field insists on E.164 (+86...) before ``clean_phone`` runs; people here type
+        their 11-digit mobile number, so ``clean_phone`` alone decides what is valid."""
+        from allauth.account.fields import PhoneField
+
+        kwargs.setdefault("validators", [])
+        kwargs.setdefault("help_text", _("Mainland China mobile number, e.g. 13812345678."))
+        return PhoneField(**kwargs)
+
     def clean_phone(self, phone: str) -> str:
         phone = normalise_phone(phone)
         match = _MAINLAND_MOBILE.match(phone)

@@ -14,3 +14,13 @@ def locked_out(request: HttpRequest, credentials: Any = None, *args: Any, **kwar
     if request.path.startswith("/api/"):
         return JsonResponse({"code": "locked_out", "message": message, "details": None}, status=429)
     return render(request, "accounts/locked_out.html", {"message": message}, status=429)
+
+
+def username_of(request: HttpRequest, credentials: dict[str, Any] | None = None) -> str | None:
+    """Who a login attempt was for. allauth authenticates with ``email=`` or ``phone=`` rather than
+    ``username=``, so axes must be told, or every attempt would count against no one."""
+    credentials = credentials or {}
+    raw = credentials.get("email") or credentials.get("phone") or credentials.get("username")
+    if not raw and request is not None and request.method == "POST":
+        raw = request.POST.get("login")
+    return str(raw).strip().lower() if raw else None

@@ -41,6 +41,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text=_("May use the Django admin"))
     is_operator = models.BooleanField(default=False, help_text=_("Platform operator (city IT)"))
+    # Staff or administrator somewhere. Kept on the platform-level row because memberships are
+    # tenant-owned and hidden by row-level security until a tenant is chosen, while the MFA check
+    # must hold before that (on every page and on the API).
+    requires_mfa = models.BooleanField(default=False, help_text=_("Staff or administrator in some tenant"))
     language = models.CharField(max_length=10, blank=True)
     # Where the person lands after login (memberships are tenant-owned and hidden by RLS until a
     # tenant is chosen, so the platform-level user row remembers it).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
@@ -25,7 +26,7 @@ def memberships(tenant: Tenant, kind: str | None = None) -> QuerySet[Membership]
 def membership(tenant: Tenant, membership_id: UUID | str) -> Membership:
     try:
         return memberships(tenant).get(pk=membership_id)
-    except (Membership.DoesNotExist, ValueError):
+    except (Membership.DoesNotExist, ValueError, ValidationError):
         raise NotFound(_("No such member.")) from None
 
 
@@ -36,7 +37,7 @@ def membership_of(tenant: Tenant, user: User) -> Membership | None:
 def profile(tenant: Tenant, profile_id: UUID | str) -> Profile:
     try:
         return Profile.objects.select_related("membership__user").get(tenant=tenant, pk=profile_id)
-    except (Profile.DoesNotExist, ValueError):
+    except (Profile.DoesNotExist, ValueError, ValidationError):
         raise NotFound(_("No such profile.")) from None
 
 
@@ -51,7 +52,7 @@ def api_clients(tenant: Tenant | None) -> QuerySet[ApiClient]:
 def api_client(tenant: Tenant | None, client_id: UUID | str) -> ApiClient:
     try:
         return ApiClient.objects.get(tenant=tenant, pk=client_id)
-    except (ApiClient.DoesNotExist, ValueError):
+    except (ApiClient.DoesNotExist, ValueError, ValidationError):
         raise NotFound(_("No such API client.")) from None
 
 

@@ -124,9 +124,15 @@ def add_member(
     )
     roles = _roles_by_code(tenant, role_codes)
     membership.roles.set(roles)
+    changed = []
     if user.home_tenant_id is None:
         user.home_tenant = tenant
-        user.save(update_fields=["home_tenant"])
+        changed.append("home_tenant")
+    if membership.is_staff_kind and not user.requires_mfa:
+        user.requires_mfa = True
+        changed.append("requires_mfa")
+    if changed:
+        user.save(update_fields=changed)
     record(
         actor=actor,
         tenant=tenant,

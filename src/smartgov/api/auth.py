@@ -16,6 +16,7 @@ from ninja.security.base import AuthBase
 from ninja.utils import check_csrf
 
 from smartgov.accounts import services as accounts
+from smartgov.accounts.middleware import needs_mfa
 from smartgov.kit.errors import Forbidden, NotFound
 from smartgov.tenancy.models import Tenant
 
@@ -33,6 +34,10 @@ def _session_user(request: HttpRequest) -> Any:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return None
+    if needs_mfa(user):
+        raise Forbidden(
+            "Set up two-factor sign-in (TOTP) before using the API with your session.", code="mfa_required"
+        )
     if request.method not in ("GET", "HEAD", "OPTIONS") and check_csrf(request) is not None:
         raise Forbidden(
             "CSRF check failed: send the X-CSRFToken header with session auth.", code="csrf_failed"

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
@@ -73,6 +74,9 @@ def install(api: NinjaAPI) -> None:
         return error_response(403, "forbidden", str(exc) or "Forbidden.")
 
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        if exc.status_code == 400 and str(exc) == "Cannot parse request body":
+            # ninja's words for a body that is not JSON (or not UTF-8): say so with a stable code.
+            return error_response(400, "malformed_json", "The request body is not valid JSON.")
         code = {
             400: "bad_request",
             404: "not_found",
@@ -81,6 +85,12 @@ def install(api: NinjaAPI) -> None:
             429: "too_many_requests",
         }.get(exc.status_code, "http_error")
         return error_response(exc.status_code, code, str(exc))
+
+    def model_invalid(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+        # A model field refused a value a schema let through (e.g. a malformed id handed to a
+        # query): bad input, not a server fault.
+        details = [{"field": "", "message": str(m)} for m in exc.messages]
+        return error_response(422, "invalid_input", "Invalid input.", details)
 
     def not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
         return error_response(404, "not_found", "Not found.")
@@ -99,11 +109,27 @@ def install(api: NinjaAPI) -> None:
         (AuthorizationError, forbidden),
         (HttpError, http_error),
         (Http404, not_found),
+        (DjangoValidationError, model_invalid),
         (RequestDataTooBig, too_big),
         (Exception, unexpected),
     ]
     for exc_class, handler in handlers:
         api.add_exception_handler(exc_class, handler)
+
+
+def _refuse_nul(request: HttpRequest) -> HttpResponse | None:
+    """NUL characters are never meaningful in our input, SQLite stores them and PostgreSQL refuses
+    them with a server error: turn them away at the door, the same on both."""
+    if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", ""):
+        return error_response(400, "bad_request", "NUL characters are not accepted.")
+    if request.content_type == "application/json":
+        try:
+            body = request.body
+        except RequestDataTooBig:
+            return error_response(413, "body_too_large", "The request body is larger than this server accepts.")
+        if b"\\u0000" in body or b"\x00" in body:
+            return error_response(400, "bad_request", "NUL characters are not accepted.")
+    return None
 
 
 class ApiErrorMiddleware:
@@ -114,6 +140,10 @@ class ApiErrorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith("/api/"):
+            refusal = _refuse_nul(request)
+            if refusal is not None:
+                return refusal
         response = self.get_response(request)
         if not request.path.startswith("/api/") or response.get("Content-Type", "").startswith(
             "application/json"

@@ -31,6 +31,8 @@ INSTALLED_APPS = [
     "smartgov.notices",
     "smartgov.cases",
     "smartgov.billing",
+    "smartgov.billing.reconciliation",
+    "smartgov.billing.receipts",
     "smartgov.tax",
     "smartgov.demo",
     "django.contrib.admin",
@@ -142,7 +144,9 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_SESSION_REMEMBER = None
-ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+# django-axes is the lockout authority (per person and address, ASVS 2.2.1); allauth's own
+# failed-login limit only throttles one address spraying many accounts, so it never shadows axes.
+ACCOUNT_RATE_LIMITS = {"login_failed": "30/m/ip"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "smartgov"
 
@@ -150,6 +154,7 @@ AXES_FAILURE_LIMIT: int = env("SMARTGOV_LOGIN_FAILURE_LIMIT")
 AXES_COOLOFF_TIME = env("SMARTGOV_LOGIN_COOLOFF_MINUTES") / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "login"
+AXES_USERNAME_CALLABLE = "smartgov.accounts.lockout.username_of"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "smartgov.accounts.lockout.locked_out"
 AXES_VERBOSE = False

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
@@ -32,7 +33,7 @@ def departments(tenant: Tenant) -> QuerySet[Department]:
 def department(tenant: Tenant, department_id: UUID | str) -> Department:
     try:
         return Department.objects.get(tenant=tenant, pk=department_id)
-    except (Department.DoesNotExist, ValueError):
+    except (Department.DoesNotExist, ValueError, ValidationError):
         raise NotFound(_("No such department.")) from None
 
 

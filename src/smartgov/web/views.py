@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
+from smartgov.accounts import services as accounts
 from smartgov.tenancy import selectors as tenancy_selectors
 from smartgov.tenancy.models import Tenant
 from smartgov.web import metrics
@@ -40,7 +41,11 @@ def portal_tenant(request: HttpRequest) -> Tenant:
 def portal_home(request: HttpRequest, tenant: str) -> HttpResponse:
     the_tenant = portal_tenant(request)
     request.session["portal_tenant"] = the_tenant.slug  # sign-ups from here join this tenant
-    return render(request, "web/portal_home.html", {"tenant": the_tenant})
+    can_manage = False
+    if request.user.is_authenticated:
+        caller = accounts.principal_for_user(request.user, the_tenant)
+        can_manage = caller is not None and caller.membership is not None and caller.membership.is_staff_kind
+    return render(request, "web/portal_home.html", {"tenant": the_tenant, "can_manage": can_manage})
 
 
 @require_GET
