@@ -14,7 +14,7 @@ from smartgov.catalogue.models import Service
 from smartgov.documents import services as documents
 from smartgov.tenancy.context import tenant_context
 from smartgov.tenancy.models import Department, Tenant
-from tests.builders import SYSTEM, make_citizen, make_member, make_tenant
+from tests.builders import SYSTEM, enable_totp, make_citizen, make_member, make_tenant
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 _n = itertools.count(1)
@@ -96,6 +96,8 @@ def make_world(slug: str | None = None, *, crypto_profile: str = "intl", **servi
         for staff in (caseworker, supervisor):
             staff.department = department
             staff.save(update_fields=["department"])
+    for staff in (caseworker, supervisor):
+        enable_totp(staff.user)  # staff sessions need two-factor sign-in set up
     lease = upload(tenant, citizen)
     return World(tenant, department, service, citizen, caseworker, supervisor, lease)
 

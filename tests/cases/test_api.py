@@ -57,16 +57,21 @@ def test_a_citizen_applies_idempotently(client):
 def test_bad_input_is_a_422_naming_each_field(client):
     world = make_world()
     as_user(client, world.citizen)
-    response = post(client, url(world, "applications"), apply_body(world, shop_name="x", area="big", lease="nope"),
-                    HTTP_IDEMPOTENCY_KEY="bad-1")
+    response = post(
+        client,
+        url(world, "applications"),
+        apply_body(world, shop_name="x", area="big", lease="nope"),
+        HTTP_IDEMPOTENCY_KEY="bad-1",
+    )
     assert response.status_code == 422
     fields = {d["field"] for d in response.json()["details"]}
     assert {"data.shop_name", "data.area", "data.lease"} <= fields
     # A refused request is not stored: the same key works once corrected.
     fixed = post(client, url(world, "applications"), apply_body(world), HTTP_IDEMPOTENCY_KEY="bad-1")
     assert fixed.status_code == 201
-    unknown = post(client, url(world, "applications"), {"service_id": str(uuid.uuid4()), "data": {}},
-                   HTTP_IDEMPOTENCY_KEY="bad-2")
+    unknown = post(
+        client, url(world, "applications"), {"service_id": str(uuid.uuid4()), "data": {}}, HTTP_IDEMPOTENCY_KEY="bad-2"
+    )
     assert unknown.status_code == 404
     malformed = post(client, url(world, "applications"), {"service_id": "not-a-uuid"}, HTTP_IDEMPOTENCY_KEY="bad-3")
     assert malformed.status_code == 422 and malformed.json()["details"][0]["field"] == "service_id"
@@ -79,8 +84,9 @@ def test_agencies_submit_on_behalf_only_with_the_permission(client):
     body = {**apply_body(world), "applicant_id": str(world.citizen.pk)}
     refused = post(client, url(world, "applications"), body, HTTP_IDEMPOTENCY_KEY="a-1", **bearer(plain))
     assert refused.status_code == 403
-    no_applicant = post(client, url(world, "applications"), apply_body(world), HTTP_IDEMPOTENCY_KEY="a-2",
-                        **bearer(allowed))
+    no_applicant = post(
+        client, url(world, "applications"), apply_body(world), HTTP_IDEMPOTENCY_KEY="a-2", **bearer(allowed)
+    )
     assert no_applicant.status_code == 403
     done = post(client, url(world, "applications"), body, HTTP_IDEMPOTENCY_KEY="a-3", **bearer(allowed))
     assert done.status_code == 201, done.content
@@ -142,8 +148,11 @@ def test_correction_and_amend_through_the_api(client):
     task_id = client.get(url(world, "tasks")).json()[0]["id"]
     no_items = post(client, url(world, f"tasks/{task_id}/complete"), {"action": "request_correction", "reason": "x"})
     assert no_items.status_code == 422 and no_items.json()["details"][0]["field"] == "items"
-    asked = post(client, url(world, f"tasks/{task_id}/complete"),
-                 {"action": "request_correction", "reason": "面积有误", "items": ["area"]})
+    asked = post(
+        client,
+        url(world, f"tasks/{task_id}/complete"),
+        {"action": "request_correction", "reason": "面积有误", "items": ["area"]},
+    )
     assert asked.status_code == 200 and asked.json()["status"] == "awaiting_correction"
     client.logout()
     as_user(client, world.citizen)
@@ -182,8 +191,12 @@ def test_statistics_need_supervision(client):
 
 def test_openapi_describes_every_cases_operation(client):
     schema = client.get("/api/v1/openapi.json").json()
-    ops = [op for path, methods in schema["paths"].items() if "/applications" in path or "/tasks" in path
-           or "/certificates" in path or "/verify/" in path for op in methods.values()]
+    ops = [
+        op
+        for path, methods in schema["paths"].items()
+        if "/applications" in path or "/tasks" in path or "/certificates" in path or "/verify/" in path
+        for op in methods.values()
+    ]
     assert len(ops) >= 15
     assert all(op.get("summary") and op.get("description") for op in ops)
     assert Certificate  # the model the certificate endpoints serve

@@ -13,8 +13,9 @@ class CasesConfig(AppConfig):
         billing.bill_paid.connect(_bill_paid, dispatch_uid="cases.bill_paid")
 
 
-def _bill_paid(sender: Any, *, tenant_id: Any, bill_id: Any, source_type: str = "", source_id: str = "",
-               **kwargs: Any) -> None:
+def _bill_paid(
+    sender: Any, *, tenant_id: Any, bill_id: Any, source_type: str = "", source_id: str = "", **kwargs: Any
+) -> None:
     """A fee was paid (sent after billing's commit): the application waiting for it moves on."""
     if source_type != "cases.application" or not source_id:
         return

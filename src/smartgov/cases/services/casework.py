@@ -51,7 +51,9 @@ def escalate_breaches(tenant: Tenant) -> int:
     overdue = Task.objects.filter(tenant=tenant, status=Task.Status.OPEN, breached_at__isnull=True, due_at__lt=now)
     for task_id in list(overdue.values_list("pk", flat=True)):
         with transaction.atomic():
-            task = Task.objects.select_for_update().select_related("application", "claimed_by").get(pk=task_id)
+            task = (
+                Task.objects.select_for_update(of=("self",)).select_related("application", "claimed_by").get(pk=task_id)
+            )
             if task.breached_at is not None or task.status != Task.Status.OPEN:
                 continue
             app = task.application

@@ -357,6 +357,7 @@ def decide(
         raise InvalidInput.for_field("outcome", _("outcome must be approve or reject"))
     if not reason.strip():
         raise InvalidInput.for_field("reason", _("A decision needs a reason."))
+    app = Application.objects.get(pk=app.pk, tenant=tenant)  # decide on the case as it stands now
     action = next((a for a in available_actions(tenant, app, member) if a.kind == kind), None)
     if action is None:
         raise Forbidden(

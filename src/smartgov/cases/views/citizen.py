@@ -58,9 +58,7 @@ def start(request: HttpRequest, tenant: Tenant, principal: Principal, service_id
     """Continue the open draft for this service, or start one (pre-filled from the profile)."""
     existing = (
         selectors.my_applications(tenant, me(principal))
-        .filter(
-            service_id=service_id, status=Application.Status.DRAFT
-        )
+        .filter(service_id=service_id, status=Application.Status.DRAFT)
         .first()
     )
     if existing is None:
