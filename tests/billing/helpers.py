@@ -58,6 +58,13 @@ def paid_bill(tenant, biller, payer, **kw) -> tuple[Bill, Payment]:
     bill = issue(tenant, biller, payer, **kw)
     payment = pay(tenant, bill)
     notify(tenant, payment)
-    bill.refresh_from_db()
-    payment.refresh_from_db()
+    refresh(tenant, bill)
+    refresh(tenant, payment)
     return bill, payment
+
+
+def refresh(tenant, *objs):
+    """Reload rows as the tenant (row-level security hides them otherwise on PostgreSQL)."""
+    with tenant_context(tenant):
+        for obj in objs:
+            obj.refresh_from_db()

@@ -10,7 +10,7 @@ from smartgov.billing.models import Bill, BillLine, LedgerAccount
 from smartgov.kit import clock
 from smartgov.kit.errors import Conflict, InvalidInput
 from smartgov.tenancy.context import tenant_context
-from tests.billing.helpers import billing_world, issue, notify, paid_bill, pay
+from tests.billing.helpers import billing_world, issue, notify, paid_bill, pay, refresh
 from tests.builders import SYSTEM, make_citizen, make_department, make_tenant
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +44,9 @@ def test_issue_books_receivable_against_revenue_and_audits():
         accounts = {a.code: a for a in LedgerAccount.objects.filter(tenant=tenant)}
         assert accounts["receivable:water"].debits_posted == bill.total_fen
         assert accounts["revenue:water"].credits_posted == bill.total_fen
-        assert AuditEvent.objects.filter(tenant=tenant, action="billing.bill_issued", object_id=str(bill.pk)).count() == 1
+        assert (
+            AuditEvent.objects.filter(tenant=tenant, action="billing.bill_issued", object_id=str(bill.pk)).count() == 1
+        )
         assert selectors.verify(tenant) == []
 
 
@@ -105,8 +107,8 @@ def test_credit_note_corrects_and_refunds_overpayment():
     bill, payment = paid_bill(tenant, water, citizen, lines=[{"item": "x", "quantity": 1, "unit_price_fen": 1000}])
     with tenant_context(tenant):
         services.add_credit_note(SYSTEM, tenant, bill, amount_fen=300, reason="meter misread")
-        bill.refresh_from_db()
-        payment.refresh_from_db()
+        refresh(tenant, bill)
+        refresh(tenant, payment)
         assert bill.total_fen == 700 and bill.net_paid_fen == 700 and bill.state == Bill.State.PAID
         assert payment.refunded_fen == 300 and payment.refund_amount_available == 700
         with pytest.raises(InvalidInput) as err:
@@ -120,8 +122,8 @@ def test_cancelling_a_paid_bill_refunds_it():
     bill, payment = paid_bill(tenant, water, citizen)
     with tenant_context(tenant):
         services.cancel_bill(SYSTEM, tenant, bill, reason="issued in error")
-        bill.refresh_from_db()
-        payment.refresh_from_db()
+        refresh(tenant, bill)
+        refresh(tenant, payment)
         assert bill.state == Bill.State.CANCELLED and bill.total_fen == 0 and bill.net_paid_fen == 0
         assert payment.refunded_fen == payment.amount_fen and payment.refund_amount_available == 0
         with pytest.raises(Conflict):
@@ -138,8 +140,13 @@ def test_late_charges_accrue_once_a_day_as_their_own_lines():
     tenant, tax = make_tenant(), None
     tax = make_department(tenant, "tax")
     citizen = make_citizen(tenant)
-    bill = issue(tenant, tax, citizen, lines=[{"item": "个人所得税", "quantity": 1, "unit_price_fen": 1_000_000}],
-                 due=date(2026, 3, 1))
+    bill = issue(
+        tenant,
+        tax,
+        citizen,
+        lines=[{"item": "个人所得税", "quantity": 1, "unit_price_fen": 1_000_000}],
+        due=date(2026, 3, 1),
+    )
     with tenant_context(tenant):
         services.set_late_charge_rule(SYSTEM, tenant, tax, rate_ppm=500)  # 0.05 % a day
         with clock.frozen_at(datetime(2026, 3, 3, 4, 0, tzinfo=UTC)):
@@ -147,7 +154,7 @@ def test_late_charges_accrue_once_a_day_as_their_own_lines():
             assert services.accrue_late_charges(SYSTEM, tenant) == 0  # same day: nothing new
         with clock.frozen_at(datetime(2026, 3, 4, 4, 0, tzinfo=UTC)):
             assert services.accrue_late_charges(SYSTEM, tenant) == 1
-        bill.refresh_from_db()
+        refresh(tenant, bill)
         late = list(BillLine.objects.filter(bill=bill, kind=BillLine.Kind.LATE_CHARGE))
         assert [line.amount_fen for line in late] == [500, 500]  # never on earlier late charges
         assert bill.state == Bill.State.OVERDUE and bill.total_fen == 1_001_000
@@ -164,6 +171,6 @@ def test_mark_overdue_updates_unpaid_bills_past_due():
     assert old.state == Bill.State.ISSUED
     with tenant_context(tenant), clock.frozen_at(datetime(2026, 2, 1, tzinfo=UTC)):
         assert services.mark_overdue(SYSTEM, tenant) == 1
-    old.refresh_from_db()
-    fresh.refresh_from_db()
+    refresh(tenant, old)
+    refresh(tenant, fresh)
     assert old.state == Bill.State.OVERDUE and fresh.state == Bill.State.ISSUED

@@ -10,7 +10,7 @@ from smartgov.audit.models import AuditEvent
 from smartgov.documents import services
 from smartgov.kit import clock
 from smartgov.tenancy.context import tenant_context
-from tests.builders import SYSTEM, bearer, make_api_key, make_citizen, make_member, make_tenant
+from tests.builders import SYSTEM, bearer, enable_totp, make_api_key, make_citizen, make_member, make_tenant
 from tests.documents import samples
 
 pytestmark = pytest.mark.django_db
@@ -117,6 +117,7 @@ def test_staff_with_documents_read_see_a_persons_wallet(client, city):
     client.force_login(citizen.user)
     document_id = upload(client, tenant.slug, samples.pdf()).json()["id"]
     caseworker = make_member(tenant, roles=("caseworker",))
+    enable_totp(caseworker.user)
     client.force_login(caseworker.user)
     listed = client.get(f"/api/v1/t/{tenant.slug}/documents?owner={citizen.pk}")
     assert [d["id"] for d in listed.json()] == [document_id]
@@ -149,6 +150,7 @@ def test_owners_delete_drafts_but_not_issued_documents(client, city):
 def test_retention_and_limits_are_tenant_settings(client, city):
     tenant, _citizen = city
     admin = make_member(tenant, kind="admin", roles=("tenant_admin",))
+    enable_totp(admin.user)
     client.force_login(admin.user)
     types = {t["code"]: t for t in client.get(f"/api/v1/t/{tenant.slug}/document-types").json()}
     assert types["photo"]["retention_days"] == 365 and not types["photo"]["overridden"]

@@ -2,6 +2,7 @@
 here), through django-storages exactly as production configures it: no client is mocked."""
 
 import socket
+from datetime import timedelta
 
 import boto3
 import pytest
@@ -9,6 +10,7 @@ from django.db import transaction
 
 from smartgov.documents import selectors, services, store
 from smartgov.documents.models import Document
+from smartgov.kit import clock
 from smartgov.kit.errors import Conflict
 from smartgov.tenancy.context import tenant_context
 from tests.builders import SYSTEM, make_citizen, make_tenant
@@ -90,6 +92,13 @@ def test_deleting_and_expiring_remove_the_object_after_commit(s3, django_capture
             services.delete_draft(SYSTEM, tenant, document, by=citizen)
         assert objects(s3, tenant) == {}
         assert Document.objects.get(pk=document.pk).status == Document.Status.DELETED
+        with clock.frozen_at(clock.now() - timedelta(days=400)):
+            photo = services.upload(SYSTEM, tenant, citizen, file_name="p.png", content=samples.image("PNG"),
+                                    declared_type="image/png", doc_type="photo")
+        assert list(objects(s3, tenant)) == [photo.storage_name]
+        with django_capture_on_commit_callbacks(execute=True):
+            assert services.expire_due(tenant) == 1
+        assert objects(s3, tenant) == {}
 
 
 def test_a_refused_upload_leaves_nothing_in_the_bucket(s3):

@@ -5,7 +5,7 @@
 | ``receivable:<biller>`` | debit | what payers owe a biller (bills issued, less payments and credit notes) |
 | ``revenue:<biller>`` | credit | fees, charges and taxes billed by the biller |
 | ``late_charge_income:<biller>`` | credit | late charges accrued on the biller's overdue bills |
-| ``clearing:<channel>`` | debit | money a payment channel collected for us and has not yet settled; it can never go below zero |
+| ``clearing:<channel>`` | debit | what a channel collected for us and has not settled; never below zero |
 | ``refunds_payable`` | credit | refunds approved and not yet paid out by the channel |
 | ``bank:settlement`` | debit | the treasury bank account that channels settle into (reconciliation) |
 """

@@ -187,3 +187,17 @@ def _bill_totals(tenant: Tenant) -> list[str]:
         if state == Bill.State.PAID and paid_fen - refunded_fen < lines_fen - credited_fen:
             problems.append(f"bill_state_mismatch: bill {code} is marked paid but is not paid in full")
     return problems
+
+
+def pending_refunds(tenant: Tenant, older_than_seconds: int = 60) -> list[UUID]:
+    """Refunds a channel answered "pending", oldest first, to ask about again."""
+    from datetime import timedelta
+
+    from smartgov.kit import clock
+
+    cutoff = clock.now() - timedelta(seconds=older_than_seconds)
+    return list(
+        Refund.objects.filter(tenant=tenant, state=Refund.State.PENDING, created_at__lte=cutoff)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:500]
+    )

@@ -1,3 +1,14 @@
 """Pages of the billing app, mounted under /<tenant>/ (see config/urls.py)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from smartgov.billing import views
+
+urlpatterns = [
+    path("bills/", views.lookup, name="billing-lookup"),
+    path("bills/code/<str:code>", views.bill_page, name="billing-bill"),
+    path("bills/payments/<uuid:payment_id>", views.payment_page, name="billing-payment"),
+    path("bills/mine", views.my_bills, name="billing-mine"),
+    path("bills/staff", views.staff_bills, name="billing-staff"),
+    path("bills/staff/upload", views.staff_upload, name="billing-upload"),
+]

@@ -50,10 +50,21 @@ def published_services(
     return services(tenant, status=Service.Status.PUBLISHED, query=query, department=department)
 
 
+def _uuid(value: UUID | str) -> UUID:
+    """A UUID from a path segment; anything malformed names no row: the nil UUID (never a key)."""
+    if isinstance(value, UUID):
+        return value
+    try:
+        return UUID(str(value))
+    except ValueError:
+        return UUID(int=0)
+
+
 def service(tenant: Tenant, service_id: UUID | str) -> Service:
     try:
-        return Service.objects.select_related("department", "current_version").get(tenant=tenant, pk=service_id)
-    except (Service.DoesNotExist, ValueError):
+        return Service.objects.select_related("department", "current_version").get(
+            tenant=tenant, pk=_uuid(service_id))
+    except Service.DoesNotExist:
         raise NotFound(_("No such service.")) from None
 
 
@@ -73,16 +84,16 @@ def service_by_code(tenant: Tenant, code: str) -> Service:
 
 
 def versions(tenant: Tenant, service: Service) -> QuerySet[ServiceVersion]:
-    return ServiceVersion.objects.filter(tenant=tenant, service=service).order_by("-number")
+    return ServiceVersion.objects.filter(tenant=tenant, service=service).select_related("service").order_by("-number")
 
 
 def service_version(tenant: Tenant, version_id: UUID | str) -> ServiceVersion:
     """Any version by id (an application keeps the one it was made against, even when superseded)."""
     try:
         return ServiceVersion.objects.select_related("service", "service__department").get(
-            tenant=tenant, pk=version_id
+            tenant=tenant, pk=_uuid(version_id)
         )
-    except (ServiceVersion.DoesNotExist, ValueError):
+    except ServiceVersion.DoesNotExist:
         raise NotFound(_("No such service version.")) from None
 
 
@@ -138,3 +149,33 @@ def local_date(tenant: Tenant, instant: datetime) -> date:
 def deadline_for(tenant: Tenant, started_at: datetime, n: int) -> date:
     """The deadline of a period of ``n`` working days that started at ``started_at`` (UTC)."""
     return add_working_days(tenant, local_date(tenant, started_at), n)
+
+
+def with_shown_versions(tenant: Tenant, found: QuerySet[Service] | list[Service]) -> list[Service]:
+    """The services, each with ``shown_version`` set (published, else draft) in two queries at most:
+    lists show fee and time limit without a query per row."""
+    rows = list(found)
+    missing = [s.pk for s in rows if s.current_version_id is None]
+    drafts = {}
+    if missing:
+        for version in ServiceVersion.objects.filter(tenant=tenant, service_id__in=missing,
+                                                     published_at__isnull=True):
+            drafts[version.service_id] = version
+    for s in rows:
+        s.shown_version = s.current_version if s.current_version_id else drafts.get(s.pk)  # type: ignore[attr-defined]
+    return rows
+
+
+def calendar_year(tenant: Tenant, year: int) -> list[dict[str, object]]:
+    """Every day of ``year`` that is not plain Monday-Friday work: official and the tenant's own."""
+    official = cal.official_days([year])
+    own = {d.date: d for d in calendar_days(tenant, year)}
+    days = []
+    for day in sorted(set(official) | set(own)):
+        if day in own:
+            entry = own[day]
+            days.append({"date": day, "is_working_day": entry.is_working_day, "name": entry.note, "source": "tenant"})
+        else:
+            working, name = official[day]
+            days.append({"date": day, "is_working_day": working, "name": name, "source": "official"})
+    return days

@@ -316,6 +316,16 @@ def clear_calendar_day(actor: Actor, tenant: Tenant, day: date) -> bool:
     return True
 
 
+@transaction.atomic
+def edit_calendar(actor: Actor, tenant: Tenant, changes: list[tuple[date, bool | None, str]]) -> None:
+    """Several days at once, all or none: (date, True/False to set, None to clear, note)."""
+    for day, is_working_day, note in changes:
+        if is_working_day is None:
+            clear_calendar_day(actor, tenant, day)
+        else:
+            set_calendar_day(actor, tenant, day, is_working_day, note)
+
+
 # --- submissions (no write: the cases app's gate) ----------------------------------------------
 
 

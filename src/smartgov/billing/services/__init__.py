@@ -20,17 +20,20 @@ from .bills import (
     mark_overdue,
     set_late_charge_rule,
 )
+from .bulk import WaterTariff, bulk_issue_water
 from .payments import ProviderUnavailable, apply_result, create_payment, handle_notification, poll_stale_payments
 from .refunds import refund_payment, retry_pending_refund
 
 __all__ = [
     "LineIn",
     "ProviderUnavailable",
+    "WaterTariff",
     "accrue_late_charges",
     "add_credit_note",
     "apply_result",
     "bill_cancelled",
     "bill_paid",
+    "bulk_issue_water",
     "cancel_bill",
     "create_payment",
     "handle_notification",

@@ -213,9 +213,9 @@ def _load(tenant: Tenant, batch: Sequence[Transfer]) -> _State:
                 account_ids.add(value)
     accounts: dict[UUID, Account] = {}
     balances: dict[UUID, Balance] = {}
-    for row in LedgerAccount.objects.filter(tenant=tenant, id__in=account_ids):
-        accounts[row.id] = to_account(row)
-        balances[row.id] = to_balance(row)
+    for account in LedgerAccount.objects.filter(tenant=tenant, id__in=account_ids):
+        accounts[account.id] = to_account(account)
+        balances[account.id] = to_balance(account)
     return _State(accounts, balances, transfers, resolutions)
 
 
@@ -244,7 +244,7 @@ def create_transfers(
             chain_results, last = _chain(state, chain, now, last, system)
             results += chain_results
             start = end + 1
-        if state.new:
+        if state.new or last != head.last_timestamp:
             _write(tenant, head, state, last)
     return results
 
@@ -258,7 +258,6 @@ def _chain(
         result, last = _one(state, chain[0], now, last, system)
         return [result], last
     state.undo = []
-    start_last = last
     try:
         results: list[TransferResult] = []
         for index, t in enumerate(chain):
@@ -267,7 +266,8 @@ def _chain(
                 state.rollback()
                 failed = [R.LINKED_EVENT_FAILED] * len(chain)
                 failed[index] = result
-                return failed, start_last
+                # The clock does not go back: the chain's stamps stay used, as in ledger.core.
+                return failed, last
             results.append(result)
         return results, last
     finally:
@@ -315,6 +315,9 @@ def _write(tenant: Tenant, head: LedgerHead, state: _State, last: datetime | Non
     rows = []
     for t in state.new.values():
         seq += 1
+        # Admitted transfers are resolved: every field is filled in (``rules.resolve``).
+        assert t.debit_account_id and t.credit_account_id and t.amount and t.ledger and t.currency and t.code
+        assert t.timestamp is not None
         rows.append(
             LedgerTransfer(
                 id=t.id,
@@ -334,9 +337,12 @@ def _write(tenant: Tenant, head: LedgerHead, state: _State, last: datetime | Non
                 refs=dict(t.refs),
             )
         )
-    LedgerTransfer.objects.bulk_create(rows, batch_size=2000)
+    if rows:
+        LedgerTransfer.objects.bulk_create(rows, batch_size=2000)
     touched = [(a, state.balances.get(a, ZERO)) for a in state.touched]
-    if connection.vendor == "postgresql":
+    if not touched:
+        pass
+    elif connection.vendor == "postgresql":
         # One statement for every touched account (a batch of 1,000 transfers touches few).
         values = ", ".join(["(%s::uuid, %s::bigint, %s::bigint, %s::bigint, %s::bigint)"] * len(touched))
         params: list[Any] = []
@@ -378,9 +384,9 @@ def expire_pending(tenant: Tenant, now: datetime | None = None) -> list[UUID]:
     resolved = LedgerTransfer.objects.filter(tenant=tenant, pending_id__isnull=False).values("pending_id")
     candidates = [
         to_transfer(row)
-        for row in LedgerTransfer.objects.filter(tenant=tenant, phase=Phase.PENDING.value, timeout__gt=0).exclude(
-            id__in=resolved
-        )
+        for row in LedgerTransfer.objects.filter(tenant=tenant, phase=Phase.PENDING.value, timeout__gt=0)
+        .exclude(id__in=resolved)
+        .order_by("seq")
     ]
     due = [t for t in candidates if t.expires_at is not None and t.expires_at <= now]
     if not due:

@@ -89,7 +89,7 @@ def _refund(
     receivable = accounts[chart.receivable(bill.biller.code).code].pk
     payable = accounts[chart.refunds_payable().code].pk
     clearing = accounts[chart.clearing(payment.channel).code].pk
-    common = {"amount": amount, "ledger": chart.LEDGER, "currency": bill.currency, "refs": refs}
+    common: dict[str, Any] = {"amount": amount, "ledger": chart.LEDGER, "currency": bill.currency, "refs": refs}
     ledger.post(
         tenant,
         [
@@ -194,7 +194,7 @@ def refund_excess(actor: Actor, tenant: Tenant, bill: Bill, *, reason: str) -> l
     payments = list(
         Payment.objects.select_for_update()
         .filter(tenant=tenant, bill=bill, state=Payment.State.SUCCEEDED)
-        .order_by("-paid_at", "-created_at")
+        .order_by("-finished_at", "-created_at")  # the payment booked last caused the excess
     )
     # What the payer keeps paid (after refunds done or under way) beyond the bill's total.
     excess = sum(p.amount_fen - p.refund_reserved_fen for p in payments) - bill.total_fen

@@ -1,0 +1,270 @@
+"""Telling people what happened: every write about notices.
+
+The public entry point for other apps is ``notify(tenant, recipient, event, context, link=...)``,
+called inside the caller's service transaction. It renders the notice in the recipient's
+language, puts it in their inbox, and queues one delivery per channel they chose; the sending
+happens only after the transaction commits (``transaction.on_commit`` -> a Celery task), so a
+rolled-back submission never tells anyone anything.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from smartgov.accounts import services as accounts
+from smartgov.audit.services import Actor, record
+from smartgov.kit import clock, identity, sms
+from smartgov.kit.errors import InvalidInput, NotFound
+from smartgov.notices import events, rendering
+from smartgov.notices.models import Delivery, Message, NoticeTemplate, Preference
+from smartgov.tenancy import keys
+from smartgov.tenancy.models import Tenant
+
+log = logging.getLogger("smartgov.notices")
+
+MAX_ATTEMPTS = 5  # per channel; then the delivery is marked failed and staff see it
+SYSTEM = Actor.system("notices")
+
+SENT, RETRY, FAILED = "sent", "retry", "failed"
+
+
+# --- wording -----------------------------------------------------------------------------------
+
+
+def _check_event(event: str, field: str = "event") -> None:
+    if event not in events.EVENTS:
+        known = ", ".join(events.EVENTS)
+        message = _("Unknown event %(event)s; one of: %(events)s") % {"event": event, "events": known}
+        raise InvalidInput.for_field(field, message, code="unknown_event")
+
+
+def _check_language(language: str) -> None:
+    if language not in events.LANGUAGES:
+        raise InvalidInput.for_field("language", _("language must be zh-hans or en"), code="unknown_language")
+
+
+def wording(tenant: Tenant, event: str, language: str) -> tuple[events.Wording, bool]:
+    """The wording in force for an event and language, and whether it is the tenant's own."""
+    row = NoticeTemplate.objects.filter(tenant=tenant, event=event, language=language).first()
+    if row is not None:
+        return events.Wording(row.subject, row.body, row.sms), True
+    return events.DEFAULTS[(event, language)], False
+
+
+@transaction.atomic
+def set_template(
+    actor: Actor, tenant: Tenant, *, event: str, language: str, subject: str, body: str, sms_text: str
+) -> events.Wording:
+    """Override the shipped wording of one event in one language. Templates that do not compile
+    are refused, naming the part."""
+    _check_event(event)
+    _check_language(language)
+    proposed = events.Wording(subject.strip(), body.strip(), sms_text.strip())
+    for part in ("subject", "body", "sms"):
+        if not getattr(proposed, part):
+            raise InvalidInput.for_field(part, _("%(part)s must not be empty") % {"part": part})
+    broken = rendering.problems(proposed)
+    if broken:
+        part, problem = next(iter(broken.items()))
+        raise InvalidInput.for_field(part, _("Template error: %(problem)s") % {"problem": problem},
+                                     code="template_invalid")
+    row, _created = NoticeTemplate.objects.update_or_create(
+        tenant=tenant, event=event, language=language,
+        defaults={"subject": proposed.subject, "body": proposed.body, "sms": proposed.sms,
+                  "updated_at": clock.now()},
+    )
+    record(actor=actor, tenant=tenant, action="notice_template.set", obj=row,
+           changes={"event": event, "language": language})
+    return proposed
+
+
+@transaction.atomic
+def reset_template(actor: Actor, tenant: Tenant, *, event: str, language: str) -> events.Wording:
+    """Back to the shipped wording."""
+    _check_event(event)
+    _check_language(language)
+    deleted, _rows = NoticeTemplate.objects.filter(tenant=tenant, event=event, language=language).delete()
+    if deleted:
+        record(actor=actor, tenant=tenant, action="notice_template.reset", object_type="notices.noticetemplate",
+               object_id=f"{event}/{language}", changes={"event": event, "language": language})
+    return events.DEFAULTS[(event, language)]
+
+
+# --- preferences -------------------------------------------------------------------------------
+
+
+def preference(tenant: Tenant, membership: accounts.Membership) -> Preference:
+    """A person's channel choices (defaults, unsaved, when they never chose)."""
+    found = Preference.objects.filter(tenant=tenant, membership=membership).first()
+    return found or Preference(tenant=tenant, membership=membership, email=True, sms=True, updated_at=clock.now())
+
+
+@transaction.atomic
+def set_preferences(
+    actor: Actor, tenant: Tenant, membership: accounts.Membership, *, email: bool, sms: bool
+) -> Preference:
+    if membership.tenant_id != tenant.pk:
+        raise NotFound(_("No such member."))
+    row, _created = Preference.objects.update_or_create(
+        tenant=tenant, membership=membership, defaults={"email": email, "sms": sms, "updated_at": clock.now()}
+    )
+    record(actor=actor, tenant=tenant, action="notice_preference.set", obj=row,
+           changes={"email": email, "sms": sms})
+    return row
+
+
+# --- notify ------------------------------------------------------------------------------------
+
+
+def _phone(tenant: Tenant, membership: accounts.Membership) -> str:
+    profile = getattr(membership, "profile", None)
+    if profile is None or not profile.phone_cipher:
+        return ""
+    return keys.decrypt(tenant, profile.phone_cipher, "profile.phone")
+
+
+def mask_email(address: str) -> str:
+    """``zhang.san@example.org`` -> ``zh*******@example.org``."""
+    local, _at, domain = address.partition("@")
+    return f"{local[:2]}{'*' * max(len(local) - 2, 1)}@{domain}"
+
+
+def _name(membership: accounts.Membership) -> str:
+    profile = getattr(membership, "profile", None)
+    return (profile.full_name if profile is not None and profile.full_name else "") or membership.user.full_name or ""
+
+
+@transaction.atomic
+def notify(
+    tenant: Tenant, recipient: accounts.Membership, event: str, context: dict[str, Any], *, link: str = ""
+) -> Message:
+    """Tell ``recipient`` about ``event``: an in-app message now, e-mail and SMS (as they chose)
+    after the surrounding transaction commits. ``context`` feeds the event's template (see
+    ``events.CONTEXT``); ``tenant`` and ``name`` are added. Returns the inbox message."""
+    _check_event(event)
+    if recipient.tenant_id != tenant.pk:
+        raise NotFound(_("No such member."))
+    user = recipient.user
+    language = events.language_of(user.language)
+    full_context = {**context, "tenant": tenant.display_name(language), "name": _name(recipient)}
+    text = rendering.render(wording(tenant, event, language)[0], full_context, language)
+    now = clock.now()
+    message = Message.objects.create(
+        tenant=tenant, recipient=recipient, event=event, language=language, subject=text.subject, body=text.body,
+        sms_text=text.sms, link=link[:500], created_at=now,
+    )
+    # The inbox message is the in-app delivery: it is there the moment the transaction commits.
+    Delivery.objects.create(tenant=tenant, message=message, channel=Delivery.Channel.IN_APP,
+                            status=Delivery.Status.SENT, attempts=1, created_at=now, updated_at=now, sent_at=now)
+    chosen = preference(tenant, recipient)
+    queued = []
+    if chosen.email and user.email:
+        queued.append(Delivery.objects.create(
+            tenant=tenant, message=message, channel=Delivery.Channel.EMAIL, address_masked=mask_email(user.email),
+            created_at=now, updated_at=now,
+        ))
+    phone = _phone(tenant, recipient) if chosen.sms else ""
+    if phone:
+        queued.append(Delivery.objects.create(
+            tenant=tenant, message=message, channel=Delivery.Channel.SMS, address_masked=identity.mask_phone(phone),
+            created_at=now, updated_at=now,
+        ))
+    record(actor=SYSTEM, tenant=tenant, action="notice.create", obj=message,
+           changes={"event": event, "recipient": str(recipient.pk),
+                    "channels": ["in_app", *(d.channel for d in queued)]})
+    ids = [str(d.pk) for d in queued]
+    if ids:
+        transaction.on_commit(lambda: _dispatch(str(tenant.pk), ids))
+    return message
+
+
+def _dispatch(tenant_id: str, delivery_ids: list[str]) -> None:
+    from smartgov.notices import tasks  # tasks import services: import at call time
+
+    for delivery_id in delivery_ids:
+        tasks.enqueue_delivery(tenant_id, delivery_id)
+
+
+def _send(tenant: Tenant, delivery: Delivery) -> str:
+    message = delivery.message
+    recipient = message.recipient
+    if delivery.channel == Delivery.Channel.EMAIL:
+        body = message.body + (f"\n\n{message.link}" if message.link else "")
+        send_mail(message.subject, body, settings.DEFAULT_FROM_EMAIL, [recipient.user.email], fail_silently=False)
+        return ""
+    if delivery.channel == Delivery.Channel.SMS:
+        phone = _phone(tenant, recipient)
+        if not phone:
+            raise LookupError("no phone number on file any more")
+        return sms.send_sms(phone, message.sms_text)
+    raise ValueError(f"channel {delivery.channel} is not sent by a worker")
+
+
+def attempt_delivery(tenant: Tenant, delivery_id: str) -> str:
+    """One attempt at one queued delivery: SENT, RETRY (try again later) or FAILED (given up
+    after MAX_ATTEMPTS, recorded and audited). The row is locked while sending, so two workers
+    never send the same delivery; a delivery no longer queued is left alone (a redelivered task)."""
+    with transaction.atomic():
+        delivery = (
+            Delivery.objects.select_for_update(of=("self",))
+            .select_related("message__recipient__user", "message__recipient__profile")
+            .filter(tenant=tenant, pk=delivery_id)
+            .first()
+        )
+        if delivery is None:
+            log.warning("delivery %s not found in tenant %s", delivery_id, tenant.slug)
+            return FAILED
+        if delivery.status != Delivery.Status.QUEUED:
+            return SENT if delivery.status == Delivery.Status.SENT else FAILED
+        delivery.attempts += 1
+        now = clock.now()
+        delivery.updated_at = now
+        try:
+            delivery.provider_id = _send(tenant, delivery)[:200]
+        except Exception as exc:  # any provider or mail failure: recorded, then retried or given up
+            delivery.last_error = f"{type(exc).__name__}: {exc}"[:500]
+            if delivery.attempts >= MAX_ATTEMPTS or isinstance(exc, LookupError):
+                delivery.status = Delivery.Status.FAILED
+                record(actor=SYSTEM, tenant=tenant, action="notice.delivery_failed", obj=delivery,
+                       changes={"channel": delivery.channel, "attempts": delivery.attempts,
+                                "error": delivery.last_error})
+                outcome = FAILED
+            else:
+                outcome = RETRY
+            log.warning("delivery %s (%s) attempt %d failed: %s", delivery.pk, delivery.channel,
+                        delivery.attempts, delivery.last_error)
+        else:
+            delivery.status = Delivery.Status.SENT
+            delivery.sent_at = now
+            delivery.last_error = ""
+            outcome = SENT
+        delivery.save()
+        return outcome
+
+
+# --- inbox -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def mark_read(tenant: Tenant, recipient: accounts.Membership, message: Message) -> Message:
+    """The recipient read a message (idempotent). Reading one's own inbox is not audited: it
+    changes nothing anyone else relies on."""
+    if message.tenant_id != tenant.pk or message.recipient_id != recipient.pk:
+        raise NotFound(_("No such message."))
+    if message.read_at is None:
+        message.read_at = clock.now()
+        message.save(update_fields=["read_at"])
+    return message
+
+
+@transaction.atomic
+def mark_all_read(tenant: Tenant, recipient: accounts.Membership) -> int:
+    return Message.objects.filter(tenant=tenant, recipient=recipient, read_at__isnull=True).update(
+        read_at=clock.now()
+    )
