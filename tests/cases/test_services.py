@@ -198,3 +198,19 @@ def test_breached_steps_escalate_once_and_appear_on_the_breach_list():
         (task,) = selectors.breaches(world.tenant)
         assert task.step == "review" and task.escalated_to == "supervisor"
         assert selectors.sla_badge(task.due_at) == "overdue"
+
+
+def test_the_applicant_is_told_at_submission_correction_and_decision():
+    from smartgov.notices.models import Message
+
+    world = make_world()
+    app = submitted(world)
+    t, cw = world.tenant, world.caseworker
+    with tenant_context(t):
+        services.act(SYSTEM, t, app, cw, "accept")
+        services.act(SYSTEM, t, app, cw, "request_correction", reason="缺少面积", items=["area"])
+        services.amend(SYSTEM, t, app, {"area": 80})
+        services.decide(SYSTEM, t, app, cw, "approve", "符合条件")
+        events = list(Message.objects.filter(tenant=t, recipient=world.citizen).order_by("created_at")
+                      .values_list("event", flat=True))
+    assert events == ["application_submitted", "correction_requested", "decision_made", "certificate_issued"]

@@ -207,7 +207,7 @@ def upload(actor: Actor, tenant: Tenant, owner: Membership, file_name: str, cont
 
 
 def notify(tenant: Tenant, recipient: Membership, event: str, context: dict[str, Any], link: str = "") -> None:
-    from smartgov.notices import services as notices  # type: ignore[attr-defined]  # arrives with the notices app
+    from smartgov.notices import services as notices
 
     notices.notify(tenant, recipient, event, context, link=link)
 
@@ -241,3 +241,8 @@ def bill_paid(tenant: Tenant, bill_id: UUID) -> bool:
     from smartgov.billing import selectors as billing
 
     return billing.bill_status(tenant, bill_id).is_paid
+
+
+def published_services(tenant: Tenant, query: str = "") -> Any:
+    """Services open for applications now, searched by name, description or department."""
+    return catalogue.published_services(tenant, query=query or None)

@@ -2,9 +2,10 @@
 
 from django.urls import path
 
-from smartgov.cases.views import citizen, public, staff
+from smartgov.cases.views import catalogue, citizen, public, staff
 
 urlpatterns = [
+    path("cases/apply/", catalogue.services, name="cases-services"),
     path("cases/apply/<uuid:service_id>", citizen.start, name="cases-start"),
     path("cases/mine/", citizen.mine, name="cases-mine"),
     path("cases/mine/<uuid:application_id>", citizen.detail, name="cases-detail"),

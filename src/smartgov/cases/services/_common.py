@@ -9,7 +9,6 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
 
 from smartgov.accounts.models import Membership
 from smartgov.audit.services import Actor
@@ -92,15 +91,9 @@ def unseal(tenant: Tenant, app: Application) -> dict[str, Any]:
 def notify_after_commit(
     tenant: Tenant, recipient: Membership, event_code: str, context: dict[str, Any], link: str = ""
 ) -> None:
-    """Send a notice once the transaction has committed (never for a write that rolled back)."""
-
-    def send() -> None:
-        try:
-            ports.notify(tenant, recipient, event_code, context, link)
-        except Exception:  # a notice failing must not undo or fail the case work already committed
-            log.exception("notice %s for %s failed", event_code, recipient.pk)
-
-    transaction.on_commit(send)
+    """Tell the recipient. The notices app writes the in-app message in this transaction (so it
+    exists exactly when the case change does) and sends e-mail and SMS only after it commits."""
+    ports.notify(tenant, recipient, event_code, {k: "" if v is None else str(v) for k, v in context.items()}, link)
 
 
 def roles_of(member: Membership | None) -> set[str]:

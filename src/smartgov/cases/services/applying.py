@@ -279,8 +279,8 @@ def submit(
     common.notify_after_commit(
         tenant,
         app.applicant,
-        "submission_received",
-        {"reference": app.reference, "service": app.service_name_zh, "deadline": str(app.deadline)},
+        "application_submitted",
+        {"reference": app.reference, "service": app.service_name_zh, "deadline": app.deadline},
         common.applicant_link(app),
     )
     return app

@@ -72,15 +72,17 @@ def escalate_breaches(tenant: Tenant) -> int:
                 obj=task,
                 changes={"step": task.step, "escalated_to": task.escalated_to},
             )
-            context = {"reference": app.reference, "service": app.service_name_zh, "step": task.step}
+            # The notices app has no staff-facing breach event: the deadline notice carries the action.
+            context = {"reference": app.reference, "service": app.service_name_zh, "deadline": app.deadline,
+                       "action": _("Step %(step)s is overdue: escalated.") % {"step": task.step}}
             link = f"/{tenant.slug}/cases/work/{app.pk}"
             notify = set(rule.notify) if rule is not None else set()
             if "assignee" in notify and task.claimed_by is not None:
-                common.notify_after_commit(tenant, task.claimed_by, "task_breached", context, link)
+                common.notify_after_commit(tenant, task.claimed_by, "deadline_approaching", context, link)
             if task.escalated_to or "supervisor" in notify:
                 role = task.escalated_to or "supervisor"
                 for member in Membership.objects.filter(tenant=tenant, is_active=True, roles__code=role).distinct():
-                    common.notify_after_commit(tenant, member, "task_breached", context, link)
+                    common.notify_after_commit(tenant, member, "deadline_approaching", context, link)
             count += 1
     return count
 
@@ -100,7 +102,8 @@ def notify_deadlines(tenant: Tenant) -> int:
                 tenant,
                 app.applicant,
                 "deadline_approaching",
-                {"reference": app.reference, "service": app.service_name_zh, "deadline": str(app.deadline)},
+                {"reference": app.reference, "service": app.service_name_zh, "deadline": app.deadline,
+                 "action": _("We are working on it; you will hear from us before the deadline.")},
                 common.applicant_link(app),
             )
         count += 1

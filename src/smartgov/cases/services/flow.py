@@ -263,7 +263,7 @@ def act(
             tenant,
             app.applicant,
             "correction_requested",
-            {**context, "items": ", ".join(items or []), "message": reason},
+            {**context, "items": ", ".join(items or []), "deadline": app.deadline, "message": reason},
             common.applicant_link(app),
         )
     elif step.is_final:
@@ -281,8 +281,8 @@ def act(
         common.notify_after_commit(
             tenant,
             app.applicant,
-            "decision",
-            {**context, "outcome": outcome, "reason": reason},
+            "decision_made",
+            {**context, "approved": "yes" if outcome == "approved" else "", "reason": reason},
             common.applicant_link(app),
         )
     else:
