@@ -44,6 +44,7 @@ class World:
     caseworker: Membership
     supervisor: Membership
     lease_id: Any  # a document already in the citizen's wallet
+    totp: dict[str, str]  # staff e-mail -> TOTP secret (for signing in through the pages)
 
 
 def make_service(
@@ -96,10 +97,10 @@ def make_world(slug: str | None = None, *, crypto_profile: str = "intl", **servi
         for staff in (caseworker, supervisor):
             staff.department = department
             staff.save(update_fields=["department"])
-    for staff in (caseworker, supervisor):
-        enable_totp(staff.user)  # staff sessions need two-factor sign-in set up
+    # Staff sessions need two-factor sign-in set up.
+    totp = {staff.user.email: enable_totp(staff.user) for staff in (caseworker, supervisor)}
     lease = upload(tenant, citizen)
-    return World(tenant, department, service, citizen, caseworker, supervisor, lease)
+    return World(tenant, department, service, citizen, caseworker, supervisor, lease, totp)
 
 
 def answers(world: World, **overrides: Any) -> dict[str, Any]:

@@ -211,6 +211,9 @@ def test_the_applicant_is_told_at_submission_correction_and_decision():
         services.act(SYSTEM, t, app, cw, "request_correction", reason="缺少面积", items=["area"])
         services.amend(SYSTEM, t, app, {"area": 80})
         services.decide(SYSTEM, t, app, cw, "approve", "符合条件")
-        events = list(Message.objects.filter(tenant=t, recipient=world.citizen).order_by("created_at")
-                      .values_list("event", flat=True))
+        events = list(
+            Message.objects.filter(tenant=t, recipient=world.citizen)
+            .order_by("created_at")
+            .values_list("event", flat=True)
+        )
     assert events == ["application_submitted", "correction_requested", "decision_made", "certificate_issued"]

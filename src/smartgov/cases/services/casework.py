@@ -73,8 +73,12 @@ def escalate_breaches(tenant: Tenant) -> int:
                 changes={"step": task.step, "escalated_to": task.escalated_to},
             )
             # The notices app has no staff-facing breach event: the deadline notice carries the action.
-            context = {"reference": app.reference, "service": app.service_name_zh, "deadline": app.deadline,
-                       "action": _("Step %(step)s is overdue: escalated.") % {"step": task.step}}
+            context = {
+                "reference": app.reference,
+                "service": app.service_name_zh,
+                "deadline": app.deadline,
+                "action": _("Step %(step)s is overdue: escalated.") % {"step": task.step},
+            }
             link = f"/{tenant.slug}/cases/work/{app.pk}"
             notify = set(rule.notify) if rule is not None else set()
             if "assignee" in notify and task.claimed_by is not None:
@@ -102,8 +106,12 @@ def notify_deadlines(tenant: Tenant) -> int:
                 tenant,
                 app.applicant,
                 "deadline_approaching",
-                {"reference": app.reference, "service": app.service_name_zh, "deadline": app.deadline,
-                 "action": _("We are working on it; you will hear from us before the deadline.")},
+                {
+                    "reference": app.reference,
+                    "service": app.service_name_zh,
+                    "deadline": app.deadline,
+                    "action": _("We are working on it; you will hear from us before the deadline."),
+                },
                 common.applicant_link(app),
             )
         count += 1

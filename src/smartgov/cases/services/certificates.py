@@ -108,8 +108,12 @@ def issue(actor: Actor, tenant: Tenant, app: Application, version: ports.Version
         tenant,
         app.applicant,
         "certificate_issued",
-        {"reference": app.reference, "service": app.service_name_zh, "certificate": cert.number,
-         "valid_until": cert.valid_until},
+        {
+            "reference": app.reference,
+            "service": app.service_name_zh,
+            "certificate": cert.number,
+            "valid_until": cert.valid_until,
+        },
         common.applicant_link(app),
     )
     return cert

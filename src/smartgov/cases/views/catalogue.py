@@ -14,6 +14,12 @@ from smartgov.tenancy.models import Tenant
 @member_page()
 def services(request: HttpRequest, tenant: Tenant, principal: Principal) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:100]
-    return render(request, "cases/services.html", {
-        "tenant": tenant, "query": query, "services": ports.published_services(tenant, query)[:100],
-    })
+    return render(
+        request,
+        "cases/services.html",
+        {
+            "tenant": tenant,
+            "query": query,
+            "services": ports.published_services(tenant, query)[:100],
+        },
+    )
