@@ -9,7 +9,6 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-
 from smartgov.accounts.models import Membership
 from smartgov.audit.services import Actor
 from smartgov.cases import ports
