@@ -23,7 +23,7 @@ from smartgov.kit.errors import Conflict, NotFound
 from smartgov.tenancy.models import Tenant
 
 if TYPE_CHECKING:
-    from smartgov.accounts.models import Membership
+    from smartgov.accounts import services as accounts
     from smartgov.cases.models import Application, Certificate
 
 PERSONAL_FORMATS = {"cn-resident-id", "cn-phone"}  # the catalogue form builder's identity_number, phone
@@ -146,7 +146,7 @@ def working_days_between(tenant: Tenant, a: date, b: date) -> int:
 # --- documents -------------------------------------------------------------------------------
 
 
-def owned_document(tenant: Tenant, owner: Membership, document_id: UUID, *, field: str) -> Any:
+def owned_document(tenant: Tenant, owner: accounts.Membership, document_id: UUID, *, field: str) -> Any:
     """A document in the applicant's wallet (their upload or something issued to them); another
     person's or tenant's document is a 404 naming the field."""
     from smartgov.documents import selectors as documents
@@ -189,13 +189,15 @@ def document_content(actor: Actor, tenant: Tenant, document_id: UUID) -> bytes:
     return document_services.open_content(actor, tenant, documents.document(tenant, document_id), purpose="download")
 
 
-def wallet(tenant: Tenant, owner: Membership) -> list[Any]:
+def wallet(tenant: Tenant, owner: accounts.Membership) -> list[Any]:
     from smartgov.documents import selectors as documents
 
     return list(documents.wallet(tenant, owner))
 
 
-def upload(actor: Actor, tenant: Tenant, owner: Membership, file_name: str, content: bytes, content_type: str) -> Any:
+def upload(
+    actor: Actor, tenant: Tenant, owner: accounts.Membership, file_name: str, content: bytes, content_type: str
+) -> Any:
     from smartgov.documents import services as document_services
 
     return document_services.upload(
@@ -206,7 +208,7 @@ def upload(actor: Actor, tenant: Tenant, owner: Membership, file_name: str, cont
 # --- notices ---------------------------------------------------------------------------------
 
 
-def notify(tenant: Tenant, recipient: Membership, event: str, context: dict[str, Any], link: str = "") -> None:
+def notify(tenant: Tenant, recipient: accounts.Membership, event: str, context: dict[str, Any], link: str = "") -> None:
     from smartgov.notices import services as notices
 
     notices.notify(tenant, recipient, event, context, link=link)

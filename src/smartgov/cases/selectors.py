@@ -11,7 +11,7 @@ from uuid import UUID
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from smartgov.accounts.models import Membership
+from smartgov.accounts import services as accounts
 from smartgov.cases.models import Application, Attachment, CaseEvent, Certificate, InternalNote, Task
 from smartgov.kit import clock
 from smartgov.kit.errors import NotFound
@@ -35,12 +35,12 @@ def application(tenant: Tenant, application_id: UUID | str) -> Application:
     return _get(applications(tenant), application_id, _("application"))
 
 
-def application_of(tenant: Tenant, applicant: Membership, application_id: UUID | str) -> Application:
+def application_of(tenant: Tenant, applicant: accounts.Membership, application_id: UUID | str) -> Application:
     """The applicant's own application; someone else's is a 404 (never a 403)."""
     return _get(applications(tenant).filter(applicant=applicant), application_id, _("application"))
 
 
-def my_applications(tenant: Tenant, applicant: Membership) -> QuerySet[Application]:
+def my_applications(tenant: Tenant, applicant: accounts.Membership) -> QuerySet[Application]:
     return applications(tenant).filter(applicant=applicant).order_by("-created_at")
 
 
@@ -75,7 +75,7 @@ def task(tenant: Tenant, task_id: UUID | str) -> Task:
     return _get(tasks(tenant), task_id, _("task"))
 
 
-def queue(tenant: Tenant, member: Membership, *, include_claimed_by_others: bool = True) -> QuerySet[Task]:
+def queue(tenant: Tenant, member: accounts.Membership, *, include_claimed_by_others: bool = True) -> QuerySet[Task]:
     """Open tasks of the member's department (or of no department), and those escalated to a role
     they hold; supervisors without a department see the whole tenant's queue."""
     role_codes = list(member.roles.values_list("code", flat=True))
@@ -123,7 +123,7 @@ def certificate(tenant: Tenant, certificate_id: UUID | str) -> Certificate:
     return _get(certificates(tenant), certificate_id, _("certificate"))
 
 
-def my_certificates(tenant: Tenant, holder: Membership) -> QuerySet[Certificate]:
+def my_certificates(tenant: Tenant, holder: accounts.Membership) -> QuerySet[Certificate]:
     return certificates(tenant).filter(holder=holder)
 
 

@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from smartgov.accounts.models import Membership
+from smartgov.accounts import services as accounts
 from smartgov.audit.services import Actor
 from smartgov.cases import ports
 from smartgov.cases.models import Application, CaseEvent
@@ -88,20 +88,20 @@ def unseal(tenant: Tenant, app: Application) -> dict[str, Any]:
 
 
 def notify_after_commit(
-    tenant: Tenant, recipient: Membership, event_code: str, context: dict[str, Any], link: str = ""
+    tenant: Tenant, recipient: accounts.Membership, event_code: str, context: dict[str, Any], link: str = ""
 ) -> None:
     """Tell the recipient. The notices app writes the in-app message in this transaction (so it
     exists exactly when the case change does) and sends e-mail and SMS only after it commits."""
     ports.notify(tenant, recipient, event_code, {k: "" if v is None else str(v) for k, v in context.items()}, link)
 
 
-def roles_of(member: Membership | None) -> set[str]:
+def roles_of(member: accounts.Membership | None) -> set[str]:
     if member is None:
         return set()
     return {role.code for role in member.roles.all()}
 
 
-def department_code(member: Membership | None) -> str | None:
+def department_code(member: accounts.Membership | None) -> str | None:
     if member is None or member.department_id is None:
         return None
     return member.department.code if member.department else None

@@ -11,7 +11,7 @@ from uuid import UUID
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from smartgov.accounts.models import Membership
+from smartgov.accounts import services as accounts
 from smartgov.audit.services import Actor, record
 from smartgov.cases import ports
 from smartgov.cases.models import Application, Attachment, ReferenceCounter
@@ -42,7 +42,7 @@ class AttachmentIn:
 # --- pre-fill --------------------------------------------------------------------------------
 
 
-def profile_facts(tenant: Tenant, applicant: Membership) -> dict[str, str]:
+def profile_facts(tenant: Tenant, applicant: accounts.Membership) -> dict[str, str]:
     """What the platform already knows about the applicant (decrypted for their own form only)."""
     facts = {"full_name": applicant.user.full_name or ""}
     profile = getattr(applicant, "profile", None)
@@ -61,7 +61,7 @@ def profile_facts(tenant: Tenant, applicant: Membership) -> dict[str, str]:
 HINT_TYPE_SOURCES = {"identity_number": "id_number", "phone": "phone"}
 
 
-def prefill(tenant: Tenant, applicant: Membership, version: ports.Version) -> dict[str, Any]:
+def prefill(tenant: Tenant, applicant: accounts.Membership, version: ports.Version) -> dict[str, Any]:
     """Form answers the platform already knows, by the field's UI hint (``prefill``: a profile fact,
     or its type: identity number, phone) or its conventional name (full_name, company_name ...)."""
     facts = profile_facts(tenant, applicant)
@@ -86,7 +86,7 @@ def prefill(tenant: Tenant, applicant: Membership, version: ports.Version) -> di
 
 
 @transaction.atomic
-def start(actor: Actor, tenant: Tenant, applicant: Membership, service_id: UUID | str) -> Application:
+def start(actor: Actor, tenant: Tenant, applicant: accounts.Membership, service_id: UUID | str) -> Application:
     """A new draft against the service's current version, pre-filled from the applicant's profile."""
     version = ports.current_version(tenant, service_id)
     now = clock.now()
@@ -289,7 +289,7 @@ def submit(
 def apply(
     actor: Actor,
     tenant: Tenant,
-    applicant: Membership,
+    applicant: accounts.Membership,
     service_id: UUID | str,
     data: dict[str, Any],
     attachments: list[AttachmentIn] = (),  # type: ignore[assignment]

@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from smartgov.accounts.models import Membership
+from smartgov.accounts import services as accounts
 from smartgov.audit.services import Actor, record
 from smartgov.cases import ports
 from smartgov.cases.models import Application, InternalNote, Task
@@ -22,7 +22,7 @@ DEADLINE_WARNING_WORKING_DAYS = 2
 
 
 @transaction.atomic
-def add_note(actor: Actor, tenant: Tenant, app: Application, author: Membership, text: str) -> InternalNote:
+def add_note(actor: Actor, tenant: Tenant, app: Application, author: accounts.Membership, text: str) -> InternalNote:
     text = text.strip()
     if not text:
         raise InvalidInput.for_field("text", _("A note needs some text."))
@@ -85,7 +85,9 @@ def escalate_breaches(tenant: Tenant) -> int:
                 common.notify_after_commit(tenant, task.claimed_by, "deadline_approaching", context, link)
             if task.escalated_to or "supervisor" in notify:
                 role = task.escalated_to or "supervisor"
-                for member in Membership.objects.filter(tenant=tenant, is_active=True, roles__code=role).distinct():
+                for member in accounts.Membership.objects.filter(
+                    tenant=tenant, is_active=True, roles__code=role
+                ).distinct():
                     common.notify_after_commit(tenant, member, "deadline_approaching", context, link)
             count += 1
     return count

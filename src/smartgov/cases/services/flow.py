@@ -10,7 +10,7 @@ from uuid import UUID
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from smartgov.accounts.models import Membership
+from smartgov.accounts import services as accounts
 from smartgov.audit.services import Actor, record
 from smartgov.cases import ports
 from smartgov.cases.models import Application, Decision, Task
@@ -98,7 +98,7 @@ def close_tasks(app: Application, *, cancelled: bool, done_by: Task | None = Non
         task.save(update_fields=["status", "outcome", "completed_at"])
 
 
-def _may_work(member: Membership, task: Task) -> bool:
+def _may_work(member: accounts.Membership, task: Task) -> bool:
     roles = common.roles_of(member)
     if "supervisor" in roles or (task.escalated_to and task.escalated_to in roles):
         return True
@@ -111,7 +111,7 @@ def _may_work(member: Membership, task: Task) -> bool:
 
 
 @transaction.atomic
-def claim(actor: Actor, tenant: Tenant, task: Task, member: Membership) -> Task:
+def claim(actor: Actor, tenant: Tenant, task: Task, member: accounts.Membership) -> Task:
     task = Task.objects.select_for_update().get(pk=task.pk, tenant=tenant)
     if task.status != Task.Status.OPEN:
         raise Conflict(_("This task is closed."), code="task_closed")
@@ -127,7 +127,7 @@ def claim(actor: Actor, tenant: Tenant, task: Task, member: Membership) -> Task:
 
 
 @transaction.atomic
-def assign(actor: Actor, tenant: Tenant, task: Task, member: Membership) -> Task:
+def assign(actor: Actor, tenant: Tenant, task: Task, member: accounts.Membership) -> Task:
     """A supervisor assigns (or reassigns) a task to someone who may work on it."""
     task = Task.objects.select_for_update().get(pk=task.pk, tenant=tenant)
     if task.status != Task.Status.OPEN:
@@ -145,7 +145,7 @@ def assign(actor: Actor, tenant: Tenant, task: Task, member: Membership) -> Task
 # --- acting ------------------------------------------------------------------------------------
 
 
-def available_actions(tenant: Tenant, app: Application, member: Membership | None) -> list[ports.Action]:
+def available_actions(tenant: Tenant, app: Application, member: accounts.Membership | None) -> list[ports.Action]:
     """What ``member`` may do with the case now (empty when it is not with staff)."""
     if member is None or app.status not in WITH_STAFF:
         return []
@@ -184,7 +184,7 @@ def act(
     actor: Actor,
     tenant: Tenant,
     app: Application,
-    member: Membership,
+    member: accounts.Membership,
     action: str,
     *,
     reason: str = "",
@@ -346,7 +346,7 @@ def decide(
     actor: Actor,
     tenant: Tenant,
     app: Application,
-    member: Membership,
+    member: accounts.Membership,
     outcome: str,
     reason: str,
     failed_requirement: str = "",

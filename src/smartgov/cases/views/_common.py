@@ -11,7 +11,6 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 from smartgov.accounts import services as accounts
-from smartgov.accounts.models import Membership
 from smartgov.accounts.services import Principal
 from smartgov.tenancy.models import Tenant
 
@@ -40,7 +39,7 @@ def member_page(permission: str | None = None) -> Callable[[Callable[..., HttpRe
     return decorate
 
 
-def me(principal: Principal) -> Membership:
+def me(principal: Principal) -> accounts.Membership:
     """The member behind a page's principal (``member_page`` lets only members through)."""
     if principal.membership is None:
         raise Http404(_("No such tenant."))
