@@ -75,7 +75,10 @@ def test_submission_numbers_dates_and_opens_the_first_task():
         (task,) = selectors.open_tasks(world.tenant, first)
         attachment = selectors.attachments(world.tenant, first).get()
     assert task.step == "submitted" and task.department == world.department
-    assert attachment.requirement == "lease" and attachment.from_wallet  # uploaded before the application
+    assert attachment.requirement == "lease" and not attachment.from_wallet  # a fresh upload, brought now
+    with tenant_context(world.tenant):
+        again = selectors.attachments(world.tenant, second).get()
+    assert again.from_wallet  # filed with the first application: the government holds it already
 
 
 def test_deadline_skips_the_spring_festival():

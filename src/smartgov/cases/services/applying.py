@@ -150,9 +150,10 @@ def _document_answers(version: ports.Version, data: dict[str, Any]) -> list[Atta
 
 
 def _from_wallet(doc: Any, app: Application) -> bool:
-    """Re-used rather than brought anew: something a department issued, something already filed
-    with an earlier application, or an upload that was in the wallet before this application began."""
-    return doc.source == "issued" or doc.status == "filed" or doc.created_at < app.created_at
+    """Re-used rather than brought anew: something a department issued, or a document the
+    government already holds because it was filed with an earlier application. A fresh upload
+    (still a draft in the wallet) is what the applicant brought this time."""
+    return bool(doc.source == "issued" or doc.status == "filed")
 
 
 def _attach(tenant: Tenant, app: Application, attachments: list[AttachmentIn], replace: set[str] | None = None) -> None:
