@@ -85,13 +85,11 @@ def prefill(tenant: Tenant, applicant: accounts.Membership, version: ports.Versi
 # --- drafts ----------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def start(actor: Actor, tenant: Tenant, applicant: accounts.Membership, service_id: UUID | str) -> Application:
-    """A new draft against the service's current version, pre-filled from the applicant's profile."""
+def _new_draft(tenant: Tenant, applicant: accounts.Membership, service_id: UUID | str) -> Application:
     version = ports.current_version(tenant, service_id)
     now = clock.now()
     clear, sealed = common.seal(tenant, version.form_schema, prefill(tenant, applicant, version))
-    app = Application.objects.create(
+    return Application.objects.create(
         tenant=tenant,
         applicant=applicant,
         service_id=version.service_id,
@@ -107,12 +105,18 @@ def start(actor: Actor, tenant: Tenant, applicant: accounts.Membership, service_
         created_at=now,
         updated_at=now,
     )
+
+
+@transaction.atomic
+def start(actor: Actor, tenant: Tenant, applicant: accounts.Membership, service_id: UUID | str) -> Application:
+    """A new draft against the service's current version, pre-filled from the applicant's profile."""
+    app = _new_draft(tenant, applicant, service_id)
     record(
         actor=actor,
         tenant=tenant,
         action="application.start",
         obj=app,
-        changes={"service": version.service_code, "version": str(version.id)},
+        changes={"service": app.service_code, "version": str(app.service_version_id)},
     )
     return app
 
@@ -251,16 +255,17 @@ def submit(
     _attach(tenant, app, [*_document_answers(version, data or {}), *attachments])
     app.save(update_fields=["form_data", "sealed_data"])
     _validate(tenant, app, version)
-    for document_id in app.attachments.values_list("document_id", flat=True):
-        ports.file_document(actor, tenant, document_id)
     now = clock.now()
+    today = common.local_date(tenant, now)
     app.submitted_at = now
-    app.reference = allocate_reference(tenant, common.local_date(tenant, now).year)
-    app.deadline = ports.add_working_days(tenant, common.local_date(tenant, now), version.time_limit_days)
+    app.deadline = ports.add_working_days(tenant, today, version.time_limit_days)
     app.visits_required = DELIVERY_VISITS.get(version.delivery, 0)
     app.submitted_by_agency = agency
     app.updated_at = now
     app.state = ports.start_state(version.workflow)
+    # The tenant-wide locks (the reference counter, then the audit chain head) are taken last, so
+    # concurrent submissions of a tenant queue only for the short tail of the transaction.
+    app.reference = allocate_reference(tenant, today.year)
     if version.fee_fen > 0:
         app.status = Application.Status.AWAITING_PAYMENT
         app.bill_id = ports.issue_bill(actor, tenant, app, version)
@@ -270,19 +275,27 @@ def submit(
     if app.status == Application.Status.SUBMITTED:
         flow.enter_state(tenant, app, version, app.state)
     common.event(app, "submitted", actor, _("Submitted"), to_state=app.state)
-    record(
-        actor=actor,
-        tenant=tenant,
-        action="application.submit",
-        obj=app,
-        changes={"reference": app.reference, "agency": agency, "deadline": app.deadline, "form": app.form_data},
-    )
     common.notify_after_commit(
         tenant,
         app.applicant,
         "application_submitted",
         {"reference": app.reference, "service": app.service_name_zh, "deadline": app.deadline},
         common.applicant_link(app),
+    )
+    for document_id in app.attachments.values_list("document_id", flat=True):
+        ports.file_document(actor, tenant, document_id)
+    record(
+        actor=actor,
+        tenant=tenant,
+        action="application.submit",
+        obj=app,
+        changes={
+            "reference": app.reference,
+            "version": str(app.service_version_id),
+            "agency": agency,
+            "deadline": app.deadline,
+            "form": app.form_data,
+        },
     )
     return app
 
@@ -299,7 +312,8 @@ def apply(
 ) -> Application:
     """Create and submit in one go (the API's create-and-submit, an agency's system)."""
     with transaction.atomic():
-        app = start(actor, tenant, applicant, service_id)
+        # One audit event (the submission names the version) instead of a draft's and a submission's.
+        app = _new_draft(tenant, applicant, service_id)
         return submit(actor, tenant, app, data, attachments, agency=agency)
 
 
