@@ -1,10 +1,16 @@
 """Walk EVERY operation in the OpenAPI document with tenant A's credentials against tenant B's
 objects: each must answer 404, exactly like a missing object (or 403 on platform routes, which a
 tenant credential may never use). A new operation with a path parameter or body this walk does not
-know fails the test until it is taught here, so no route escapes the walk."""
+know fails the test until it is taught, so no route escapes the walk.
 
+Each domain app teaches the walk in its own ``tests/<app>/isolation.py``: ``BODIES`` (a valid body
+per request schema) and, optionally, ``objects(tenant) -> {path parameter: id}`` making the objects
+its paths name."""
+
+import importlib
 import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -16,7 +22,7 @@ from tests.builders import bearer, make_api_key, make_citizen, make_department, 
 pytestmark = pytest.mark.django_db
 
 # A valid body for each request schema, so a refusal cannot come from validation instead of isolation.
-BODIES = {
+CORE_BODIES = {
     "TenantIn": {
         "slug": "newcity",
         "name_zh": "新城",
@@ -34,6 +40,13 @@ BODIES = {
     "RoleIn": {"code": "walker", "name_zh": "巡查", "name_en": "Walker", "permissions": ["people.read"]},
     "ApiClientIn": {"name": "walker", "permissions": ["people.read"]},
 }
+APP_TEACHERS = [
+    importlib.import_module(f"tests.{path.parent.name}.isolation")
+    for path in sorted(Path(__file__).parent.parent.glob("*/isolation.py"))
+]
+BODIES = dict(CORE_BODIES)
+for teacher in APP_TEACHERS:
+    BODIES.update(teacher.BODIES)
 
 
 @pytest.fixture
@@ -50,6 +63,9 @@ def world():
             "client_id": client.pk,
             "key": key,
         }
+        for teacher in APP_TEACHERS:
+            if hasattr(teacher, "objects"):
+                objects[tenant.slug].update(teacher.objects(tenant))
     return a, b, objects
 
 

@@ -147,3 +147,26 @@ def test_unknown_and_invalid_codes_on_the_public_lookup(client, world):
     body = "4" * 19
     r = client.get(f"{base(tenant)}/lookup/{body + paycode.luhn_digit(body)}")
     assert r.status_code == 404 and r.json()["code"] == "unknown_payment_code"
+
+
+def test_bulk_upload_through_the_api(client, world):
+    tenant, _water, citizen, key = world
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    csv = f"payer_id,account_no,previous_reading,current_reading,due_date\n{citizen.pk},A1,1,11,2099-01-31\n"
+    url = f"{base(tenant)}/bill-batches"
+    r = client.post(url, {"biller": "water", "file": SimpleUploadedFile("r.csv", csv.encode())}, **bearer(key))
+    assert r.status_code == 200 and r.json()["dry_run"] is True and r.json()["issued"] == 0, r.content
+    upload = SimpleUploadedFile("r.csv", csv.encode())
+    r = client.post(url, {"biller": "water", "dry_run": "false", "file": upload}, **bearer(key))
+    assert r.status_code == 400 and r.json()["code"] == "idempotency_key_required"
+    for _ in range(2):  # the retry replays the first report instead of issuing again
+        upload = SimpleUploadedFile("r.csv", csv.encode())
+        r = client.post(
+            url, {"biller": "water", "dry_run": "false", "file": upload}, HTTP_IDEMPOTENCY_KEY="up-1", **bearer(key)
+        )
+        assert r.json()["issued"] == 1 and r.json()["problems"] == []
+    with tenant_context(tenant):
+        assert Bill.objects.filter(tenant=tenant).count() == 1
+    r = client.post(url, {"biller": "nope", "file": SimpleUploadedFile("r.csv", csv.encode())}, **bearer(key))
+    assert r.status_code == 422 and r.json()["details"][0]["field"] == "biller"

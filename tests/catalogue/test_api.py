@@ -6,6 +6,8 @@ import json
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from smartgov.accounts import permissions as perms
 from smartgov.api.v1 import api
@@ -180,3 +182,16 @@ def test_another_tenants_services_and_versions_are_404(client):
                 assert response.status_code == 404, f"{method} {path}: {response.status_code}"
             walked += 1
     assert walked == 16
+
+
+def test_listing_costs_the_same_queries_for_three_services_or_twelve(client, city, django_assert_max_num_queries):
+    tenant, dept, admin, _reader = city
+    for i in range(3):
+        make_service(tenant, dept, f"svc-{i}", publish=i % 2 == 0)
+    url = f"{BASE.format(tenant.slug)}/services"
+    with CaptureQueriesContext(connection) as few:
+        assert len(send(client, "get", url, admin).json()) == 3
+    for i in range(3, 12):
+        make_service(tenant, dept, f"svc-{i}", publish=i % 2 == 0)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert len(send(client, "get", url, admin).json()) == 12

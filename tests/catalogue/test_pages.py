@@ -10,7 +10,7 @@ import pytest
 from smartgov.accounts.models import Membership
 from smartgov.catalogue import selectors
 from smartgov.tenancy.context import tenant_context
-from tests.builders import make_department, make_member, make_tenant
+from tests.builders import enable_totp, make_department, make_member, make_tenant
 
 from .builders import FIELDS, make_service
 
@@ -24,10 +24,8 @@ def city():
 
 
 def sign_in(client, membership):
+    enable_totp(membership.user)  # staff must have a second factor; signing in with it is not tested here
     client.force_login(membership.user)
-    session = client.session
-    session["mfa_ok"] = True  # the MFA set-up is not what these tests are about
-    session.save()
 
 
 def test_citizens_browse_search_and_read_a_service_without_signing_in(client, city):
@@ -38,9 +36,10 @@ def test_citizens_browse_search_and_read_a_service_without_signing_in(client, ci
     page = client.get(f"/{tenant.slug}/services/")
     assert page.status_code == 200
     text = page.content.decode()
-    assert "营业执照" in text and "食品经营许可证" in text and "草稿" not in text
+    assert "<strong>营业执照</strong>" in text and "<strong>食品经营许可证</strong>" in text
+    assert "<strong>草稿</strong>" not in text
     found = client.get(f"/{tenant.slug}/services/", {"q": "食品"}).content.decode()
-    assert "食品经营许可证" in found and "营业执照" not in found
+    assert "<strong>食品经营许可证</strong>" in found and "<strong>营业执照</strong>" not in found
     detail = client.get(f"/{tenant.slug}/services/{service.pk}/").content.decode()
     assert "租赁合同" in detail and "<svg" in detail and 'data-state="review"' in detail
     assert "3" in detail  # the time limit in working days
@@ -100,3 +99,29 @@ def test_calendar_admin_sets_and_clears_a_day(client, city):
     client.post(f"/{tenant.slug}/services/manage/calendar/", {"date": "2026-07-01", "kind": "official"})
     with tenant_context(tenant):
         assert selectors.working_calendar(tenant).is_working_day(date(2026, 7, 1))
+
+
+def test_pages_speak_chinese_and_english(client, city):
+    tenant, dept = city
+    make_service(tenant, dept)
+    client.cookies["django_language"] = "zh-hans"
+    chinese = client.get(f"/{tenant.slug}/services/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "网上办事" in chinese and "3 个工作日" in chinese and "全程网办" in chinese
+    client.cookies["django_language"] = "en"
+    english = client.get(f"/{tenant.slug}/services/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Online services" in english and "3 working days" in english and "Business licence" in english
+
+
+def test_fixed_fees_are_entered_in_yuan_and_stored_in_fen(client, city):
+    tenant, _dept = city
+    sign_in(client, make_member(tenant, Membership.Kind.ADMIN, roles=("tenant_admin",)))
+    form = {"code": "licence-copy", "name_zh": "证照补办", "name_en": "Licence copy", "department": "market-regulation",
+            "delivery_mode": "online", "fee_kind": "fixed", "time_limit_days": 1}
+    refused = client.post(f"/{tenant.slug}/services/manage/", dict(form, fee_yuan="12.345"))
+    assert refused.status_code == 422 and "12.50" in refused.content.decode()
+    client.post(f"/{tenant.slug}/services/manage/", dict(form, fee_yuan="1,012.50"))
+    with tenant_context(tenant):
+        service = selectors.service_by_code(tenant, "licence-copy")
+        assert selectors.draft_version(tenant, service).fee_fen == 101250
+    listing = client.get(f"/{tenant.slug}/services/manage/").content.decode()
+    assert "¥1,012.50" in listing

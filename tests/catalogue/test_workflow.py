@@ -153,6 +153,17 @@ def definitions(draw):
                                 "roles": ["caseworker"]}
         states.append(state)
     transitions = []
+    if draw(st.booleans()):
+        # A spine from every non-final state to a later state ending in a final one: with it many
+        # definitions are sound, and random extra transitions below break some of them again.
+        if kinds[-1] != "final":
+            kinds[-1] = states[-1]["kind"] = "final"
+            states[-1].pop("time_limit_days", None)
+            states[-1].pop("signoff", None)
+        for i, kind in enumerate(kinds[:-1]):
+            if kind != "final":
+                transitions.append({"from": ids[i], "to": ids[draw(st.integers(i + 1, n - 1))], "action": f"spine{i}",
+                                    "roles": [draw(st.sampled_from(ROLES))]})
     for i in range(draw(st.integers(0, 3 * n))):
         source = draw(st.sampled_from([sid for sid, kind in zip(ids, kinds, strict=True) if kind != "final"]))
         target = draw(st.sampled_from(ids[1:]))
@@ -214,10 +225,10 @@ def test_validate_accepts_exactly_the_definitions_that_cannot_strand_a_case(defi
 def test_the_generator_makes_both_sound_and_broken_definitions():
     found = {"sound": 0, "broken": 0}
 
-    @settings(max_examples=60, deadline=None, database=None)
+    @settings(max_examples=60, deadline=None, database=None, derandomize=True)
     @given(definitions())
     def count(definition):
         found["sound" if not wf.validate(definition) else "broken"] += 1
 
     count()
-    assert found["sound"] > 5 and found["broken"] > 5
+    assert found["sound"] >= 10 and found["broken"] >= 10

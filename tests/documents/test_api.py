@@ -186,3 +186,11 @@ def test_the_wallet_page_lists_uploads_and_downloads(client, city):
         "file": SimpleUploadedFile("x.pdf", samples.ELF, content_type="application/pdf"), "doc_type": "other",
     })
     assert refused.status_code == 422
+
+
+def test_the_wallet_page_speaks_both_languages(client, city):
+    tenant, citizen = city
+    client.force_login(citizen.user)
+    assert "我的材料" in client.get(f"/{tenant.slug}/documents/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    client.cookies["django_language"] = "en"
+    assert "My documents" in client.get(f"/{tenant.slug}/documents/", HTTP_ACCEPT_LANGUAGE="en").content.decode()

@@ -124,3 +124,21 @@ def test_a_signed_link_downloads_from_the_bucket(client, s3):
         link = services.signed_link(SYSTEM, tenant, document)
     response = client.get(link.url)
     assert response.status_code == 200 and response.content == content
+
+
+def test_orphans_in_the_bucket_are_swept(s3):
+    tenant = make_tenant()
+    citizen = make_citizen(tenant)
+    with tenant_context(tenant):
+        try:
+            with transaction.atomic():
+                services.upload(SYSTEM, tenant, citizen, file_name="a.txt", content=b"orphan\n",
+                                declared_type="text/plain")
+                raise RuntimeError("outer transaction fails")
+        except RuntimeError:
+            pass
+        assert len(objects(s3, tenant)) == 1
+        assert services.sweep_orphans(tenant) == 0
+        with clock.frozen_at(clock.now() + timedelta(hours=2)):
+            assert services.sweep_orphans(tenant) == 1
+        assert objects(s3, tenant) == {}

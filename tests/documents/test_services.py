@@ -263,3 +263,23 @@ def test_another_tenants_document_is_not_found():
             services.open_content(SYSTEM, a, document)
         with pytest.raises(NotFound):
             services.upload(SYSTEM, a, citizen, file_name="a.txt", content=b"a\n", declared_type="text/plain")
+
+
+def test_objects_left_by_an_outer_rollback_are_swept_once_old():
+    tenant = make_tenant()
+    citizen = make_citizen(tenant)
+    with tenant_context(tenant):
+        kept = services.upload(SYSTEM, tenant, citizen, file_name="k.txt", content=b"kept\n",
+                               declared_type="text/plain")
+        try:
+            with transaction.atomic():  # the caller's transaction fails after the upload wrote its object
+                lost = services.upload(SYSTEM, tenant, citizen, file_name="l.txt", content=b"lost\n",
+                                       declared_type="text/plain")
+                raise RuntimeError("application submission failed")
+        except RuntimeError:
+            pass
+        assert stored_file(lost).exists() and not Document.objects.filter(pk=lost.pk).exists()
+        assert services.sweep_orphans(tenant) == 0  # too young: it might still be in its transaction
+        with clock.frozen_at(clock.now() + timedelta(hours=2)):
+            assert services.sweep_orphans(tenant) == 1
+        assert not stored_file(lost).exists() and stored_file(kept).exists()

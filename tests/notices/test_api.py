@@ -119,3 +119,11 @@ def test_the_templates_page_for_administrators(client, city):
     saved = client.post(f"/{tenant.slug}/notices/templates", data={
         "event": "decision_made", "language": "zh-hans", "subject": "结果 {{ reference }}", "body": "b", "sms": "t"})
     assert saved.status_code == 302
+
+
+def test_the_inbox_page_speaks_both_languages(client, city):
+    tenant, citizen, _first, _second = city
+    client.force_login(citizen.user)
+    assert "全部标为已读" in client.get(f"/{tenant.slug}/notices/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    client.cookies["django_language"] = "en"
+    assert "Mark all as read" in client.get(f"/{tenant.slug}/notices/", HTTP_ACCEPT_LANGUAGE="en").content.decode()

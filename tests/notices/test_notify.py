@@ -9,7 +9,7 @@ from django.core import mail
 from django.db import transaction
 
 from smartgov.audit.models import AuditEvent
-from smartgov.kit.errors import NotFound
+from smartgov.kit.errors import InvalidInput, NotFound
 from smartgov.notices import selectors, services
 from smartgov.notices.models import Delivery, Message
 from smartgov.tenancy.context import tenant_context
@@ -72,6 +72,18 @@ def test_a_notice_reaches_the_inbox_email_and_sms_after_commit(django_capture_on
         sms_delivery = Delivery.objects.get(message=message, channel="sms")
         assert sms_delivery.address_masked == "138****5678" and sms_delivery.provider_id.startswith("file-")
         assert AuditEvent.objects.filter(tenant=tenant, action="notice.create", object_id=str(message.pk)).exists()
+
+
+def test_links_are_paths_or_https_and_mail_gets_them_absolute(settings, django_capture_on_commit_callbacks):
+    settings.SMARTGOV_SITE_URL = "https://gov.example/"
+    tenant = make_tenant()
+    citizen = make_citizen(tenant)
+    for bad in ("javascript:alert(1)", "//evil.example/x", "http://plain.example/"):
+        with pytest.raises(InvalidInput):
+            notify(tenant, citizen, link=bad)
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(tenant, citizen, link="/city/applications/7")
+    assert "https://gov.example/city/applications/7" in mail.outbox[0].body
 
 
 def test_english_speakers_get_english(django_capture_on_commit_callbacks):

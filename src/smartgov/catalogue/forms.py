@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from smartgov.catalogue.models import DeliveryMode, FeeKind
+from smartgov.kit import money
 
 
 class RequiredDocumentsField(forms.CharField):
@@ -56,8 +57,8 @@ class ServiceForm(forms.Form):
         help_text=_("One a line: Chinese name | English name | optional"))
     delivery_mode = forms.ChoiceField(label=_("Delivery"), choices=DeliveryMode.choices)
     fee_kind = forms.ChoiceField(label=_("Fee"), choices=FeeKind.choices)
-    fee_yuan = forms.DecimalField(label=_("Fixed fee (yuan)"), required=False, min_value=0, decimal_places=2,
-                                  max_digits=12)
+    fee_yuan = forms.CharField(label=_("Fixed fee (yuan)"), required=False, max_length=20,
+                               help_text=_("e.g. 10 or 12.50"))
     time_limit_days = forms.IntegerField(label=_("Legal time limit (working days)"), min_value=1, max_value=365)
 
     def __init__(self, *args: Any, departments: list[tuple[str, str]], editing: bool = False, **kwargs: Any) -> None:
@@ -66,12 +67,25 @@ class ServiceForm(forms.Form):
         if editing:
             self.fields["code"].disabled = True
 
+    def clean_fee_yuan(self) -> int | None:
+        """Yuan text to integer fen, exactly (kit.money: never through a float)."""
+        text = (self.cleaned_data.get("fee_yuan") or "").strip()
+        if not text:
+            return None
+        try:
+            fen = money.parse_amount(text)
+        except ValueError:
+            raise forms.ValidationError(_("Write an amount in yuan, e.g. 12.50.")) from None
+        if fen < 0:
+            raise forms.ValidationError(_("The fee cannot be negative."))
+        return fen
+
     def fee_fen(self) -> int:
-        """The fixed fee in fen: decimal yuan times 100, exactly (never through a float)."""
-        yuan = self.cleaned_data.get("fee_yuan")
-        if self.cleaned_data.get("fee_kind") != FeeKind.FIXED or yuan is None:
+        """The fixed fee in fen (0 unless the fee is fixed)."""
+        fen = self.cleaned_data.get("fee_yuan")
+        if self.cleaned_data.get("fee_kind") != FeeKind.FIXED or fen is None:
             return 0
-        return int(yuan * 100)
+        return int(fen)
 
 
 class JsonListField(forms.CharField):

@@ -21,7 +21,7 @@ from smartgov.catalogue import diagram, formschema, selectors, services
 from smartgov.catalogue import workflow as wf
 from smartgov.catalogue.forms import CalendarDayForm, FormBuilderForm, ServiceForm, WorkflowForm
 from smartgov.catalogue.models import FeeKind, Service
-from smartgov.kit import clock
+from smartgov.kit import clock, money
 from smartgov.kit.errors import DomainError, NotFound
 from smartgov.tenancy import selectors as tenancy_selectors
 from smartgov.tenancy.models import Tenant
@@ -129,7 +129,7 @@ def _service_initial(service: Service, version: Any) -> dict[str, Any]:
     initial.update(code=service.code, department=service.department.code)
     if version is not None:
         initial.update(fee_kind=version.fee_kind, time_limit_days=version.time_limit_days,
-                       fee_yuan=f"{version.fee_fen // 100}.{version.fee_fen % 100:02d}" if version.fee_fen else None)
+                       fee_yuan=money.to_decimal_text(version.fee_fen) if version.fee_fen else "")
     return initial
 
 

@@ -95,6 +95,17 @@ SETTINGS: list[Setting] = [
     Setting("SMARTGOV_METRICS_TOKEN", "", "If set, /metrics requires `Authorization: Bearer <token>`."),
     Setting("SMARTGOV_WORKERS", 0, "Web worker processes for `smartgov serve` (0: 2 x cores + 1)."),
     Setting("SMARTGOV_TIME_ZONE", "Asia/Shanghai", "Default local time zone for display and deadlines."),
+    Setting(
+        "SMARTGOV_PAYSIM_URL",
+        "http://127.0.0.1:8010",
+        "Base URL of the payment-provider simulator; the default channels point at it.",
+    ),
+    Setting(
+        "SMARTGOV_PAYMENT_PROVIDERS_FILE",
+        "",
+        "JSON file with the PAYMENT_PROVIDERS dict (real providers, see docs/payments.md). Empty: every "
+        "channel points at the simulator with the demo keys in SMARTGOV_DATA_DIR/paysim/keys.",
+    ),
 ]
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -3,6 +3,7 @@ defaulted, documented); everything else is decided here once."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import dj_database_url
@@ -221,6 +222,11 @@ CACHES = {
 }
 
 # --- Background work ------------------------------------------------------------------------
+# --- Payments -------------------------------------------------------------------------------
+PAYSIM_URL: str = env("SMARTGOV_PAYSIM_URL")
+_providers_file: str = env("SMARTGOV_PAYMENT_PROVIDERS_FILE")
+PAYMENT_PROVIDERS = json.loads(Path(_providers_file).read_text()) if _providers_file else None
+
 CELERY_BROKER_URL: str = env("SMARTGOV_CELERY_BROKER_URL")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True

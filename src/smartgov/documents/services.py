@@ -340,7 +340,7 @@ def _remove(actor: Actor, tenant: Tenant, document: Document, status: str, actio
     def delete_object() -> None:
         try:
             store.remove(name)
-        except Exception:  # the row says removed; a leftover object is found by the operator's sweep
+        except Exception:  # the row says removed; sweep_orphans deletes the leftover object later
             log.exception("could not delete stored document %s", name)
 
     transaction.on_commit(delete_object)
@@ -413,8 +413,9 @@ def open_link(tenant: Tenant, token: str) -> tuple[Document, bytes]:
 
 def expire_due(tenant: Tenant, *, batch: int = 500) -> int:
     """Remove the tenant's documents whose type's retention period has ended (counted from when
-    they were stored). Each removal commits on its own, so a crash half-way loses nothing done.
-    Returns how many were removed."""
+    they were stored), at most ``batch`` per type per run. Runs in the caller's transaction (the
+    task's tenant context); a failure rolls that tenant's run back and the next run redoes it, and
+    objects are deleted only after the commit. Returns how many were removed."""
     now = clock.now()
     removed = 0
     actor = Actor.system("document retention")
@@ -436,6 +437,29 @@ def expire_due(tenant: Tenant, *, batch: int = 500) -> int:
                         f"retention of {the_type.retention_days} days ended")
                 removed += 1
     return removed
+
+
+def sweep_orphans(tenant: Tenant, *, older_than: timedelta = timedelta(hours=1)) -> int:
+    """Delete stored objects no live document owns: left behind when a transaction around an
+    upload rolled back after the object was written (a caller's outer transaction failing), or
+    when a removal could not delete its object. Objects younger than ``older_than`` are left
+    alone, so an upload still in its transaction is never touched. Returns how many went."""
+    names = store.names_under(tenant)
+    if not names:
+        return 0
+    live = set(
+        Document.objects.filter(tenant=tenant, status__in=Document.LIVE, storage_name__in=names)
+        .values_list("storage_name", flat=True)
+    )
+    cutoff = clock.now() - older_than
+    swept = 0
+    for name in names:
+        if name in live or store.modified_at(name) > cutoff:
+            continue
+        store.remove(name)
+        log.info("swept orphaned document object %s", name)
+        swept += 1
+    return swept
 
 
 @transaction.atomic

@@ -8,6 +8,8 @@ Object names carry only ids, never a person's name or a file name.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, storages
@@ -63,3 +65,17 @@ def exists(name: str) -> bool:
 
 def remove(name: str) -> None:
     storage().delete(name)
+
+
+def names_under(tenant: Tenant) -> list[str]:
+    """Every stored object of the tenant's documents (full names)."""
+    folder = f"documents/{tenant.pk}"
+    try:
+        _dirs, files = storage().listdir(folder)
+    except FileNotFoundError:
+        return []
+    return [f"{folder}/{name}" for name in files]
+
+
+def modified_at(name: str) -> datetime:
+    return storage().get_modified_time(name)

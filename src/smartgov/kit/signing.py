@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import secrets
 from dataclasses import dataclass
 from typing import Literal
 
@@ -23,6 +24,13 @@ from gmssl import sm2
 
 Algorithm = Literal["ed25519", "sm2"]
 _SM2_ORDER = int(sm2.default_ecc_table["n"], 16)
+
+
+def _sm2_engine(private_hex: str, public_hex: str) -> sm2.CryptSM2:
+    engine = sm2.CryptSM2(private_key=private_hex, public_key="")
+    # Set directly: gmssl strips a leading "04" with str.lstrip, which also eats leading 0s and 4s of x.
+    engine.public_key = public_hex
+    return engine
 
 
 def algorithm_for(profile: str) -> Algorithm:
@@ -53,8 +61,10 @@ class SigningKey:
         if self.algorithm == "ed25519":
             raw = Ed25519PrivateKey.from_private_bytes(self.seed).sign(data)
         else:
-            signer = sm2.CryptSM2(private_key=self._sm2_private_hex(), public_key=self.public_key())
-            raw = bytes.fromhex(signer.sign_with_sm3(data))
+            signer = _sm2_engine(self._sm2_private_hex(), self.public_key())
+            # gmssl would draw the nonce from ``random``; a predictable nonce leaks the private key.
+            nonce = f"{secrets.randbelow(_SM2_ORDER - 1) + 1:064x}"
+            raw = bytes.fromhex(signer.sign_with_sm3(data, nonce))
         return base64.b64encode(raw).decode()
 
 
@@ -86,7 +96,7 @@ def verify(algorithm: str, public_key_hex: str, data: bytes, signature_b64: str)
         if algorithm == "sm2":
             if len(raw) != 64 or len(public_key_hex) != 128:
                 return False
-            verifier = sm2.CryptSM2(private_key="", public_key=public_key_hex)
+            verifier = _sm2_engine("", public_key_hex)
             return bool(verifier.verify_with_sm3(raw.hex(), data))
     except (InvalidSignature, ValueError, binascii.Error):
         return False

@@ -150,6 +150,9 @@ def notify(
     _check_event(event)
     if recipient.tenant_id != tenant.pk:
         raise NotFound(_("No such member."))
+    # Pages render the link as a button: only a path on this site or an https address.
+    if link and not ((link.startswith("/") and not link.startswith("//")) or link.startswith("https://")):
+        raise InvalidInput.for_field("link", _("link must be a path on this site or an https:// address"))
     user = recipient.user
     language = events.language_of(user.language)
     full_context = {**context, "tenant": tenant.display_name(language), "name": _name(recipient)}
@@ -195,7 +198,10 @@ def _send(tenant: Tenant, delivery: Delivery) -> str:
     message = delivery.message
     recipient = message.recipient
     if delivery.channel == Delivery.Channel.EMAIL:
-        body = message.body + (f"\n\n{message.link}" if message.link else "")
+        link = message.link
+        if link.startswith("/"):  # mail is read elsewhere: make a path absolute when the site is known
+            link = getattr(settings, "SMARTGOV_SITE_URL", "").rstrip("/") + link
+        body = message.body + (f"\n\n{link}" if link else "")
         send_mail(message.subject, body, settings.DEFAULT_FROM_EMAIL, [recipient.user.email], fail_silently=False)
         return ""
     if delivery.channel == Delivery.Channel.SMS:

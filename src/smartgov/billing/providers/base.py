@@ -44,6 +44,9 @@ class Checkout:
 
     redirect_url: str
     provider_reference: str = ""  # the provider's own id, when it gives one up front
+    # Channels without a hosted page (bank transfer) leave redirect_url empty and say here what the
+    # payer must do: payee name, account, bank, amount in yuan, the reference to write in the note.
+    instructions: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -52,11 +55,12 @@ class Notification:
 
     out_trade_no: str
     provider_reference: str  # the provider's transaction id
-    status: str  # "succeeded", "failed" or "closed"
+    status: str  # "succeeded", "failed" or "closed"; a poll (query) may also answer "pending" (not paid yet)
     amount_fen: int
     currency: str
     paid_at: datetime | None
     raw: dict[str, Any] = field(default_factory=dict)
+    refunded_fen: int = 0  # what the provider says has been refunded so far, when it says (Alipay's refund_fee)
 
 
 @dataclass(frozen=True)
@@ -69,7 +73,14 @@ class RefundResult:
 
 @dataclass(frozen=True)
 class StatementRow:
-    """One line of a provider's daily settlement statement."""
+    """One line of a provider's daily settlement statement.
+
+    ``amount_fen`` is the payment's or the refund's amount, always positive (``kind`` gives the
+    direction); ``fee_fen`` is what the provider charged for the line: positive for a payment's fee,
+    negative for the fee it gives back on a refund, zero where the channel charges nothing. The net the
+    provider settles for the row is ``amount_fen - fee_fen`` for a payment, ``-(amount_fen + fee_fen)``
+    for a refund. ``out_trade_no`` is empty for a bank credit whose note names no reference.
+    """
 
     kind: str  # "payment" or "refund"
     out_trade_no: str  # our payment reference (for refunds: of the payment refunded)
@@ -117,3 +128,8 @@ class PaymentProvider(abc.ABC):
     @abc.abstractmethod
     def parse_statement(self, content: bytes) -> list[StatementRow]:
         """Parse a daily settlement statement; raise ``ValueError`` naming the bad line when malformed."""
+
+    def fetch_statement(self, day: date) -> bytes:
+        """Download the settlement statement of ``day`` (the provider's local date), ready for
+        ``parse_statement``. Raise ``ProviderError(retryable=True)`` while it is not ready yet."""
+        raise ProviderError(f"channel {self.code} offers no statement download")

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -29,7 +31,6 @@ from smartgov.billing import chart, paycode
 from smartgov.billing.models import Bill, BillBatch, BillLine
 from smartgov.kit import clock
 from smartgov.kit.errors import InvalidInput
-from smartgov.kit.ids import uuid7
 from smartgov.ledger import Transfer
 from smartgov.tenancy.models import Department, Tenant
 
@@ -87,6 +88,20 @@ class _Row:
     account_no: str
     usage: Decimal
     due_date: date
+
+
+def uuid7_batch(n: int) -> list[uuid.UUID]:
+    """``n`` UUIDv7s (RFC 9562: 48-bit Unix milliseconds, version, 74 random bits) from one clock
+    reading and one read of the OS's randomness: ``kit.ids.uuid7`` one by one costs a system call
+    per id, which is most of the time of a million-bill upload."""
+    millis = (time.time_ns() // 1_000_000) & ((1 << 48) - 1)
+    prefix = (millis << 80) | (0x7 << 76) | (0b10 << 62)
+    noise = os.urandom(10 * n)
+    out = []
+    for i in range(n):
+        rand = int.from_bytes(noise[10 * i : 10 * i + 10], "big")
+        out.append(uuid.UUID(int=prefix | (((rand >> 62) & 0xFFF) << 64) | (rand & ((1 << 62) - 1))))
+    return out
 
 
 def _rows(upload: IO[bytes] | Any, filename: str) -> Iterator[tuple[int, dict[str, str]]]:
@@ -260,8 +275,10 @@ def _issue(
     names = _masked_names(tenant, {row.payer_id for row, _ in priced})
     for _attempt in range(3):
         bills, lines = [], []
+        bill_ids = iter(uuid7_batch(len(priced)))
+        line_ids = iter(uuid7_batch(sum(len(row_lines) for _row, row_lines in priced)))
         for row, row_lines in priced:
-            bill_id = uuid7()
+            bill_id = next(bill_ids)
             amount = sum(line[3] for line in row_lines)
             state = (Bill.State.OVERDUE if today > row.due_date else Bill.State.ISSUED).value
             bills.append(
@@ -282,7 +299,7 @@ def _issue(
                 )
             )
             for position, (item, q, unit, line_fen) in enumerate(row_lines, start=1):
-                lines.append((uuid7(), tenant.pk, bill_id, position, item, q, unit, line_fen))
+                lines.append((next(line_ids), tenant.pk, bill_id, position, item, q, unit, line_fen))
         try:
             with transaction.atomic():
                 _write(bills, lines)

@@ -7,6 +7,8 @@ from typing import Any
 from django import template
 from django.utils.translation import get_language
 
+from smartgov.kit import money
+
 register = template.Library()
 
 
@@ -19,10 +21,7 @@ def yuan(fen: Any) -> str:
     """Integer fen as ``¥1,234.50`` (integer arithmetic only; money never touches a float)."""
     if fen is None or fen == "":
         return ""
-    value = int(fen)
-    sign = "-" if value < 0 else ""
-    value = abs(value)
-    return f"{sign}¥{value // 100:,}.{value % 100:02d}"
+    return money.format_amount(int(fen))
 
 
 @register.filter

@@ -118,9 +118,20 @@
       changed(true); }},
       [el("option", {value: "", text: T.always})].concat(others.map(function (o) {
         return el("option", {value: o.name, text: label(o) + " (" + o.name + ")", selected: cond.field === o.name ? "selected" : null}); })));
-    var condValue = el("input", {type: "text", value: cond.equals === undefined ? "" : cond.equals, "data-key": "show_if.equals",
-      "aria-label": T.equals, disabled: cond.field ? null : "disabled",
-      oninput: function (e) { if (f.show_if) f.show_if.equals = e.target.value; changed(false); }});
+    var target = fields.filter(function (o) { return o.name === cond.field; })[0];
+    var setEquals = function (e) {
+      if (!f.show_if) return;
+      var value = e.target.value;
+      // numbers compare as numbers in the schema's const, so store them as numbers
+      f.show_if.equals = target && (target.type === "number" || target.type === "money") && value !== "" && !isNaN(Number(value)) ? Number(value) : value;
+      changed(false);
+    };
+    var condValue = target && target.type === "choice"
+      ? el("select", {"data-key": "show_if.equals", "aria-label": T.equals, onchange: setEquals},
+          [el("option", {value: "", text: "—"})].concat((target.choices || []).map(function (c) {
+            return el("option", {value: c.value, text: label(c), selected: String(cond.equals) === c.value ? "selected" : null}); })))
+      : el("input", {type: "text", value: cond.equals === undefined ? "" : cond.equals, "data-key": "show_if.equals",
+          "aria-label": T.equals, disabled: cond.field ? null : "disabled", oninput: setEquals});
     parts.push(el("div", {"class": "field condition"}, [el("label", {"for": condField.id, text: T.show_if}), condField,
       el("span", {text: " " + T.equals + " "}), condValue]));
     parts.push(el("p", {"class": "field-actions"}, [

@@ -1,20 +1,5 @@
-"""E-forms: a builder's field list becomes JSON Schema (draft 2020-12) plus UI hints, and submissions
-are validated against that schema. Pure: no Django, no database.
-
-A field in the builder list::
-
-    {"name": "company_name", "type": "text", "label": {"zh": "企业名称", "en": "Company name"},
-     "required": true, "min_length": 2, "max_length": 100, "section": "company",
-     "show_if": {"field": "has_branch", "equals": true}}
-
-Types: text, textarea, number, money (integer fen), date, choice, multi_choice, address,
-identity_number (GB 11643 check), phone, file (a document reference), group (repeating group of
-``fields``). Rules: required, min_length/max_length/pattern (text), minimum/maximum (number, money),
-min_items/max_items (multi_choice, group), choices [{value, label}] (choice, multi_choice).
-``show_if`` {field, equals | in}: the field is asked (and required) only when the other field of the
-same level has that value; in the schema this is an ``if``/``then``, and the UI hint repeats it so
-clients can hide the field. Hidden fields are ignored by ``validate_submission``.
-"""
+"""Building a form: the builder's field list checked and turned into JSON Schema plus UI hints,
+and the custom formats (identity number, phone, document reference) the schema names."""
 
 from __future__ import annotations
 
@@ -22,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import FormatChecker
 
 from smartgov.kit import identity
 
@@ -147,7 +132,7 @@ def check_fields(fields: Any, path: str = "fields", depth: int = 0) -> list[Fiel
         for key in ("minimum", "maximum"):
             if key in f:
                 if kind == "date":
-                    if not isinstance(f[key], str) or not _is_valid_date(f[key]):
+                    if not isinstance(f[key], str) or not is_valid_date(f[key]):
                         problems.append(FieldError(f"{at}.{key}", "must be a date YYYY-MM-DD"))
                 elif kind == "money" and not _is_int(f[key]):
                     problems.append(FieldError(f"{at}.{key}", "must be a whole number of fen"))
@@ -184,7 +169,7 @@ def check_fields(fields: Any, path: str = "fields", depth: int = 0) -> list[Fiel
     return problems
 
 
-def _is_valid_date(text: str) -> bool:
+def is_valid_date(text: str) -> bool:
     from datetime import date
 
     try:
@@ -327,119 +312,3 @@ def build_schema(
         ui_sections.append({"id": "", "label": {}, "fields": loose})
     ui["sections"] = ui_sections
     return schema, ui
-
-
-# --- validating submissions --------------------------------------------------------------------
-
-
-def _visible(schema: dict[str, Any], data: Any) -> Any:
-    """``data`` without the fields whose ``show_if`` condition is false (recursively)."""
-    if not isinstance(data, dict) or schema.get("type") != "object":
-        return data
-    hidden = set()
-    for rule in schema.get("allOf", []):
-        if "x-shows" in rule and not Draft202012Validator(rule["if"]).is_valid(data):
-            hidden.add(rule["x-shows"])
-    kept = {}
-    for key, value in data.items():
-        if key in hidden:
-            continue
-        sub = schema.get("properties", {}).get(key)
-        if isinstance(sub, dict) and sub.get("type") == "array" and isinstance(value, list):
-            items = sub.get("items", {})
-            value = [_visible(items, item) for item in value]
-        kept[key] = value
-    return kept
-
-
-def _path(parts: list[Any]) -> str:
-    out = ""
-    for p in parts:
-        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
-    return out
-
-
-_FORMAT_MESSAGES = {
-    "cn-resident-id": "is not a valid resident identity number (GB 11643)",
-    "cn-phone": "is not a valid phone number",
-    "document-ref": "must reference an uploaded document",
-    "date": "must be a date YYYY-MM-DD",
-}
-
-
-def _message(error: Any) -> tuple[str, list[Any], str]:
-    """(message, extra path parts, code) for one jsonschema error, in plain words."""
-    v, arg = error.validator, error.validator_value
-    if v == "required":
-        missing = next((name for name in arg if name not in (error.instance or {})), "")
-        return "is required", [missing], "required"
-    if v == "additionalProperties":
-        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
-        return "is not a field of this form", [extra[0]] if extra else [], "unknown_field"
-    if v == "format":
-        return _FORMAT_MESSAGES.get(arg, f"must be a {arg}"), [], "format"
-    if v == "minLength":
-        return ("is required", [], "required") if arg == 1 and error.instance == "" else \
-            (f"must be at least {arg} characters", [], "min_length")
-    messages = {
-        "maxLength": (f"must be at most {arg} characters", "max_length"),
-        "pattern": ("does not have the expected form", "pattern"),
-        "minimum": (f"must be at least {arg}", "minimum"),
-        "maximum": (f"must be at most {arg}", "maximum"),
-        "enum": ("is not one of the choices", "choice"),
-        "const": ("has the wrong value", "choice"),
-        "minItems": (f"needs at least {arg} item(s)", "min_items"),
-        "maxItems": (f"allows at most {arg} item(s)", "max_items"),
-        "uniqueItems": ("lists a choice twice", "unique"),
-        "type": ({"integer": "must be a whole number", "number": "must be a number", "string": "must be text",
-                  "array": "must be a list", "object": "must be a set of fields",
-                  "boolean": "must be yes or no"}.get(arg if isinstance(arg, str) else "", "has the wrong type"),
-                 "type"),
-    }
-    message, code = messages.get(v, (error.message, v))
-    return message, [], code
-
-
-def _date_bounds(schema: dict[str, Any], data: Any, at: list[Any], errors: list[FieldError]) -> None:
-    """formatMinimum/formatMaximum on dates (a 2019-09 vocabulary the 2020-12 validator lacks)."""
-    if not isinstance(data, dict):
-        return
-    for key, sub in schema.get("properties", {}).items():
-        value = data.get(key)
-        if sub.get("format") == "date" and isinstance(value, str) and _is_valid_date(value):
-            if "formatMinimum" in sub and value < sub["formatMinimum"]:
-                errors.append(FieldError(_path([*at, key]), f"must be on or after {sub['formatMinimum']}", "minimum"))
-            if "formatMaximum" in sub and value > sub["formatMaximum"]:
-                errors.append(FieldError(_path([*at, key]), f"must be on or before {sub['formatMaximum']}", "maximum"))
-        if sub.get("type") == "array" and isinstance(value, list):
-            for i, item in enumerate(value):
-                _date_bounds(sub.get("items", {}), item, [*at, key, i], errors)
-
-
-def validate_submission(schema: dict[str, Any], data: Any) -> list[FieldError]:
-    """Field errors of ``data`` against a form ``schema`` (from ``build_schema``), hidden fields
-    ignored; sorted by path; empty when the submission is acceptable."""
-    if not isinstance(data, dict):
-        return [FieldError("", "must be a set of fields", "type")]
-    visible = _visible(schema, data)
-    validator = Draft202012Validator(schema, format_checker=FORMATS)
-    errors = []
-    for error in validator.iter_errors(visible):
-        if error.validator in ("allOf", "if", "then"):
-            continue
-        message, extra, code = _message(error)
-        errors.append(FieldError(_path([*error.absolute_path, *extra]), message, code))
-    _date_bounds(schema, visible, [], errors)
-    unique = {(e.path, e.code): e for e in errors}
-    return sorted(unique.values(), key=lambda e: (e.path, e.code))
-
-
-def visible_data(schema: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
-    """The submission as it will be stored: hidden fields dropped."""
-    result = _visible(schema, data)
-    return result if isinstance(result, dict) else {}
-
-
-def document_fields(schema: dict[str, Any]) -> list[str]:
-    """Top-level fields that hold document references (the cases app attaches wallet documents)."""
-    return [name for name, sub in schema.get("properties", {}).items() if sub.get("x-document")]

@@ -1,43 +1,11 @@
-"""Workflow definitions as data, their validation and the engine the cases app runs them with.
-
-Pure: no Django, no database. A definition is a plain dict (parsed from YAML or JSON)::
-
-    states:
-      - {id: submitted, kind: start}
-      - {id: review, kind: work, department: market-regulation, time_limit_days: 3,
-         on_breach: {escalate_to: supervisor, notify: [assignee, supervisor]}}
-      - {id: joint_review, kind: work, time_limit_days: 5,
-         signoff: {departments: [fire-rescue, health], roles: [caseworker]}}
-      - {id: correction, kind: work, pauses_clock: true, time_limit_days: 10}
-      - {id: approved, kind: final, outcome: approved}
-      - {id: rejected, kind: final, outcome: rejected}
-    transitions:
-      - {from: submitted, to: review, action: accept, roles: [caseworker]}
-      - {from: review, to: correction, action: request_correction, roles: [caseworker], kind: correction}
-      - {from: correction, to: review, action: resubmit, roles: [applicant]}
-      - {from: review, to: joint_review, action: forward, roles: [caseworker]}
-      - {from: joint_review, to: approved, action: approve, roles: [supervisor], kind: approval}
-      - {from: joint_review, to: rejected, action: reject, roles: [supervisor], kind: rejection}
-
-- ``kind`` of a state: ``start`` (exactly one), ``work`` (someone must act), ``final`` (the case is
-  closed; ``outcome`` says how). Final states have no way out; every other state must lead to one.
-- ``kind`` of a transition: ``normal``, ``approval``, ``rejection`` or ``correction`` (asks the
-  applicant to amend). Rejections and correction requests always need a reason (the applicant must
-  be told which requirement failed); others need one when ``reason_required`` is true.
-- ``signoff``: the state needs sign-off from every listed department before a transition that
-  ``requires_signoff`` (the default for all but rejections and correction requests) may leave it.
-  Members of those departments holding one of ``roles`` take the built-in ``sign_off`` action.
-- ``time_limit_days``: working days allowed in the state; ``on_breach`` says what happens when it
-  runs out: escalate to a supervisor role and/or notify some parties. ``pauses_clock`` marks states
-  (waiting for the applicant) that stop the service's legal clock.
-"""
+"""Workflow definitions: the format's constants, reading and writing YAML/JSON, and ``validate``."""
 
 from __future__ import annotations
 
 import json
 import re
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
@@ -56,14 +24,6 @@ _TOP_KEYS = {"version", "states", "transitions", "description"}
 MAX_TIME_LIMIT_DAYS = 365
 
 
-class WorkflowError(Exception):
-    """An action the definition does not allow now; ``code`` is stable for API clients."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
 
 @dataclass(frozen=True)
 class Problem:
@@ -73,40 +33,6 @@ class Problem:
     def as_dict(self) -> dict[str, str]:
         return {"field": self.path, "message": self.message}
 
-
-@dataclass(frozen=True)
-class Action:
-    """Something the caller may do now in this state."""
-
-    action: str
-    to: str
-    kind: str
-    reason_required: bool
-    label: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Step:
-    """Where a case stands after ``apply``."""
-
-    state: str
-    kind: str  # the new state's kind
-    transition_kind: str  # normal/approval/rejection/correction, or "sign_off"
-    signoffs: frozenset[str]  # departments that signed off in the current state
-    time_limit_days: int | None
-    pauses_clock: bool
-    department: str | None
-    outcome: str | None  # final states: approved/rejected/...
-
-    @property
-    def is_final(self) -> bool:
-        return self.kind == "final"
-
-
-@dataclass(frozen=True)
-class Breach:
-    escalate_to: str | None
-    notify: tuple[str, ...]
 
 
 # --- parsing ---------------------------------------------------------------------------------
@@ -334,174 +260,3 @@ def _closure(seeds: set[str], edges: dict[str, set[str]]) -> set[str]:
                 found.add(nxt)
                 queue.append(nxt)
     return found
-
-
-# --- the engine ------------------------------------------------------------------------------
-
-
-def state_of(definition: dict[str, Any], state_id: str) -> dict[str, Any]:
-    for state in definition["states"]:
-        if state["id"] == state_id:
-            return state
-    raise WorkflowError("unknown_state", f"the workflow has no state {state_id}")
-
-
-def start_state(definition: dict[str, Any]) -> str:
-    return next(s["id"] for s in definition["states"] if s["kind"] == "start")
-
-
-def _leaving(definition: dict[str, Any], state_id: str) -> list[dict[str, Any]]:
-    return [t for t in definition["transitions"] if t["from"] == state_id]
-
-
-def _needs_signoff(t: dict[str, Any]) -> bool:
-    default = t.get("kind", "normal") not in ("rejection", "correction")
-    return bool(t.get("requires_signoff", default))
-
-
-def _reason_required(t: dict[str, Any]) -> bool:
-    return t.get("kind", "normal") in ("rejection", "correction") or bool(t.get("reason_required", False))
-
-
-def missing_signoffs(definition: dict[str, Any], state_id: str, signoffs: frozenset[str] | set[str]) -> list[str]:
-    """Departments whose sign-off the state still waits for (empty when it needs none)."""
-    signoff = state_of(definition, state_id).get("signoff")
-    if not signoff:
-        return []
-    return [d for d in signoff["departments"] if d not in signoffs]
-
-
-def available_actions(
-    definition: dict[str, Any],
-    state: str,
-    roles: set[str] | frozenset[str],
-    signoffs: set[str] | frozenset[str] = frozenset(),
-    department: str | None = None,
-) -> list[Action]:
-    """What a caller holding ``roles`` (and belonging to ``department``) may do in ``state`` now.
-
-    ``signoffs`` are the departments that already signed off in this state; a sign-off state
-    offers ``sign_off`` to members of a department still missing, and holds back the transitions
-    that need everyone's sign-off until nobody is missing."""
-    current = state_of(definition, state)
-    missing = missing_signoffs(definition, state, frozenset(signoffs))
-    actions = []
-    signoff = current.get("signoff")
-    if signoff and department in missing and set(roles) & set(signoff["roles"]):
-        actions.append(Action(SIGN_OFF, state, SIGN_OFF, False, {"zh": "会签", "en": "Sign off"}))
-    for t in _leaving(definition, state):
-        if not set(roles) & set(t["roles"]):
-            continue
-        if missing and _needs_signoff(t):
-            continue
-        actions.append(Action(t["action"], t["to"], t.get("kind", "normal"), _reason_required(t), t.get("label", {})))
-    return actions
-
-
-def _step(definition: dict[str, Any], state_id: str, transition_kind: str, signoffs: frozenset[str]) -> Step:
-    state = state_of(definition, state_id)
-    return Step(
-        state=state_id,
-        kind=state["kind"],
-        transition_kind=transition_kind,
-        signoffs=signoffs,
-        time_limit_days=state.get("time_limit_days"),
-        pauses_clock=bool(state.get("pauses_clock", False)),
-        department=state.get("department"),
-        outcome=state.get("outcome") if state["kind"] == "final" else None,
-    )
-
-
-def enter(definition: dict[str, Any], state_id: str) -> Step:
-    """The step information of being in ``state_id`` freshly (no sign-offs yet)."""
-    return _step(definition, state_id, "normal", frozenset())
-
-
-def apply(
-    definition: dict[str, Any],
-    state: str,
-    action: str,
-    roles: set[str] | frozenset[str],
-    signoffs: set[str] | frozenset[str] = frozenset(),
-    department: str | None = None,
-    reason: str = "",
-) -> Step:
-    """Take ``action`` in ``state``: the new state (or the same state with one more sign-off).
-
-    Raises ``WorkflowError`` when the action is not open to this caller now, or lacks a reason."""
-    for offered in available_actions(definition, state, roles, signoffs, department):
-        if offered.action != action:
-            continue
-        if offered.reason_required and not reason.strip():
-            raise WorkflowError("reason_required", f"{action} needs a reason")
-        if action == SIGN_OFF:
-            return _step(definition, state, SIGN_OFF, frozenset(signoffs) | {department or ""})
-        return _step(definition, offered.to, offered.kind, frozenset())
-    if any(t["action"] == action for t in _leaving(definition, state)) or action == SIGN_OFF:
-        if missing_signoffs(definition, state, frozenset(signoffs)) and action != SIGN_OFF:
-            raise WorkflowError("signoff_pending", f"{action} waits for sign-off from "
-                                f"{', '.join(missing_signoffs(definition, state, frozenset(signoffs)))}")
-        raise WorkflowError("action_not_allowed", f"{action} is not open to you in {state}")
-    raise WorkflowError("unknown_action", f"{state} has no action {action}")
-
-
-def breach(definition: dict[str, Any], state_id: str) -> Breach | None:
-    """What to do when a case overstays ``state_id``'s time limit (None: nothing is configured)."""
-    rule = state_of(definition, state_id).get("on_breach")
-    if not rule:
-        return None
-    return Breach(rule.get("escalate_to"), tuple(rule.get("notify", ())))
-
-
-def roles_used(definition: dict[str, Any]) -> set[str]:
-    found = {r for t in definition["transitions"] for r in t["roles"]}
-    for state in definition["states"]:
-        found |= set(state.get("signoff", {}).get("roles", ()))
-        escalate = state.get("on_breach", {}).get("escalate_to")
-        if escalate:
-            found.add(escalate)
-    return found
-
-
-def departments_used(definition: dict[str, Any]) -> set[str]:
-    found = set()
-    for state in definition["states"]:
-        if state.get("department"):
-            found.add(state["department"])
-        found |= set(state.get("signoff", {}).get("departments", ()))
-    return found
-
-
-def template(department: str, time_limit_days: int) -> dict[str, Any]:
-    """The everyday workflow a new service starts with: accept, review (with correction requests),
-    approve or reject; the review gets the service's legal time limit and escalates on breach."""
-    review_days = max(1, time_limit_days - 1)
-    return {
-        "states": [
-            {"id": "submitted", "kind": "start", "label": {"zh": "已提交", "en": "Submitted"}},
-            {"id": "review", "kind": "work", "department": department, "time_limit_days": review_days,
-             "label": {"zh": "审查", "en": "Review"},
-             "on_breach": {"escalate_to": "supervisor", "notify": ["assignee", "supervisor"]}},
-            {"id": "correction", "kind": "work", "pauses_clock": True, "time_limit_days": 15,
-             "label": {"zh": "补正材料", "en": "Correction"}},
-            {"id": "approved", "kind": "final", "outcome": "approved", "label": {"zh": "准予", "en": "Approved"}},
-            {"id": "rejected", "kind": "final", "outcome": "rejected", "label": {"zh": "不予", "en": "Rejected"}},
-        ],
-        "transitions": [
-            {"from": "submitted", "to": "review", "action": "accept", "roles": ["caseworker", "supervisor"],
-             "label": {"zh": "受理", "en": "Accept"}},
-            {"from": "submitted", "to": "rejected", "action": "refuse", "roles": ["caseworker", "supervisor"],
-             "kind": "rejection", "label": {"zh": "不予受理", "en": "Refuse"}},
-            {"from": "review", "to": "correction", "action": "request_correction",
-             "roles": ["caseworker", "supervisor"], "kind": "correction",
-             "label": {"zh": "要求补正", "en": "Request correction"}},
-            {"from": "correction", "to": "review", "action": "resubmit", "roles": [APPLICANT],
-             "label": {"zh": "重新提交", "en": "Resubmit"}},
-            {"from": "correction", "to": "rejected", "action": "lapse", "roles": ["supervisor"], "kind": "rejection",
-             "label": {"zh": "逾期未补正", "en": "Lapsed"}},
-            {"from": "review", "to": "approved", "action": "approve", "roles": ["caseworker", "supervisor"],
-             "kind": "approval", "label": {"zh": "准予许可", "en": "Approve"}},
-            {"from": "review", "to": "rejected", "action": "reject", "roles": ["caseworker", "supervisor"],
-             "kind": "rejection", "label": {"zh": "不予许可", "en": "Reject"}},
-        ],
-    }

@@ -1,0 +1,1 @@
+"""One module per provider the simulator plays; each implements ``base.SimChannel``."""

@@ -1,0 +1,90 @@
+"""The form builder in a real headless Chromium: fields added on the page appear in the live
+preview, a "show only if" condition hides and shows its field as the preview is filled in, and
+saving stores the field list the server turns into JSON Schema."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.test import Client
+
+from smartgov.accounts.models import Membership
+from smartgov.catalogue import selectors, services
+from smartgov.tenancy.context import tenant_context
+from tests.builders import SYSTEM, enable_totp, make_department, make_member, make_tenant
+from tests.conftest import CHROMIUM
+
+SHOTS = os.environ.get("SMARTGOV_SCREENSHOT_DIR", "")  # set it to keep screenshots of the builder
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def page(live_server, monkeypatch):
+    # Playwright's sync API runs an event loop in this thread; the ORM calls around it are plain sync code.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        context = browser.new_context(locale="en-GB")
+        context.set_default_timeout(10_000)
+        try:
+            yield context
+        finally:
+            context.close()
+            browser.close()
+
+
+def test_fields_conditions_and_preview(page, live_server):
+    tenant = make_tenant()
+    department = make_department(tenant, "market-regulation")
+    with tenant_context(tenant):
+        service = services.create_service(SYSTEM, tenant, code="pet-licence", name_zh="犬只登记",
+                                          name_en="Dog registration", department=department)
+    admin = make_member(tenant, Membership.Kind.ADMIN, roles=("tenant_admin",))
+    enable_totp(admin.user)  # staff must have a second factor; signing in with it is not tested here
+    client = Client()
+    client.force_login(admin.user)
+    host = live_server.url.split("//", 1)[1].split(":")[0]
+    page.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "domain": host, "path": "/"},
+                      {"name": "django_language", "value": "en", "domain": host, "path": "/"}])
+    tab = page.new_page()
+    tab.goto(f"{live_server.url}/{tenant.slug}/services/manage/{service.pk}/form/")
+    preview = tab.locator("#preview")
+    assert "Add a field" in preview.inner_text()
+
+    tab.select_option("#new-type", "choice")
+    tab.click("#add-field")
+    tab.fill('[data-field="choice_1"] [data-key="label_en"]', "Vaccinated?")
+    assert preview.get_by_label("Vaccinated?").count() == 1  # the preview follows every keystroke
+
+    tab.select_option("#new-type", "date")
+    tab.click("#add-field")
+    tab.fill('[data-field="date_1"] [data-key="label_en"]', "Vaccination date")
+    tab.check('[data-field="date_1"] [data-key="required"]')
+    tab.select_option('[data-field="date_1"] [data-key="show_if.field"]', "choice_1")
+    # the condition on a choice offers that field's choices
+    tab.select_option('[data-field="date_1"] [data-key="show_if.equals"]', "yes")
+    assert preview.locator('[data-preview="date_1"]').count() == 0  # hidden until the answer is yes
+    preview.get_by_label("Vaccinated?").select_option("yes")
+    assert preview.locator('[data-preview="date_1"]').count() == 1
+    assert "Vaccination date *" in preview.inner_text()
+    if SHOTS:
+        tab.set_viewport_size({"width": 1280, "height": 900})
+        tab.locator("#builder-form").screenshot(path=os.path.join(SHOTS, "form-builder.png"))
+    preview.get_by_label("Vaccinated?").select_option("no")
+    assert preview.locator('[data-preview="date_1"]').count() == 0
+
+    tab.click("text=Validate and save")
+    tab.wait_for_url(f"**/services/manage/{service.pk}/form/")
+    assert "The form is saved" in tab.content()
+    with tenant_context(tenant):
+        draft = selectors.draft_version(tenant, service)
+        assert [f["name"] for f in draft.form_fields] == ["choice_1", "date_1"]
+        assert draft.form_fields[1]["show_if"] == {"field": "choice_1", "equals": "yes"}
+        rule = draft.form_schema["allOf"][0]
+        assert rule["then"] == {"required": ["date_1"]} and rule["x-shows"] == "date_1"
+    # The saved form comes back into the builder.
+    tab.reload()
+    assert tab.locator('[data-field="date_1"] [data-key="label_en"]').input_value() == "Vaccination date"
