@@ -18,6 +18,7 @@ from smartgov.accounts import services as accounts
 from smartgov.audit.services import Actor
 from smartgov.cases import ports, services
 from smartgov.cases.models import Application
+from smartgov.kit import identity
 from smartgov.kit.errors import DomainError
 from smartgov.tenancy.models import Tenant
 
@@ -51,19 +52,30 @@ def _value(kind: str, spec: dict[str, Any], hint: dict[str, Any], rng: random.Ra
             for n, s in (spec.get("items", {}).get("properties") or {}).items()
         }
         return [item]
-    if kind in ("identity_number", "phone"):
-        return None  # pre-filled from the profile
+    if kind == "identity_number":
+        return identity.fake_resident_id(rng)
+    if kind == "phone":
+        return f"139{rng.randint(10_000_000, 99_999_999)}"
+    if spec.get("pattern") == "^[0-9]{17}[0-9X]$":  # an identity-number-shaped code (driving licences)
+        return identity.fake_resident_id(rng)
+    if "uscc" in spec.get("title", "").lower() or "credit code" in spec.get("title", "").lower():
+        return identity.fake_uscc(rng)
     text = rng.choice(SHOPS)
     return text + "（演示）" if spec.get("maxLength", 100) >= 12 else text[: spec.get("maxLength", 4)]
 
 
-def _answers(tenant: Tenant, applicant: Any, version: ports.Version, rng: random.Random) -> dict[str, Any]:
+def _answers(
+    tenant: Tenant, applicant: Any, version: ports.Version, prefilled: dict[str, Any], rng: random.Random
+) -> dict[str, Any]:
+    """Answers for what the profile did not pre-fill."""
     hints = (version.ui_hints or {}).get("fields") or {}
     doc = None
     if ports.document_fields(version.form_schema):
         doc = ports.upload(ACTOR, tenant, applicant, "证明材料.pdf", DEMO_PDF, "application/pdf").pk
     answers = {}
     for name, spec in (version.form_schema.get("properties") or {}).items():
+        if prefilled.get(name):
+            continue
         hint = hints.get(name) or {}
         value = _value(hint.get("type", "text"), spec, hint, rng, doc)
         if value is not None:
@@ -140,7 +152,7 @@ def load(tenant: Tenant, rng: random.Random) -> None:
             try:
                 app = services.start(ACTOR, tenant, applicant, service.pk)
                 version = ports.version(tenant, app.service_version_id)
-                data = _answers(tenant, applicant, version, rng)
+                data = _answers(tenant, applicant, version, services.unseal_for_applicant(tenant, app), rng)
                 if target == "draft":
                     services.save_draft(ACTOR, tenant, app, data)
                     continue

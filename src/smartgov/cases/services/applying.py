@@ -85,8 +85,10 @@ def prefill(tenant: Tenant, applicant: accounts.Membership, version: ports.Versi
 # --- drafts ----------------------------------------------------------------------------------
 
 
-def _new_draft(tenant: Tenant, applicant: accounts.Membership, service_id: UUID | str) -> Application:
-    version = ports.current_version(tenant, service_id)
+def _new_draft(
+    tenant: Tenant, applicant: accounts.Membership, service_id: UUID | str, version: ports.Version | None = None
+) -> Application:
+    version = version or ports.current_version(tenant, service_id)
     now = clock.now()
     clear, sealed = common.seal(tenant, version.form_schema, prefill(tenant, applicant, version))
     return Application.objects.create(
@@ -244,12 +246,14 @@ def submit(
     attachments: list[AttachmentIn] = (),  # type: ignore[assignment]
     *,
     agency: str = "",
+    version: ports.Version | None = None,
 ) -> Application:
     """Validate against the version's schema, number it, start its clock and its workflow (or wait
     for the fee to be paid first), and tell the applicant."""
     app = Application.objects.select_for_update().get(pk=app.pk, tenant=tenant)
     _require_draft(app)
-    version = ports.version(tenant, app.service_version_id)
+    if version is None or version.id != app.service_version_id:
+        version = ports.version(tenant, app.service_version_id)
     if data:
         _merge(tenant, app, version, data)
     _attach(tenant, app, [*_document_answers(version, data or {}), *attachments])
@@ -313,8 +317,9 @@ def apply(
     """Create and submit in one go (the API's create-and-submit, an agency's system)."""
     with transaction.atomic():
         # One audit event (the submission names the version) instead of a draft's and a submission's.
-        app = _new_draft(tenant, applicant, service_id)
-        return submit(actor, tenant, app, data, attachments, agency=agency)
+        version = ports.current_version(tenant, service_id)
+        app = _new_draft(tenant, applicant, service_id, version)
+        return submit(actor, tenant, app, data, attachments, agency=agency, version=version)
 
 
 @transaction.atomic

@@ -35,7 +35,13 @@ def verify_path(tenant: Tenant, certificate_id: object) -> str:
 
 
 def verify_url(tenant: Tenant, certificate_id: object) -> str:
-    base = getattr(settings, "PUBLIC_BASE_URL", "") or getattr(settings, "SITE_URL", "") or ""
+    """The absolute address the certificate's QR code opens: ``PUBLIC_BASE_URL`` when configured,
+    else the first concrete allowed host over HTTPS, else the local development server."""
+    base = getattr(settings, "PUBLIC_BASE_URL", "")
+    if not base:
+        hosts = [h for h in settings.ALLOWED_HOSTS if h and "*" not in h and not h.startswith(".")]
+        local = not hosts or hosts[0] in ("localhost", "127.0.0.1")
+        base = "http://localhost:8000" if local else f"https://{hosts[0]}"
     return f"{base.rstrip('/')}{verify_path(tenant, certificate_id)}"
 
 
