@@ -170,5 +170,6 @@ def dashboard(request: HttpRequest, tenant: Tenant, principal: Principal) -> Htt
                 maximum=100,
             ),
             "breaches": selectors.breaches(tenant).count(),
+            "me": principal.membership,
         },
     )
