@@ -200,3 +200,27 @@ def test_openapi_describes_every_cases_operation(client):
     assert len(ops) >= 15
     assert all(op.get("summary") and op.get("description") for op in ops)
     assert Certificate  # the model the certificate endpoints serve
+
+
+def test_draft_autosave_then_submit_with_a_key(client):
+    world = make_world()
+    as_user(client, world.citizen)
+    draft = post(client, url(world, "applications"), {"service_id": str(world.service.pk), "submit": False})
+    assert draft.status_code == 201 and draft.json()["status"] == "draft" and draft.json()["reference"] == ""
+    app_id = draft.json()["id"]
+    assert draft.json()["form_data"]["full_name"] == "张三"  # pre-filled
+    saved = post(client, url(world, f"applications/{app_id}/draft"), {"data": {"shop_name": "x"}})
+    assert saved.status_code == 200 and saved.json()["form_data"]["shop_name"] == "x"  # kept as typed
+    refused = post(client, url(world, f"applications/{app_id}/submit"), {"data": {}}, HTTP_IDEMPOTENCY_KEY="d-1")
+    assert refused.status_code == 422
+    assert {d["field"] for d in refused.json()["details"]} >= {"data.shop_name", "data.lease"}
+    done = post(
+        client, url(world, f"applications/{app_id}/submit"), {"data": answers(world)}, HTTP_IDEMPOTENCY_KEY="d-1"
+    )
+    assert done.status_code == 201 and done.json()["status"] == "submitted"
+    replay = post(
+        client, url(world, f"applications/{app_id}/submit"), {"data": answers(world)}, HTTP_IDEMPOTENCY_KEY="d-1"
+    )
+    assert replay.status_code == 201 and replay.json()["reference"] == done.json()["reference"]
+    again = post(client, url(world, f"applications/{app_id}/submit"), {"data": {}}, HTTP_IDEMPOTENCY_KEY="d-2")
+    assert again.status_code == 409 and again.json()["code"] == "not_a_draft"

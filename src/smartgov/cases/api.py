@@ -184,7 +184,8 @@ def submit_application(request: HttpRequest, tenant: str, application_id: str, p
         done = services.submit(caller.actor, the_tenant, app, payload.data, _attachments(payload.attachments))
         return 201, ApplicationOut.from_orm(selectors.application(the_tenant, done.pk))
 
-    return idempotency.run(request, "cases.submit", {"id": application_id, "body": payload}, execute)
+    body = {"id": application_id, "body": payload.model_dump(mode="json")}
+    return idempotency.run(request, "cases.submit", body, execute)
 
 
 @router.post("/t/{tenant}/applications/{application_id}/amend", response=ApplicationOut, summary="Answer a correction")
