@@ -79,6 +79,10 @@ def _fresh_cache():  # type: ignore[no-untyped-def]
     """Rate limits and one-time-code bookkeeping live in the cache: no test inherits another's."""
     from django.core.cache import cache
 
+    from smartgov.kit.memo import clear_all
+
     cache.clear()
+    clear_all()
     yield
     cache.clear()
+    clear_all()

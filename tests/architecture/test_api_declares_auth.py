@@ -4,7 +4,9 @@ reviewed change)."""
 
 from smartgov.api.v1 import api
 
-PUBLIC_OPERATIONS: set[str] = set()
+PUBLIC_OPERATIONS: set[str] = {
+    "GET /api/v1/t/{tenant}/documents/download/{token}",  # the signed, expiring link is the credential
+}
 KNOWN_SCHEMES = {"TenantAuth", "PlatformAuth"}
 
 

@@ -86,3 +86,34 @@ def test_verify_checks_every_chain_and_the_platform_chain(capsys):
     call_command("audit", "verify")
     out = capsys.readouterr().out
     assert "platform: intact" in out and "one: intact" in out and "two: intact" in out
+
+
+@pytest.mark.django_db(transaction=True)
+def test_verify_finds_reordered_events_and_names_the_first(capsys):
+    tenant = make_tenant("shuffled")
+    for code in ("a", "b", "c"):
+        make_department(tenant, code)
+    with tenant_context(tenant):
+        events = list(selectors.events(tenant).order_by("seq"))
+    first, second = events[1], events[2]
+    with owner_cursor() as cursor:  # swap their places in the chain, as a DBA could
+        cursor.execute("UPDATE audit_auditevent SET seq = 1000000 WHERE id = %s", [db_id(first.pk)])
+        cursor.execute("UPDATE audit_auditevent SET seq = %s WHERE id = %s", [first.seq, db_id(second.pk)])
+        cursor.execute("UPDATE audit_auditevent SET seq = %s WHERE id = %s", [second.seq, db_id(first.pk)])
+    with pytest.raises(CommandError):
+        call_command("audit", "verify", "--tenant", "shuffled")
+    err = capsys.readouterr().err
+    assert f"event {second.pk} (seq {first.seq})" in err
+
+
+@pytest.mark.django_db(transaction=True)
+def test_verify_finds_the_last_event_deleted(capsys):
+    tenant = make_tenant("truncated")
+    make_department(tenant, "a")
+    with tenant_context(tenant):
+        last = selectors.events(tenant).order_by("-seq").first()
+    with owner_cursor() as cursor:
+        cursor.execute("DELETE FROM audit_auditevent WHERE id = %s", [db_id(last.pk)])
+    with pytest.raises(CommandError):
+        call_command("audit", "verify", "--tenant", "truncated")
+    assert "chain head records" in capsys.readouterr().err

@@ -51,8 +51,46 @@ def test_a_deletion_is_found(items, data):
 
 
 @given(contents.filter(lambda c: len(c) >= 2), st.data())
-def test_a_reordering_is_found(items, data):
+def test_a_reordering_is_found_at_the_first_moved_event(items, data):
     events = build(items)
     i = data.draw(st.integers(0, len(events) - 2))
-    events[i], events[i + 1] = events[i + 1], events[i]
-    assert chain.first_break(events, len(events), events[-1].hash) is not None
+    j = data.draw(st.integers(i + 1, len(events) - 1))
+    head_hash = events[-1].hash
+    events[i], events[j] = events[j], events[i]
+    problem = chain.first_break(events, len(events), head_hash)
+    assert problem is not None and problem.event_id == f"e{j + 1}"  # the event now out of place
+
+
+@given(contents.filter(lambda c: len(c) >= 2), st.data())
+def test_renumbered_and_rehashed_reordering_is_still_found_against_the_head(items, data):
+    """An attacker who swaps two events and fixes up their sequence numbers (but cannot recompute
+    hashes without rewriting every later event) still breaks the previous-hash links."""
+    events = build(items)
+    i = data.draw(st.integers(0, len(events) - 2))
+    head_hash = events[-1].hash
+    a, b = events[i], events[i + 1]
+    events[i] = chain.ChainEvent(b.id, a.seq, b.content, b.prev_hash, b.hash)
+    events[i + 1] = chain.ChainEvent(a.id, b.seq, a.content, a.prev_hash, a.hash)
+    problem = chain.first_break(events, len(events), head_hash)
+    assert problem is not None and problem.event_id == b.id
+
+
+@given(contents, st.data())
+def test_a_rewritten_tail_is_found_against_the_chain_head(items, data):
+    """Even rewriting an event and recomputing every hash after it is caught: the head remembers."""
+    events = build(items)
+    head_seq, head_hash = len(events), events[-1].hash
+    i = data.draw(st.integers(0, len(events) - 1))
+    contents_now = [e.content for e in events]
+    contents_now[i] = dict(contents_now[i], n=contents_now[i]["n"] + 1)
+    forged = build(contents_now)
+    problem = chain.first_break(forged, head_seq, head_hash)
+    assert problem is not None and problem.event_id is None and "head" in problem.reason
+
+
+@given(contents, st.integers(1, 5))
+def test_events_appended_past_the_head_are_found(items, extra):
+    events = build(items)
+    head_seq, head_hash = len(events), events[-1].hash
+    longer = build(items + items[:extra])
+    assert chain.first_break(longer, head_seq, head_hash) is not None

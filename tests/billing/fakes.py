@@ -36,6 +36,9 @@ class FakeProvider(PaymentProvider):
     refund_status = "succeeded"
     fail_checkout = False
 
+    def __init__(self, code: str = "fakepay", conf: dict[str, Any] | None = None, algorithm: str = "RSA") -> None:
+        self.code = code  # the registry builds every adapter with (code, conf, algorithm)
+
     @classmethod
     def reset(cls) -> None:
         with cls.lock:
@@ -117,4 +120,4 @@ class FakeProvider(PaymentProvider):
         return []
 
 
-PROVIDERS = {"fakepay": "tests.billing.fakes.FakeProvider"}
+PROVIDERS = {"fakepay": {"class": "tests.billing.fakes.FakeProvider"}}

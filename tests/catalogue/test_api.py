@@ -118,8 +118,13 @@ def test_workflow_check_and_calendar(client, city):
     bad = send(client, "post", f"{base}/workflows/check", admin, {"source": "states: [oops"}).json()
     assert not bad["valid"] and "not valid YAML" in bad["problems"][0]["message"]
     good = send(client, "post", f"{base}/workflows/check", admin,
-                {"source": wf.template("tax", 5)}).json()
+                {"source": wf.template("market-regulation", 5)}).json()
     assert good["valid"] and good["definition"]["states"][0]["id"] == "submitted"
+    # sound in itself, but this tenant has no tax department and no "inspector" role
+    foreign = wf.template("tax", 5)
+    foreign["transitions"][0]["roles"] = ["inspector"]
+    checked = send(client, "post", f"{base}/workflows/check", admin, {"source": foreign}).json()
+    assert [p["field"] for p in checked["problems"]] == ["states[1].department", "transitions[0].roles[0]"]
     year = send(client, "get", f"{base}/calendar?year=2026", reader).json()
     assert {"date": "2026-02-14", "is_working_day": True, "name": "春节 Spring Festival",
             "source": "official"} in year["days"]

@@ -137,3 +137,24 @@ def test_tenant_calendar_days_move_deadlines(city):
         assert services.clear_calendar_day(SYSTEM, tenant, date(2026, 10, 8))
         assert selectors.add_working_days(tenant, date(2026, 9, 30), 1) == date(2026, 10, 8)
         assert not services.clear_calendar_day(SYSTEM, tenant, date(2026, 10, 8))
+
+
+def test_the_cases_app_drives_a_versions_workflow_through_selectors(city):
+    tenant, dept = city
+    service = make_service(tenant, dept)
+    with tenant_context(tenant):
+        version = selectors.current_version(tenant, service)
+        start = selectors.workflow_start(version)
+        assert (start.state, start.kind) == ("submitted", "start")
+        step = selectors.workflow_apply(version, "submitted", "accept", {"caseworker"})
+        assert step.state == "review" and step.time_limit_days == 2 and step.department == "market-regulation"
+        assert "approve" in [a.action for a in selectors.workflow_actions(version, "review", {"caseworker"})]
+        with pytest.raises(InvalidInput) as exc:
+            selectors.workflow_apply(version, "review", "reject", {"caseworker"})
+        assert exc.value.details[0]["field"] == "reason"
+        with pytest.raises(Conflict) as refused:
+            selectors.workflow_apply(version, "review", "approve", {"applicant"})
+        assert refused.value.code == "action_not_allowed"
+        assert selectors.workflow_breach(version, "review").escalate_to == "supervisor"
+        assert selectors.submission_data(version, dict(GOOD, branch_address={"detail": "x"})) == GOOD
+        assert selectors.document_fields(version) == []

@@ -95,7 +95,7 @@ def test_unknown_document_types_are_refused():
 
 
 def test_the_size_limit_has_a_default_and_a_tenant_override(settings):
-    settings.SMARTGOV_DOCUMENT_MAX_BYTES = 1000
+    settings.DOCUMENT_MAX_BYTES = 1000
     tenant = make_tenant()
     citizen = make_citizen(tenant)
     big = b"a" * 1500

@@ -75,7 +75,7 @@ def test_a_notice_reaches_the_inbox_email_and_sms_after_commit(django_capture_on
 
 
 def test_links_are_paths_or_https_and_mail_gets_them_absolute(settings, django_capture_on_commit_callbacks):
-    settings.SMARTGOV_SITE_URL = "https://gov.example/"
+    settings.SITE_URL = "https://gov.example/"
     tenant = make_tenant()
     citizen = make_citizen(tenant)
     for bad in ("javascript:alert(1)", "//evil.example/x", "http://plain.example/"):

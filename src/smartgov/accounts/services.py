@@ -17,6 +17,7 @@ from smartgov.accounts.models import ApiClient, Membership, Profile, Role, User
 from smartgov.audit.services import Actor, record
 from smartgov.kit import clock, identity
 from smartgov.kit.errors import Conflict, Forbidden, InvalidInput, NotFound
+from smartgov.kit.memo import TtlCache
 from smartgov.tenancy import keys
 from smartgov.tenancy.models import Department, Tenant
 
@@ -307,13 +308,35 @@ def revoke_api_client(actor: Actor, tenant: Tenant | None, client: ApiClient) ->
     return client
 
 
+# Every API call presents its key. A revocation is seen at once by the process that made it and
+# within this many seconds by the others.
+API_KEY_CACHE_SECONDS = 5
+_clients_by_prefix: TtlCache[str, ApiClient] = TtlCache(API_KEY_CACHE_SECONDS)
+
+
+def forget_api_client(prefix: str) -> None:
+    _clients_by_prefix.discard(prefix)
+
+
 def authenticate_api_key(raw: str) -> ApiClient | None:
     """The live client a presented key belongs to, or None. Constant-time comparison."""
     if not raw.startswith(API_KEY_PREFIX) or raw.count("_") < 2:
         return None
     prefix, _, secret = raw[len(API_KEY_PREFIX) :].partition("_")
-    client = ApiClient.objects.select_related("tenant").filter(key_prefix=prefix).first()
-    if client is None or client.is_revoked:
+    client = _clients_by_prefix.get(prefix)
+    if client is None:
+        # Only the columns authentication needs, and no join: the tenant is compared by id.
+        client = (
+            ApiClient.objects.only(
+                "id", "tenant_id", "name", "key_prefix", "key_hash", "permissions", "revoked_at", "last_used_at"
+            )
+            .filter(key_prefix=prefix)
+            .first()
+        )
+        if client is None:
+            return None
+        _clients_by_prefix.put(prefix, client)
+    if client.is_revoked:
         return None
     if not hmac.compare_digest(client.key_hash, _hash_secret(secret)):
         return None

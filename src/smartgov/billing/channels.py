@@ -1,58 +1,65 @@
-"""Finding the adapter of a payment channel by its code.
+"""Finding the adapter of a payment channel, for a tenant.
 
-``settings.PAYMENT_PROVIDERS`` maps a channel code to the dotted path of a ``PaymentProvider``
-class, e.g. ``{"alipay": "smartgov.billing.providers.alipay.AlipayProvider"}``. Each class is built
-once per process with no arguments (adapters read their keys from settings themselves).
-"""
+The channels and their keys come from ``settings.PAYMENT_PROVIDERS`` through the providers'
+registry (``providers/registry.py``: without the setting every channel points at the payment-provider
+simulator). The tenant matters: a tenant on the ``gm`` crypto profile gets SM2 signatures."""
 
 from __future__ import annotations
 
-import functools
-import re
+import json
+import threading
+from typing import Any
 
-from django.conf import settings
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
-from smartgov.kit.errors import InvalidInput, NotFound
+from smartgov.kit.errors import DomainError, InvalidInput, NotFound
+from smartgov.tenancy.models import Tenant
 
-from .providers.base import PaymentProvider
+from .providers import registry
+from .providers.base import PaymentProvider, ProviderError
 
-_CODE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+_cache: dict[tuple[str, str, str], PaymentProvider] = {}
+_lock = threading.Lock()
 
 
-def configured() -> dict[str, str]:
-    return dict(getattr(settings, "PAYMENT_PROVIDERS", {}) or {})
+class ProviderUnavailable(DomainError):
+    status = 502
+    code = "provider_unavailable"
 
 
 def codes() -> list[str]:
-    return sorted(configured())
+    return registry.channels()
 
 
-@functools.lru_cache(maxsize=64)
-def _build(code: str, path: str) -> PaymentProvider:
-    provider = import_string(path)()
-    if not isinstance(provider, PaymentProvider):
-        raise TypeError(f"{path} is not a PaymentProvider")
-    return provider
+def _get(code: str, tenant: Tenant) -> PaymentProvider:
+    conf = registry.configured()[code]
+    # Adapters are built once per configuration (they load keys); a changed setting builds anew.
+    key = (code, tenant.crypto_profile, json.dumps(conf, sort_keys=True, default=str))
+    with _lock:
+        found = _cache.get(key)
+    if found is None:
+        try:
+            found = registry.get_provider(code, crypto_profile=tenant.crypto_profile)
+        except ProviderError as exc:
+            raise ProviderUnavailable(_("The payment channel is not available: %(e)s") % {"e": exc}) from exc
+        with _lock:
+            _cache[key] = found
+    return found
 
 
-def provider(code: str, *, field: str = "channel") -> PaymentProvider:
+def provider(code: Any, tenant: Tenant, *, field: str = "channel") -> PaymentProvider:
     """The adapter for ``code``; an unknown channel is the caller's mistake (422 naming ``field``)."""
-    path = configured().get(code) if isinstance(code, str) and _CODE.match(code) else None
-    if path is None:
+    if not isinstance(code, str) or code not in registry.configured():
         raise InvalidInput.for_field(
             field,
-            _("Unknown payment channel %(code)s; use one of: %(codes)s")
-            % {"code": code, "codes": ", ".join(codes()) or "-"},
+            _("Unknown payment channel %(code)s; use one of: %(codes)s") % {"code": code, "codes": ", ".join(codes())},
             code="unknown_channel",
         )
-    return _build(code, path)
+    return _get(code, tenant)
 
 
-def provider_for_notification(code: str) -> PaymentProvider:
+def provider_for_notification(code: str, tenant: Tenant) -> PaymentProvider:
     """For the public notification URL an unknown channel is simply not there (404)."""
-    path = configured().get(code) if _CODE.match(code or "") else None
-    if path is None:
+    if code not in registry.configured():
         raise NotFound(_("No such payment channel."), code="unknown_channel")
-    return _build(code, path)
+    return _get(code, tenant)

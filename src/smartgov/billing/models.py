@@ -261,6 +261,8 @@ class Payment(TenantOwned):
     state = models.CharField(max_length=16, choices=State.choices, default=State.CREATED)
     provider_reference = models.CharField(max_length=128, blank=True)
     checkout_url = models.URLField(max_length=1000, blank=True)
+    # Channels without a hosted page (bank transfer): what the payer must do (payee, account, note).
+    checkout_instructions = models.JSONField(default=dict, blank=True)
     return_url = models.URLField(max_length=1000, blank=True)
     refunded_fen = models.BigIntegerField(default=0)  # succeeded refunds
     refund_reserved_fen = models.BigIntegerField(default=0)  # succeeded + in-flight refunds

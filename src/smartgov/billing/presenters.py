@@ -75,6 +75,7 @@ def payment(p: Payment) -> dict[str, Any]:
         "currency": p.currency,
         "state": p.state,
         "checkout_url": p.checkout_url,
+        "checkout_instructions": p.checkout_instructions or {},
         "provider_reference": p.provider_reference,
         "created_at": p.created_at.isoformat(),
         "expires_at": p.expires_at.isoformat(),

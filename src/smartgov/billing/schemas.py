@@ -106,7 +106,8 @@ class PaymentOut(Schema):
     amount_fen: int
     currency: str
     state: str
-    checkout_url: str
+    checkout_url: str = Field(description="Send the payer here (empty for bank transfer)")
+    checkout_instructions: dict[str, str] = Field(description="Bank transfer: payee, account, note to write")
     provider_reference: str
     created_at: datetime
     expires_at: datetime

@@ -98,7 +98,9 @@ def bill_page(request: HttpRequest, tenant: str, code: str) -> HttpResponse:
         except DomainError as exc:
             error = exc.message
         else:
-            return redirect(payment.checkout_url)
+            if payment.checkout_url:
+                return redirect(payment.checkout_url)
+            return redirect("billing-payment", tenant=tenant, payment_id=payment.pk)  # bank transfer instructions
     return render(
         request,
         "billing/bill.html",

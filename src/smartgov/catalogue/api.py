@@ -212,9 +212,11 @@ def check_submission(request: HttpRequest, tenant: str, version_id: str, payload
 
 @router.post("/t/{tenant}/catalogue/workflows/check", response=WorkflowCheckOut, summary="Validate a workflow")
 def check_workflow(request: HttpRequest, tenant: str, payload: WorkflowCheckIn) -> object:
-    """Problems of a workflow definition (YAML/JSON text or object), each naming its path."""
+    """Problems of a workflow definition (YAML/JSON text or object), each naming its path, including
+    departments and roles this tenant does not have."""
     principal(request).require(perms.CATALOGUE_MANAGE)
     definition, problems = services.parse_workflow(payload.source)
+    problems = problems or services.tenant_problems(tenant_of(request), definition)
     return {"valid": not problems, "problems": [p.as_dict() for p in problems],
             "definition": definition if not problems else None}
 

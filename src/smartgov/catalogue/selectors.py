@@ -1,13 +1,16 @@
 """Reads of the catalogue, each taking the tenant: services, versions and the working calendar.
 
 The cases app builds on these: ``published_services``, ``published_service``, ``service_version``,
-``current_version``, ``working_calendar``, ``add_working_days`` and ``deadline_for``."""
+``current_version``, ``working_calendar``, ``add_working_days``, ``deadline_for``, and a version's
+workflow and form through ``workflow_*``, ``submission_data`` and ``document_fields`` (the pure
+cores stay behind this public module)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from functools import reduce
 from operator import and_
+from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -15,8 +18,10 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from smartgov.catalogue import calendar as cal
+from smartgov.catalogue import formschema
+from smartgov.catalogue import workflow as wf
 from smartgov.catalogue.models import CalendarDay, Service, ServiceVersion
-from smartgov.kit.errors import NotFound
+from smartgov.kit.errors import Conflict, InvalidInput, NotFound
 from smartgov.tenancy.models import Tenant
 
 _SEARCHED = ("code", "name_zh", "name_en", "description_zh", "description_en", "department__name_zh",
@@ -179,3 +184,53 @@ def calendar_year(tenant: Tenant, year: int) -> list[dict[str, object]]:
             working, name = official[day]
             days.append({"date": day, "is_working_day": working, "name": name, "source": "official"})
     return days
+
+
+# --- a version's workflow and form, for the cases app (which imports only services/selectors) ----
+
+
+def workflow_start(version: ServiceVersion) -> wf.Step:
+    """Where a new case against ``version`` starts."""
+    return wf.enter(version.workflow, wf.start_state(version.workflow))
+
+
+def workflow_step(version: ServiceVersion, state: str) -> wf.Step:
+    """The step information of being in ``state`` (time limit, department, clock paused, final)."""
+    return wf.enter(version.workflow, state)
+
+
+def workflow_actions(version: ServiceVersion, state: str, roles: set[str] | frozenset[str],
+                     signoffs: set[str] | frozenset[str] = frozenset(),
+                     department: str | None = None) -> list[wf.Action]:
+    """What a caller with ``roles`` (role codes; ``applicant`` for the applicant) in ``department``
+    may do now in a case at ``state`` that has the given sign-offs."""
+    return wf.available_actions(version.workflow, state, roles, signoffs, department)
+
+
+def workflow_apply(version: ServiceVersion, state: str, action: str, roles: set[str] | frozenset[str],
+                   signoffs: set[str] | frozenset[str] = frozenset(), department: str | None = None,
+                   reason: str = "") -> wf.Step:
+    """The step after taking ``action`` (nothing is stored: the cases app records it). Refusals are
+    domain errors: a missing reason is a 422 on ``reason``; anything else a 409 with the engine's code
+    (``action_not_allowed``, ``signoff_pending``, ``unknown_action``)."""
+    try:
+        return wf.apply(version.workflow, state, action, roles, signoffs, department, reason)
+    except wf.WorkflowError as exc:
+        if exc.code == "reason_required":
+            raise InvalidInput.for_field("reason", _("This action needs a reason."), code="reason_required") from None
+        raise Conflict(exc.message, code=exc.code) from None
+
+
+def workflow_breach(version: ServiceVersion, state: str) -> wf.Breach | None:
+    """Whom to escalate to and notify when a case overstays ``state``'s time limit."""
+    return wf.breach(version.workflow, state)
+
+
+def submission_data(version: ServiceVersion, data: dict[str, Any]) -> dict[str, Any]:
+    """The answers as they should be stored: fields hidden by their conditions dropped."""
+    return formschema.visible_data(version.form_schema, data)
+
+
+def document_fields(version: ServiceVersion) -> list[str]:
+    """The form's top-level fields that hold document references (where wallet documents attach)."""
+    return formschema.document_fields(version.form_schema)

@@ -83,6 +83,39 @@ def parse_workflow(source: str | dict[str, Any]) -> tuple[dict[str, Any], list[w
     return definition, wf.validate(definition)
 
 
+def tenant_problems(tenant: Tenant, definition: dict[str, Any]) -> list[wf.Problem]:
+    """What a sound workflow still gets wrong for this tenant: departments and roles it does not have
+    (cases could never be routed to them or taken by anyone)."""
+    from smartgov.accounts import selectors as accounts_selectors
+    from smartgov.tenancy import selectors as tenancy_selectors
+
+    departments = set(tenancy_selectors.departments(tenant).values_list("code", flat=True))
+    roles = set(accounts_selectors.roles(tenant).values_list("code", flat=True)) | {wf.APPLICANT}
+    problems = []
+    for i, state in enumerate(definition.get("states", [])):
+        if state.get("department") and state["department"] not in departments:
+            problems.append(wf.Problem(f"states[{i}].department", _("no department %(code)s in this tenant")
+                                       % {"code": state["department"]}))
+        for j, code in enumerate(state.get("signoff", {}).get("departments", [])):
+            if code not in departments:
+                problems.append(wf.Problem(f"states[{i}].signoff.departments[{j}]",
+                                           _("no department %(code)s in this tenant") % {"code": code}))
+        for j, code in enumerate(state.get("signoff", {}).get("roles", [])):
+            if code not in roles:
+                problems.append(wf.Problem(f"states[{i}].signoff.roles[{j}]",
+                                           _("no role %(code)s in this tenant") % {"code": code}))
+        escalate = state.get("on_breach", {}).get("escalate_to")
+        if escalate and escalate not in roles:
+            problems.append(wf.Problem(f"states[{i}].on_breach.escalate_to",
+                                       _("no role %(code)s in this tenant") % {"code": escalate}))
+    for i, t in enumerate(definition.get("transitions", [])):
+        for j, code in enumerate(t.get("roles", [])):
+            if code not in roles:
+                problems.append(wf.Problem(f"transitions[{i}].roles[{j}]",
+                                           _("no role %(code)s in this tenant") % {"code": code}))
+    return problems
+
+
 def _now_fields() -> dict[str, Any]:
     now = clock.now()
     return {"created_at": now, "updated_at": now}
@@ -219,6 +252,7 @@ def save_draft(
         changed["form_fields"] = len(fields)
     if workflow is not None:
         definition, problems = parse_workflow(workflow)
+        problems = problems or tenant_problems(tenant, definition)
         if problems:
             raise _invalid([{"field": f"workflow.{p.path}" if p.path else "workflow", "message": p.message}
                             for p in problems])

@@ -94,7 +94,11 @@ SETTINGS: list[Setting] = [
     Setting("SMARTGOV_LOGIN_COOLOFF_MINUTES", 15, "Minutes a lockout lasts."),
     Setting("SMARTGOV_METRICS_TOKEN", "", "If set, /metrics requires `Authorization: Bearer <token>`."),
     Setting("SMARTGOV_WORKERS", 0, "Web worker processes for `smartgov serve` (0: 2 x cores + 1)."),
+    Setting("SMARTGOV_THREADS", 4, "Threads per web worker process for `smartgov serve`."),
     Setting("SMARTGOV_TIME_ZONE", "Asia/Shanghai", "Default local time zone for display and deadlines."),
+    Setting("SMARTGOV_SITE_URL", "", "Public base URL (https://gov.example) that makes links in e-mails absolute."),
+    Setting("SMARTGOV_DOCUMENT_MAX_BYTES", 10 * 1024 * 1024, "Largest upload in bytes (tenants may lower it)."),
+    Setting("SMARTGOV_DOCUMENT_LINK_SECONDS", 300, "Seconds a signed document download link stays valid."),
     Setting(
         "SMARTGOV_PAYSIM_URL",
         "http://127.0.0.1:8010",

@@ -2,8 +2,10 @@
 
 import os
 
+from smartgov.config.env import env
+
 worker_class = "gthread"
-threads = int(os.environ.get("SMARTGOV_THREADS", "4"))
+threads = env("SMARTGOV_THREADS")
 timeout = 60
 graceful_timeout = 20
 keepalive = 5

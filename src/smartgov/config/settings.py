@@ -100,6 +100,10 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(DATA_DIR / "smartgov.sqlite3"),
+            # Keep each thread's connection: opening one (and its PRAGMAs, which take the file lock)
+            # on every request cost most of an API call's time under concurrency.
+            "CONN_MAX_AGE": 600,
+            "CONN_HEALTH_CHECKS": True,
             # WAL lets readers run beside the writer; IMMEDIATE takes the write lock at BEGIN so two
             # writers queue instead of failing with "database is locked" half-way through.
             "OPTIONS": {
@@ -222,6 +226,11 @@ CACHES = {
 }
 
 # --- Background work ------------------------------------------------------------------------
+# --- Documents and links ------------------------------------------------------------------
+SITE_URL: str = env("SMARTGOV_SITE_URL")
+DOCUMENT_MAX_BYTES: int = env("SMARTGOV_DOCUMENT_MAX_BYTES")
+DOCUMENT_LINK_SECONDS: int = env("SMARTGOV_DOCUMENT_LINK_SECONDS")
+
 # --- Payments -------------------------------------------------------------------------------
 PAYSIM_URL: str = env("SMARTGOV_PAYSIM_URL")
 _providers_file: str = env("SMARTGOV_PAYMENT_PROVIDERS_FILE")
@@ -232,6 +241,10 @@ CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TIMEZONE = "UTC"
+# Periodic work (run `smartgov worker -B`, or a separate `celery beat`): each entry calls one app task.
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "documents-expire": {"task": "smartgov.documents.tasks.expire_documents", "schedule": 24 * 3600},
+}
 
 # --- Languages and time ---------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

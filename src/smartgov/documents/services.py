@@ -42,8 +42,6 @@ from smartgov.tenancy.models import Department, Tenant
 
 log = logging.getLogger("smartgov.documents")
 
-DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
-DEFAULT_LINK_TTL_SECONDS = 300
 
 
 class FileTooLarge(InvalidInput):
@@ -76,11 +74,11 @@ class SignedLink:
 
 
 def platform_max_upload_bytes() -> int:
-    return int(getattr(settings, "SMARTGOV_DOCUMENT_MAX_BYTES", DEFAULT_MAX_UPLOAD_BYTES))
+    return int(settings.DOCUMENT_MAX_BYTES)
 
 
 def link_ttl_seconds() -> int:
-    return int(getattr(settings, "SMARTGOV_DOCUMENT_LINK_SECONDS", DEFAULT_LINK_TTL_SECONDS))
+    return int(settings.DOCUMENT_LINK_SECONDS)
 
 
 # --- storage accounting ----------------------------------------------------------------------

@@ -16,7 +16,9 @@ from smartgov.kit import clock
 
 _RID_WEIGHTS = [pow(2, 17 - i, 11) for i in range(17)]  # 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2
 _RID_CHECK = "10X98765432"
-_RID_SHAPE = re.compile(r"^\d{17}[\dX]$")
+# ASCII digits only: ``\d`` would also take Thai, Arabic-Indic and full-width digits, which int()
+# happily reads, so "๓3..." would pass for "33...".
+_RID_SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]

@@ -200,7 +200,7 @@ def _send(tenant: Tenant, delivery: Delivery) -> str:
     if delivery.channel == Delivery.Channel.EMAIL:
         link = message.link
         if link.startswith("/"):  # mail is read elsewhere: make a path absolute when the site is known
-            link = getattr(settings, "SMARTGOV_SITE_URL", "").rstrip("/") + link
+            link = settings.SITE_URL.rstrip("/") + link
         body = message.body + (f"\n\n{link}" if link else "")
         send_mail(message.subject, body, settings.DEFAULT_FROM_EMAIL, [recipient.user.email], fail_silently=False)
         return ""

@@ -17,6 +17,7 @@ from django.shortcuts import render
 
 from smartgov.tenancy.context import acting_for, tenant_context
 from smartgov.tenancy.models import Tenant
+from smartgov.tenancy.selectors import tenant_for_request
 
 API_TENANT_PATH = re.compile(r"^/api/v1/t/(?P<slug>[^/]+)/")
 PORTAL_TENANT_PATH = re.compile(r"^/(?P<slug>[a-z][a-z0-9-]{1,39})/")
@@ -36,7 +37,7 @@ class TenantMiddleware:
         request.tenant = None  # type: ignore[attr-defined]
         api_match = API_TENANT_PATH.match(request.path)
         match = api_match or PORTAL_TENANT_PATH.match(request.path)
-        tenant = Tenant.objects.filter(slug=match.group("slug")).first() if match else None
+        tenant = tenant_for_request(match.group("slug")) if match else None
         if api_match and (tenant is None or tenant.status == Tenant.Status.ARCHIVED):
             return _refusal(request, True, 404, "tenant_not_found", "No such tenant.")
         if tenant is not None and tenant.status == Tenant.Status.ARCHIVED:

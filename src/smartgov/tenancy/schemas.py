@@ -4,6 +4,7 @@ from datetime import datetime
 from uuid import UUID
 
 from ninja import Field, Schema
+from pydantic import BaseModel, ConfigDict
 
 
 class TenantIn(Schema):
@@ -57,7 +58,11 @@ class DepartmentRenameIn(Schema):
     name_en: str = Field(max_length=200)
 
 
-class DepartmentOut(Schema):
+class DepartmentOut(BaseModel):
+    # A plain pydantic model, not a ninja Schema: Schema wraps every row in a Django-attribute
+    # getter, which is most of the cost of a long list (bench/api_overhead.py).
+    model_config = ConfigDict(from_attributes=True)
+
     id: UUID
     code: str
     name_zh: str

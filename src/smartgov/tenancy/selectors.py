@@ -11,7 +11,27 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from smartgov.kit.errors import NotFound
+from smartgov.kit.memo import TtlCache
 from smartgov.tenancy.models import Department, Tenant
+
+# Every tenant-scoped request looks its tenant up by slug. A status change (suspend, archive) is
+# seen at once by the process that made it and within this many seconds by the others.
+TENANT_CACHE_SECONDS = 5
+_by_slug: TtlCache[str, Tenant] = TtlCache(TENANT_CACHE_SECONDS)
+
+
+def tenant_for_request(slug: str) -> Tenant | None:
+    """The tenant a path names, or None; cached briefly (misses are not cached)."""
+    tenant = _by_slug.get(slug)
+    if tenant is None:
+        tenant = Tenant.objects.filter(slug=slug).first()
+        if tenant is not None:
+            _by_slug.put(slug, tenant)
+    return tenant
+
+
+def forget_tenant(slug: str) -> None:
+    _by_slug.discard(slug)
 
 
 def tenant_by_slug(slug: str) -> Tenant:

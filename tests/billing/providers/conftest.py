@@ -83,7 +83,8 @@ def receiver() -> Iterator[Receiver]:
                 state.refuse_next -= int(refuse)
             try:
                 notification: Notification | None = provider.verify_notification(
-                    body, headers.get("Content-Type", ""), headers)
+                    body, headers.get("Content-Type", ""), headers
+                )
                 error = ""
             except ProviderError as exc:
                 notification, error = None, f"{type(exc).__name__}: {exc}"
@@ -109,8 +110,15 @@ def receiver() -> Iterator[Receiver]:
 
 
 def simulator(tmp_path: Path, keys_dir: Path, **knobs: Any) -> Running:
-    config = SimConfig(data_dir=tmp_path / "paysim", keys_dir=keys_dir, retry_base=0.05, retry_factor=2,
-                       retry_max_attempts=6, notify_timeout=2.0, **knobs)
+    config = SimConfig(
+        data_dir=tmp_path / "paysim",
+        keys_dir=keys_dir,
+        retry_base=0.05,
+        retry_factor=2,
+        retry_max_attempts=6,
+        notify_timeout=2.0,
+        **knobs,
+    )
     return start(config)
 
 

@@ -38,8 +38,27 @@ def test_no_float_rounding_sneaks_in(value):
     assert Decimal(text) * 100 == fen
 
 
-@pytest.mark.parametrize("bad", ["", "1e3", "-1", "+1", " 1", "1 ", "1.234", "01.00", "1.", ".5", "１", "1,000.00",
-                                 "NaN", "Infinity", "0x10", "1_000"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "",
+        "1e3",
+        "-1",
+        "+1",
+        " 1",
+        "1 ",
+        "1.234",
+        "01.00",
+        "1.",
+        ".5",
+        "１",
+        "1,000.00",
+        "NaN",
+        "Infinity",
+        "0x10",
+        "1_000",
+    ],
+)
 def test_anything_else_is_refused(bad):
     with pytest.raises(ValueError):
         yuan_to_fen(bad)

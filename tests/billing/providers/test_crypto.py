@@ -27,8 +27,12 @@ def test_round_trip_and_refusals(algorithm):
     assert not verifier_for(algorithm, other_public).verify(b"out_trade_no=SG-1&total_amount=1.00", signature)
     flipped = bytes([signature[0]]) + bytes([signature[1] ^ 1]) + signature[2:]
     assert not verifier_for(algorithm, public).verify(b"out_trade_no=SG-1&total_amount=1.00", flipped)
-    for garbage in ("", "not base64!", base64.b64encode(b"\x30\x02\x02\x00").decode(),
-                    base64.b64encode(signature + b"\x00").decode()):
+    for garbage in (
+        "",
+        "not base64!",
+        base64.b64encode(b"\x30\x02\x02\x00").decode(),
+        base64.b64encode(signature + b"\x00").decode(),
+    ):
         assert not verifier_for(algorithm, public).verify_b64(b"out_trade_no=SG-1&total_amount=1.00", garbage)
 
 

@@ -49,10 +49,15 @@ def browser_pay(checkout_url: str, action: str = "pay") -> tuple[int, str]:
 
 
 def order(receiver: Receiver, channel: str, amount_fen: int = 12345) -> CheckoutRequest:
-    return CheckoutRequest(out_trade_no=f"SG-2026-{uuid.uuid4().hex[:10].upper()}", amount_fen=amount_fen,
-                           currency="CNY", subject="水费 2026年11月", notify_url=f"{receiver.url}/notify/{channel}",
-                           return_url=f"http://127.0.0.1:9/bills/return?ch={channel}",
-                           expires_at=datetime.now(UTC) + timedelta(hours=1))
+    return CheckoutRequest(
+        out_trade_no=f"SG-2026-{uuid.uuid4().hex[:10].upper()}",
+        amount_fen=amount_fen,
+        currency="CNY",
+        subject="水费 2026年11月",
+        notify_url=f"{receiver.url}/notify/{channel}",
+        return_url=f"http://127.0.0.1:9/bills/return?ch={channel}",
+        expires_at=datetime.now(UTC) + timedelta(hours=1),
+    )
 
 
 @pytest.mark.parametrize("profile", ["intl", "gm"])
@@ -76,7 +81,11 @@ def test_pay_notify_query_refund_statement(channel, profile, calm_sim, keys_dir:
     assert all(not r.error for r in received)
     note = next(r.notification for r in received if r.notification)
     assert (note.out_trade_no, note.status, note.amount_fen, note.currency) == (
-        request.out_trade_no, "succeeded", 12345, "CNY")
+        request.out_trade_no,
+        "succeeded",
+        12345,
+        "CNY",
+    )
     assert note.paid_at is not None and abs(note.paid_at - datetime.now(UTC)) < timedelta(minutes=1)
 
     polled = provider.query(request.out_trade_no)
@@ -97,7 +106,8 @@ def test_pay_notify_query_refund_statement(channel, profile, calm_sim, keys_dir:
     refunds = [r for r in rows if r.kind == "refund" and r.out_trade_no == request.out_trade_no]
     fee_rate = {"alipay": 0.006, "wechat": 0.006, "unionpay": 0.005}[channel]
     assert [(r.amount_fen, r.fee_fen, r.provider_reference) for r in payment] == [
-        (12345, round(12345 * fee_rate), note.provider_reference)]
+        (12345, round(12345 * fee_rate), note.provider_reference)
+    ]
     assert [(r.amount_fen, r.fee_fen, r.out_refund_no) for r in refunds] == [(2345, -round(2345 * fee_rate), refund_no)]
     assert all(r.settled_on == today for r in rows)
 
@@ -133,8 +143,9 @@ def test_an_unanswered_notification_is_retried_with_backoff(calm_sim, keys_dir: 
 
 
 def test_chaos_duplicates_and_reorders(tmp_path: Path, keys_dir: Path, receiver: Receiver):
-    running = simulator(tmp_path, keys_dir, duplicate_probability=0.5, reorder_probability=0.5, reorder_delay=0.4,
-                        seed=7)
+    running = simulator(
+        tmp_path, keys_dir, duplicate_probability=0.5, reorder_probability=0.5, reorder_delay=0.4, seed=7
+    )
     try:
         provider = adapter(running, keys_dir, "wechat")
         receiver.providers["wechat"] = provider
@@ -143,8 +154,9 @@ def test_chaos_duplicates_and_reorders(tmp_path: Path, keys_dir: Path, receiver:
             request = order(receiver, "wechat", amount_fen=100)
             browser_pay(provider.create_checkout(request).redirect_url)
             paid.append(request.out_trade_no)
-        received = receiver.wait_for(lambda got: {r.notification.out_trade_no for r in got if r.notification}
-                                     >= set(paid))
+        received = receiver.wait_for(
+            lambda got: {r.notification.out_trade_no for r in got if r.notification} >= set(paid)
+        )
         receiver.wait_for(lambda got: len(got) >= len(_deliveries(running.url)), timeout=3)
         arrived = [r.notification.out_trade_no for r in receiver.received if r.notification]
         assert all(not r.error for r in received)
@@ -159,16 +171,28 @@ def test_chaos_duplicates_and_reorders(tmp_path: Path, keys_dir: Path, receiver:
 def test_bank_transfer_learned_from_the_statement(calm_sim, keys_dir: Path):
     provider = adapter(calm_sim, keys_dir, "bank")
     reference = f"SG-2026-{uuid.uuid4().hex[:6].upper()}"
-    checkout = provider.create_checkout(CheckoutRequest(
-        out_trade_no=reference, amount_fen=8800, currency="CNY", subject="罚款", notify_url="", return_url="",
-        expires_at=datetime.now(UTC) + timedelta(days=7)))
+    checkout = provider.create_checkout(
+        CheckoutRequest(
+            out_trade_no=reference,
+            amount_fen=8800,
+            currency="CNY",
+            subject="罚款",
+            notify_url="",
+            return_url="",
+            expires_at=datetime.now(UTC) + timedelta(days=7),
+        )
+    )
     assert checkout.redirect_url == ""
     steps = checkout.instructions
     assert (steps["amount"], steps["reference"]) == ("88.00", reference)
-    form = {"payer_name": "张三", "payer_account": "6217000011112222", "payee_account": steps["payee_account"],
-            "amount": steps["amount"], "note": f"缴费 {reference.lower()} 谢谢"}
-    with _open(f"{calm_sim.url}/bank/transfer", data=urllib.parse.urlencode(form).encode(),
-                                timeout=5) as answer:
+    form = {
+        "payer_name": "张三",
+        "payer_account": "6217000011112222",
+        "payee_account": steps["payee_account"],
+        "amount": steps["amount"],
+        "note": f"缴费 {reference.lower()} 谢谢",
+    }
+    with _open(f"{calm_sim.url}/bank/transfer", data=urllib.parse.urlencode(form).encode(), timeout=5) as answer:
         assert answer.status == 200
     today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
     rows = provider.parse_statement(provider.fetch_statement(today))

@@ -30,9 +30,17 @@ def sim(tmp_path: Path, keys_dir: Path) -> Simulator:
 
 def notification(sim: Simulator, channel: str, algorithm: str, amount_fen: int = 12345) -> tuple[bytes, dict]:
     """A paid trade's notification exactly as the provider would send it now."""
-    trade = sim.create_trade(channel, out_trade_no=f"SG-2026-{time.monotonic_ns() % 10**9:09d}", amount_fen=amount_fen,
-                             currency="CNY", subject="燃气费", notify_url="http://merchant.test/notify", return_url="",
-                             algorithm=algorithm, expires_at=time.time() + 3600)
+    trade = sim.create_trade(
+        channel,
+        out_trade_no=f"SG-2026-{time.monotonic_ns() % 10**9:09d}",
+        amount_fen=amount_fen,
+        currency="CNY",
+        subject="燃气费",
+        notify_url="http://merchant.test/notify",
+        return_url="",
+        algorithm=algorithm,
+        expires_at=time.time() + 3600,
+    )
     trade = sim.pay(trade)
     payload = json.loads(sim.store.one("SELECT payload FROM deliveries WHERE trade_id = ?", trade["id"])["payload"])
     return sim.channels[channel].render_notification(trade, payload)
@@ -59,8 +67,11 @@ def test_form_notifications_round_trip_and_every_tampered_field_is_forged(sim, k
     params = dict(urllib.parse.parse_qsl(body.decode(), keep_blank_values=True))
     for name in params:
         tampered = dict(params)
-        tampered[name] = params[name] + "9" if name not in {"sign", "signature"} else base64.b64encode(
-            base64.b64decode(params[name])[:-1] + b"\x00").decode()
+        tampered[name] = (
+            params[name] + "9"
+            if name not in {"sign", "signature"}
+            else base64.b64encode(base64.b64decode(params[name])[:-1] + b"\x00").decode()
+        )
         with pytest.raises(ForgedNotification):
             provider.verify_notification(urllib.parse.urlencode(tampered).encode(), FORM, {})
     dropped = {k: v for k, v in params.items() if k not in {"sign", "signature"}}
@@ -121,8 +132,11 @@ def test_wechat_round_trip_and_tampering(sim, keys_dir, profile, algorithm):
     envelope = json.loads(body)
     resource = envelope["resource"]
     foreign = AESGCM(b"k" * 32).encrypt(resource["nonce"].encode(), b'{"trade_state":"SUCCESS"}', b"transaction")
-    for changed in ({"ciphertext": base64.b64encode(foreign).decode()}, {"associated_data": "refund"},
-                    {"nonce": "AAAAAAAAAAAA"}):
+    for changed in (
+        {"ciphertext": base64.b64encode(foreign).decode()},
+        {"associated_data": "refund"},
+        {"nonce": "AAAAAAAAAAAA"},
+    ):
         forged_body = json.dumps({**envelope, "resource": {**resource, **changed}}).encode()
         signer = sim.channels["wechat"]
         with pytest.raises(ForgedNotification):
@@ -167,9 +181,15 @@ def test_acknowledgements_are_what_each_provider_expects(keys_dir):
 def test_non_cny_checkouts_are_refused_before_any_call(keys_dir):
     from smartgov.billing.providers.base import CheckoutRequest
 
-    request = CheckoutRequest(out_trade_no="SG-2026-000001", amount_fen=100, currency="USD", subject="x",
-                              notify_url="http://merchant.test/n", return_url="http://merchant.test/r",
-                              expires_at=datetime.now(UTC) + timedelta(hours=1))
+    request = CheckoutRequest(
+        out_trade_no="SG-2026-000001",
+        amount_fen=100,
+        currency="USD",
+        subject="x",
+        notify_url="http://merchant.test/n",
+        return_url="http://merchant.test/r",
+        expires_at=datetime.now(UTC) + timedelta(hours=1),
+    )
     for channel in ("alipay", "unionpay", "bank"):
         with pytest.raises(ProviderError, match="CNY"):
             adapter(keys_dir, channel, "intl").create_checkout(request)

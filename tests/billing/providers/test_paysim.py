@@ -21,16 +21,26 @@ def _sim(path: Path, keys_dir: Path, **knobs) -> Simulator:
 def _pay(sim: Simulator, count: int, notify_url: str = "http://127.0.0.1:9/notify") -> list[dict]:
     trades = []
     for number in range(count):
-        trade = sim.create_trade("alipay", out_trade_no=f"SG-2026-{number:06d}", amount_fen=100 + number,
-                                 currency="CNY", subject="x", notify_url=notify_url, return_url="", algorithm="RSA",
-                                 expires_at=time.time() + 3600)
+        trade = sim.create_trade(
+            "alipay",
+            out_trade_no=f"SG-2026-{number:06d}",
+            amount_fen=100 + number,
+            currency="CNY",
+            subject="x",
+            notify_url=notify_url,
+            return_url="",
+            algorithm="RSA",
+            expires_at=time.time() + 3600,
+        )
         trades.append(sim.pay(trade))
     return trades
 
 
 def _pattern(sim: Simulator) -> list[tuple[int, int, bool]]:
-    rows = sim.store.all("SELECT d.trade_id, d.copy, d.due_at, t.paid_at FROM deliveries d JOIN trades t"
-                         " ON t.id = d.trade_id ORDER BY d.id")
+    rows = sim.store.all(
+        "SELECT d.trade_id, d.copy, d.due_at, t.paid_at FROM deliveries d JOIN trades t"
+        " ON t.id = d.trade_id ORDER BY d.id"
+    )
     return [(r["trade_id"], r["copy"], r["due_at"] - r["paid_at"] > 0.5) for r in rows]
 
 
@@ -95,8 +105,10 @@ def test_the_simulator_stands_alone_without_django_or_our_models():
 
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     env["PYTHONPATH"] = str(Path(smartgov.__file__).parent.parent)  # this checkout, not an installed copy
-    code = ("import sys, smartgov.billing.paysim.server; "
-            "bad = [m for m in sys.modules if m == 'django' or m.startswith(('django.', 'smartgov.billing.models',"
-            " 'smartgov.tenancy', 'smartgov.accounts'))]; print(bad); sys.exit(1 if bad else 0)")
+    code = (
+        "import sys, smartgov.billing.paysim.server; "
+        "bad = [m for m in sys.modules if m == 'django' or m.startswith(('django.', 'smartgov.billing.models',"
+        " 'smartgov.tenancy', 'smartgov.accounts'))]; print(bad); sys.exit(1 if bad else 0)"
+    )
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -21,8 +21,12 @@ def configured(settings, keys_dir):
 
 def test_every_channel_builds_with_the_algorithm_of_the_profile(configured):
     assert channels() == ["alipay", "wechat", "unionpay", "bank"]
-    kinds = {"alipay": AlipayProvider, "wechat": WeChatPayProvider, "unionpay": UnionPayProvider,
-             "bank": BankTransferProvider}
+    kinds = {
+        "alipay": AlipayProvider,
+        "wechat": WeChatPayProvider,
+        "unionpay": UnionPayProvider,
+        "bank": BankTransferProvider,
+    }
     for code, kind in kinds.items():
         intl, gm = get_provider(code), get_provider(code, crypto_profile="gm")
         assert isinstance(intl, kind) and intl.code == code
@@ -46,13 +50,16 @@ def test_keys_may_be_inline(configured, keys_dir):
     assert get_provider("alipay").signer.algorithm == "RSA"  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    ({"private_key_path": "/nonexistent/key.pem"}, "cannot read private_key_path"),
-    ({"private_key_path": None}, "private_key \\(or private_key_path\\) is not configured"),
-    ({"class": "smartgov.billing.providers.nothing.Nope"}, "no adapter class"),
-    ({"class": "smartgov.kit.money.parse_amount"}, "not a PaymentProvider"),
-    ({"gateway_url": None}, "gateway_url is missing"),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"private_key_path": "/nonexistent/key.pem"}, "cannot read private_key_path"),
+        ({"private_key_path": None}, "private_key \\(or private_key_path\\) is not configured"),
+        ({"class": "smartgov.billing.providers.nothing.Nope"}, "no adapter class"),
+        ({"class": "smartgov.kit.money.parse_amount"}, "not a PaymentProvider"),
+        ({"gateway_url": None}, "gateway_url is missing"),
+    ],
+)
 def test_configuration_mistakes_are_named(configured, change, message):
     conf = configured.PAYMENT_PROVIDERS["alipay"]
     for key, value in change.items():

@@ -88,38 +88,42 @@ def _edit(text: str, number: int, old: str, new: str) -> str:
     return _replace_line(text, number, line.replace(old, new, 1))
 
 
-@pytest.mark.parametrize(("channel", "sample", "line", "old", "new"), [
-    ("alipay", ALIPAY, 5, "123.45,123.45", "12.3.4,123.45"),
-    ("alipay", ALIPAY, 5, ",交易,", ",转账,"),
-    ("alipay", ALIPAY, 6, "RF-1,", ","),
-    ("alipay", ALIPAY, 5, "2026-11-24 10:00:05", "2026-13-24 10:00:05"),
-    ("alipay", ALIPAY, 6, ",水费,", ",水费,多,"),
-    ("alipay", ALIPAY, 5, "2026112422001,", ","),
-    ("alipay", ALIPAY, 5, "-0.74", "-0.745"),
-    ("wechat", WECHAT, 2, "`1.00", "1.00"),
-    ("wechat", WECHAT, 2, "`0.01000", "`0.00100"),
-    ("wechat", WECHAT, 3, "`REFUND", "`REVOKED"),
-    ("wechat", WECHAT, 3, "`RF-2", "`"),
-    ("wechat", WECHAT, 2, "`1.00", "`-1.00"),
-    ("unionpay", UNIONPAY, 2, "|156", "|156|x"),
-    ("unionpay", UNIONPAY, 2, "000000010000", "00000001000a"),
-    ("unionpay", UNIONPAY, 3, "-00000000010", "--0000000010"),
-    ("unionpay", UNIONPAY, 2, "20261124", "20261131"),
-    ("unionpay", UNIONPAY, 3, "|SG-2026-000003|", "||"),
-    ("unionpay", UNIONPAY, 2, "01|", "02|"),
-    ("unionpay", UNIONPAY, 2, "000000010000", "０００００００１００００"),
-    ("bank", BANK, 2, ",贷,", ",收,"),
-    ("bank", BANK, 2, "88.00", "88.001"),
-    ("bank", BANK, 3, ",货款", ",货款,多"),
-    ("bank", BANK, 4, "2026-11-24", "24/11/2026"),
-])
+@pytest.mark.parametrize(
+    ("channel", "sample", "line", "old", "new"),
+    [
+        ("alipay", ALIPAY, 5, "123.45,123.45", "12.3.4,123.45"),
+        ("alipay", ALIPAY, 5, ",交易,", ",转账,"),
+        ("alipay", ALIPAY, 6, "RF-1,", ","),
+        ("alipay", ALIPAY, 5, "2026-11-24 10:00:05", "2026-13-24 10:00:05"),
+        ("alipay", ALIPAY, 6, ",水费,", ",水费,多,"),
+        ("alipay", ALIPAY, 5, "2026112422001,", ","),
+        ("alipay", ALIPAY, 5, "-0.74", "-0.745"),
+        ("wechat", WECHAT, 2, "`1.00", "1.00"),
+        ("wechat", WECHAT, 2, "`0.01000", "`0.00100"),
+        ("wechat", WECHAT, 3, "`REFUND", "`REVOKED"),
+        ("wechat", WECHAT, 3, "`RF-2", "`"),
+        ("wechat", WECHAT, 2, "`1.00", "`-1.00"),
+        ("unionpay", UNIONPAY, 2, "|156", "|156|x"),
+        ("unionpay", UNIONPAY, 2, "000000010000", "00000001000a"),
+        ("unionpay", UNIONPAY, 3, "-00000000010", "--0000000010"),
+        ("unionpay", UNIONPAY, 2, "20261124", "20261131"),
+        ("unionpay", UNIONPAY, 3, "|SG-2026-000003|", "||"),
+        ("unionpay", UNIONPAY, 2, "01|", "02|"),
+        ("unionpay", UNIONPAY, 2, "000000010000", "０００００００１００００"),
+        ("bank", BANK, 2, ",贷,", ",收,"),
+        ("bank", BANK, 2, "88.00", "88.001"),
+        ("bank", BANK, 3, ",货款", ",货款,多"),
+        ("bank", BANK, 4, "2026-11-24", "24/11/2026"),
+    ],
+)
 def test_malformed_line_is_named(adapter_for, channel, sample, line, old, new):
     with pytest.raises(ValueError, match=rf"^line {line}: "):
         adapter_for(channel).parse_statement(_edit(sample, line, old, new).encode())
 
 
-@pytest.mark.parametrize(("channel", "sample", "line"), [("alipay", ALIPAY, 4), ("wechat", WECHAT, 1),
-                                                         ("bank", BANK, 1)])
+@pytest.mark.parametrize(
+    ("channel", "sample", "line"), [("alipay", ALIPAY, 4), ("wechat", WECHAT, 1), ("bank", BANK, 1)]
+)
 def test_a_header_missing_a_column_is_named(adapter_for, channel, sample, line):
     header = sample.splitlines()[line - 1]
     with pytest.raises(ValueError, match=rf"^line {line}: header lacks column"):

@@ -62,13 +62,25 @@ class Simulator:
 
     # -- trades ---------------------------------------------------------------------------------------
 
-    def create_trade(self, channel: str, *, out_trade_no: str, amount_fen: int, currency: str, subject: str,
-                     notify_url: str, return_url: str, algorithm: str, expires_at: float) -> dict[str, Any]:
+    def create_trade(
+        self,
+        channel: str,
+        *,
+        out_trade_no: str,
+        amount_fen: int,
+        currency: str,
+        subject: str,
+        notify_url: str,
+        return_url: str,
+        algorithm: str,
+        expires_at: float,
+    ) -> dict[str, Any]:
         """A new trade, or the existing one when the merchant repeats the same order (an idempotent
         retry). The same order number for another amount is a conflict."""
         with self.store.transaction() as db:
-            existing = db.execute("SELECT * FROM trades WHERE channel = ? AND out_trade_no = ?",
-                                  (channel, out_trade_no)).fetchone()
+            existing = db.execute(
+                "SELECT * FROM trades WHERE channel = ? AND out_trade_no = ?", (channel, out_trade_no)
+            ).fetchone()
             if existing:
                 if existing["amount_fen"] != amount_fen or existing["currency"] != currency:
                     raise TradeConflict(f"{out_trade_no} exists with another amount")
@@ -78,9 +90,22 @@ class Simulator:
             db.execute(
                 "INSERT INTO trades (channel, merchant, out_trade_no, trade_no, token, amount_fen, currency, subject,"
                 " notify_url, return_url, algorithm, created_at, expires_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (channel, self.config.merchants[channel].get("merchant_id", ""), out_trade_no, trade_no,
-                 secrets.token_urlsafe(16), amount_fen, currency, subject, notify_url, return_url, algorithm,
-                 created, expires_at))
+                (
+                    channel,
+                    self.config.merchants[channel].get("merchant_id", ""),
+                    out_trade_no,
+                    trade_no,
+                    secrets.token_urlsafe(16),
+                    amount_fen,
+                    currency,
+                    subject,
+                    notify_url,
+                    return_url,
+                    algorithm,
+                    created,
+                    expires_at,
+                ),
+            )
             return dict(db.execute("SELECT * FROM trades WHERE trade_no = ?", (trade_no,)).fetchone())
 
     def checkout_url(self, trade: dict[str, Any]) -> str:
@@ -129,14 +154,16 @@ class Simulator:
             self.emit(db, current, channel.closed_event(current))
             return current
 
-    def refund(self, channel_name: str, trade: dict[str, Any], out_refund_no: str, amount_fen: int
-               ) -> tuple[dict[str, Any], dict[str, Any], bool]:
+    def refund(
+        self, channel_name: str, trade: dict[str, Any], out_refund_no: str, amount_fen: int
+    ) -> tuple[dict[str, Any], dict[str, Any], bool]:
         """(trade, refund, new). Repeating an out_refund_no with its amount returns the first refund."""
         channel = self.channels[channel_name]
         with self.store.transaction() as db:
             current = dict(db.execute("SELECT * FROM trades WHERE id = ?", (trade["id"],)).fetchone())
-            existing = db.execute("SELECT * FROM refunds WHERE channel = ? AND out_refund_no = ?",
-                                  (channel_name, out_refund_no)).fetchone()
+            existing = db.execute(
+                "SELECT * FROM refunds WHERE channel = ? AND out_refund_no = ?", (channel_name, out_refund_no)
+            ).fetchone()
             if existing:
                 if existing["trade_id"] != current["id"] or existing["amount_fen"] != amount_fen:
                     raise RefundRefused("DUPLICATE", f"refund {out_refund_no} exists with other fields")
@@ -146,9 +173,11 @@ class Simulator:
             if amount_fen <= 0 or current["refunded_fen"] + amount_fen > current["amount_fen"]:
                 raise RefundRefused("AMOUNT", "refund exceeds what remains of the payment")
             refund_no = f"{local(now()):%Y%m%d}{secrets.randbelow(10**16):016d}"
-            db.execute("INSERT INTO refunds (channel, trade_id, out_refund_no, refund_no, amount_fen, created_at)"
-                       " VALUES (?,?,?,?,?,?)",
-                       (channel_name, current["id"], out_refund_no, refund_no, amount_fen, now()))
+            db.execute(
+                "INSERT INTO refunds (channel, trade_id, out_refund_no, refund_no, amount_fen, created_at)"
+                " VALUES (?,?,?,?,?,?)",
+                (channel_name, current["id"], out_refund_no, refund_no, amount_fen, now()),
+            )
             db.execute("UPDATE trades SET refunded_fen = refunded_fen + ? WHERE id = ?", (amount_fen, current["id"]))
             current = dict(db.execute("SELECT * FROM trades WHERE id = ?", (trade["id"],)).fetchone())
             refund = dict(db.execute("SELECT * FROM refunds WHERE refund_no = ?", (refund_no,)).fetchone())
@@ -182,8 +211,11 @@ class Simulator:
         except Exception:
             log.error("paysim: %s %s failed\n%s", request.method, request.path, traceback.format_exc())
             response = Response(500, b"simulator error")
-        headers = [("Content-Type", response.content_type), ("Content-Length", str(len(response.body))),
-                   *response.headers.items()]
+        headers = [
+            ("Content-Type", response.content_type),
+            ("Content-Length", str(len(response.body))),
+            *response.headers.items(),
+        ]
         start_response(f"{response.status} {_REASONS.get(response.status, 'Status')}", headers)
         return [response.body]
 
@@ -192,9 +224,11 @@ class Simulator:
         if parts == ["_sim", "health"]:
             return Response(200, b"ok")
         if parts == ["_sim", "deliveries"]:
-            rows = self.store.all("SELECT d.id, d.trade_id, t.channel, t.out_trade_no, d.payload, d.due_at,"
-                                  " d.attempts, d.delivered_at, d.gave_up, d.last_status, d.copy FROM deliveries d"
-                                  " JOIN trades t ON t.id = d.trade_id ORDER BY d.id")
+            rows = self.store.all(
+                "SELECT d.id, d.trade_id, t.channel, t.out_trade_no, d.payload, d.due_at,"
+                " d.attempts, d.delivered_at, d.gave_up, d.last_status, d.copy FROM deliveries d"
+                " JOIN trades t ON t.id = d.trade_id ORDER BY d.id"
+            )
             return json_response(rows)
         if len(parts) == 3 and parts[0] == "checkout" and parts[1] in self.channels:
             return self.checkout(request, parts[1], parts[2])
@@ -237,21 +271,32 @@ class Simulator:
         status = self.status(trade)
         if status != "WAIT":
             label = "已支付 / Already paid" if status == "SUCCESS" else "订单已关闭 / Order closed"
-            return page(label, f"<h1>{label}</h1><p>{escape(trade['out_trade_no'])}</p>",
-                        200 if status == "SUCCESS" else 410)
+            return page(
+                label, f"<h1>{label}</h1><p>{escape(trade['out_trade_no'])}</p>", 200 if status == "SUCCESS" else 410
+            )
         redirect_field = ""
         if "redirect_url" in request.query:
             back = escape(request.query["redirect_url"])
             redirect_field = f'<input type="hidden" name="redirect_url" value="{back}">'
         body = f"""<h1>{escape(channel_name)} 收银台 / checkout</h1>
-<p>{escape(trade['subject'])}</p>
-<p class="amount">¥ {escape(yuan(trade['amount_fen']))}</p>
-<p>订单号 / Order: <code>{escape(trade['out_trade_no'])}</code></p>
+<p>{escape(trade["subject"])}</p>
+<p class="amount">¥ {escape(yuan(trade["amount_fen"]))}</p>
+<p>订单号 / Order: <code>{escape(trade["out_trade_no"])}</code></p>
 <form method="post" action="/checkout/{escape(channel_name)}/{escape(token)}">{redirect_field}
 <button name="action" value="pay" type="submit">确认支付 / Pay</button>
 <button name="action" value="cancel" type="submit">取消 / Cancel</button></form>"""
         return page("收银台 / Checkout", body)
 
 
-_REASONS = {200: "OK", 204: "No Content", 303: "See Other", 400: "Bad Request", 401: "Unauthorized",
-            403: "Forbidden", 404: "Not Found", 409: "Conflict", 410: "Gone", 500: "Internal Server Error"}
+_REASONS = {
+    200: "OK",
+    204: "No Content",
+    303: "See Other",
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    409: "Conflict",
+    410: "Gone",
+    500: "Internal Server Error",
+}

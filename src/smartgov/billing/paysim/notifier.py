@@ -45,8 +45,9 @@ class Notifier(threading.Thread):
         """Deliver what is due; return how long to sleep until the next one (at most a second)."""
         self._close_days()
         while not self._stop_event.is_set():
-            row = self.sim.store.one("SELECT * FROM deliveries WHERE delivered_at IS NULL AND gave_up = 0"
-                                     " ORDER BY due_at, id LIMIT 1")
+            row = self.sim.store.one(
+                "SELECT * FROM deliveries WHERE delivered_at IS NULL AND gave_up = 0 ORDER BY due_at, id LIMIT 1"
+            )
             if row is None:
                 return 1.0
             if row["due_at"] > now():
@@ -72,13 +73,22 @@ class Notifier(threading.Thread):
         config = self.sim.config
         with self.sim.store.transaction() as db:
             if accepted:
-                db.execute("UPDATE deliveries SET attempts = ?, delivered_at = ?, last_status = ? WHERE id = ?",
-                           (attempts, now(), str(status), row["id"]))
+                db.execute(
+                    "UPDATE deliveries SET attempts = ?, delivered_at = ?, last_status = ? WHERE id = ?",
+                    (attempts, now(), str(status), row["id"]),
+                )
             else:
                 delay = config.retry_base * config.retry_factor ** (attempts - 1)
-                db.execute("UPDATE deliveries SET attempts = ?, due_at = ?, gave_up = ?, last_status = ? WHERE id = ?",
-                           (attempts, now() + delay, int(attempts >= config.retry_max_attempts),
-                            f"{status} {answer_body[:80].decode('utf-8', 'replace')}", row["id"]))
+                db.execute(
+                    "UPDATE deliveries SET attempts = ?, due_at = ?, gave_up = ?, last_status = ? WHERE id = ?",
+                    (
+                        attempts,
+                        now() + delay,
+                        int(attempts >= config.retry_max_attempts),
+                        f"{status} {answer_body[:80].decode('utf-8', 'replace')}",
+                        row["id"],
+                    ),
+                )
         return accepted
 
     def _close_days(self) -> None:

@@ -105,10 +105,19 @@ class Store:
     def trade(self, channel: str, out_trade_no: str) -> dict[str, Any] | None:
         return self.one("SELECT * FROM trades WHERE channel = ? AND out_trade_no = ?", channel, out_trade_no)
 
-    def schedule(self, db: sqlite3.Connection, trade_id: int, url: str, payload: dict[str, Any], due_at: float,
-                 copy: bool = False) -> None:
-        db.execute("INSERT INTO deliveries (trade_id, url, payload, due_at, copy) VALUES (?, ?, ?, ?, ?)",
-                   (trade_id, url, json.dumps(payload, ensure_ascii=False), due_at, int(copy)))
+    def schedule(
+        self,
+        db: sqlite3.Connection,
+        trade_id: int,
+        url: str,
+        payload: dict[str, Any],
+        due_at: float,
+        copy: bool = False,
+    ) -> None:
+        db.execute(
+            "INSERT INTO deliveries (trade_id, url, payload, due_at, copy) VALUES (?, ?, ?, ?, ?)",
+            (trade_id, url, json.dumps(payload, ensure_ascii=False), due_at, int(copy)),
+        )
 
     def close(self) -> None:
         with self.lock:

@@ -41,10 +41,17 @@ class Request:
             headers["content-type"] = environ["CONTENT_TYPE"]
         raw_path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
         # PEP 3333 hands PATH_INFO over as latin-1 decoded bytes; recover the UTF-8 path the client sent.
-        path = urllib.parse.quote(raw_path.encode("latin-1").decode("utf-8", errors="replace"),
-                                  safe="/%:@!$&'()*+,;=-._~")
-        return cls(environ["REQUEST_METHOD"], path, environ.get("QUERY_STRING", ""), headers, body,
-                   environ.get("REMOTE_ADDR", ""))
+        path = urllib.parse.quote(
+            raw_path.encode("latin-1").decode("utf-8", errors="replace"), safe="/%:@!$&'()*+,;=-._~"
+        )
+        return cls(
+            environ["REQUEST_METHOD"],
+            path,
+            environ.get("QUERY_STRING", ""),
+            headers,
+            body,
+            environ.get("REMOTE_ADDR", ""),
+        )
 
 
 @dataclass

@@ -75,8 +75,9 @@ def parse_form(body: bytes, charset: str = "utf-8") -> dict[str, str]:
     """An application/x-www-form-urlencoded body. A key given twice is ambiguous: refuse it."""
     try:
         text = body.decode("ascii")
-        pairs = urllib.parse.parse_qsl(text, keep_blank_values=True, strict_parsing=bool(text), encoding=charset,
-                                       errors="strict")
+        pairs = urllib.parse.parse_qsl(
+            text, keep_blank_values=True, strict_parsing=bool(text), encoding=charset, errors="strict"
+        )
     except (UnicodeDecodeError, ValueError) as exc:
         raise ForgedNotification("not a form-encoded body") from exc
     params: dict[str, str] = {}
@@ -162,8 +163,9 @@ class HttpResponse:
     body: bytes
 
 
-def http(method: str, url: str, *, body: bytes | None = None, headers: Mapping[str, str] | None = None,
-         timeout: float = 10.0) -> HttpResponse:
+def http(
+    method: str, url: str, *, body: bytes | None = None, headers: Mapping[str, str] | None = None, timeout: float = 10.0
+) -> HttpResponse:
     """One HTTP exchange. Any HTTP status comes back as a response; a network failure is a retryable
     ProviderError (the provider may or may not have acted: callers query before retrying money moves)."""
     if urllib.parse.urlsplit(url).scheme not in {"http", "https"}:

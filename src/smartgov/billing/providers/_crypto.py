@@ -167,9 +167,12 @@ def generate_sm2_keypair() -> tuple[str, str]:
 def public_key_of(algorithm: Algorithm, private_key: str) -> str:
     """The public half of a private key (SM2 signing needs it; configuration then needs only one file)."""
     if algorithm == "RSA":
-        return _rsa_private(private_key).public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        ).decode()
+        return (
+            _rsa_private(private_key)
+            .public_key()
+            .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+            .decode()
+        )
     engine = sm2.CryptSM2(private_key=private_key.strip(), public_key="")
     return "04" + engine._kg(int(private_key.strip(), 16), sm2.default_ecc_table["g"])
 

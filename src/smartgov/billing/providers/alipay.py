@@ -35,11 +35,22 @@ from smartgov.billing.providers.base import (
 )
 from smartgov.kit import clock
 
-_STATUS = {"TRADE_SUCCESS": "succeeded", "TRADE_FINISHED": "succeeded", "TRADE_CLOSED": "closed",
-           "WAIT_BUYER_PAY": "pending"}
+_STATUS = {
+    "TRADE_SUCCESS": "succeeded",
+    "TRADE_FINISHED": "succeeded",
+    "TRADE_CLOSED": "closed",
+    "WAIT_BUYER_PAY": "pending",
+}
 _RETRYABLE_CODES = {"20000"}  # "service unavailable": the gateway asks to try again
-_STATEMENT_COLUMNS = ("支付宝交易号", "商户订单号", "业务类型", "完成时间", "订单金额（元）", "服务费（元）",
-                      "退款批次号/请求号")
+_STATEMENT_COLUMNS = (
+    "支付宝交易号",
+    "商户订单号",
+    "业务类型",
+    "完成时间",
+    "订单金额（元）",
+    "服务费（元）",
+    "退款批次号/请求号",
+)
 
 
 def _raw_node(text: str, node: str) -> tuple[str, dict[str, Any]]:
@@ -85,9 +96,13 @@ class AlipayProvider(PaymentProvider):
             **extra,
         }
         params["sign"] = self.signer.sign_b64(c.sorted_params(params, exclude=("sign",)).encode())
-        answer = c.http("POST", self.gateway_url, body=urllib.parse.urlencode(params).encode(),
-                        headers={"Content-Type": "application/x-www-form-urlencoded;charset=utf-8"},
-                        timeout=self.timeout)
+        answer = c.http(
+            "POST",
+            self.gateway_url,
+            body=urllib.parse.urlencode(params).encode(),
+            headers={"Content-Type": "application/x-www-form-urlencoded;charset=utf-8"},
+            timeout=self.timeout,
+        )
         if answer.status >= 500:
             raise ProviderError(f"alipay gateway answered HTTP {answer.status}", retryable=True)
         text = answer.body.decode("utf-8", errors="replace")
@@ -120,8 +135,7 @@ class AlipayProvider(PaymentProvider):
             "subject": request.subject[:256],
             "time_expire": request.expires_at.astimezone(c.CHINA).strftime("%Y-%m-%d %H:%M:%S"),
         }
-        value = self._call("alipay.trade.precreate", biz, notify_url=request.notify_url,
-                           return_url=request.return_url)
+        value = self._call("alipay.trade.precreate", biz, notify_url=request.notify_url, return_url=request.return_url)
         if value.get("code") != "10000" or not value.get("qr_code"):
             raise ProviderError(f"alipay precreate refused: {value.get('sub_code')} {value.get('sub_msg')}")
         return Checkout(redirect_url=str(value["qr_code"]))
@@ -140,16 +154,23 @@ class AlipayProvider(PaymentProvider):
     def refund(self, out_trade_no: str, out_refund_no: str, amount_fen: int, currency: str) -> RefundResult:
         if currency != "CNY":
             raise ProviderError(f"alipay refunds CNY, not {currency}")
-        value = self._call("alipay.trade.refund", {"out_trade_no": out_trade_no, "out_request_no": out_refund_no,
-                                                    "refund_amount": c.fen_to_yuan(amount_fen)})
+        value = self._call(
+            "alipay.trade.refund",
+            {"out_trade_no": out_trade_no, "out_request_no": out_refund_no, "refund_amount": c.fen_to_yuan(amount_fen)},
+        )
         if value.get("code") != "10000":
             raise ProviderError(f"alipay refund refused: {value.get('sub_code')} {value.get('sub_msg')}")
-        return RefundResult(out_refund_no=out_refund_no, provider_reference=str(value.get("trade_no", "")),
-                            status="succeeded", amount_fen=amount_fen)
+        return RefundResult(
+            out_refund_no=out_refund_no,
+            provider_reference=str(value.get("trade_no", "")),
+            status="succeeded",
+            amount_fen=amount_fen,
+        )
 
     def fetch_statement(self, day: date) -> bytes:
-        value = self._call("alipay.data.dataservice.bill.downloadurl.query",
-                           {"bill_type": "trade", "bill_date": day.isoformat()})
+        value = self._call(
+            "alipay.data.dataservice.bill.downloadurl.query", {"bill_type": "trade", "bill_date": day.isoformat()}
+        )
         if value.get("code") != "10000" or not value.get("bill_download_url"):
             raise ProviderError(f"alipay statement of {day} not available: {value.get('sub_msg')}", retryable=True)
         answer = c.http("GET", str(value["bill_download_url"]), timeout=self.timeout)
@@ -181,16 +202,23 @@ class AlipayProvider(PaymentProvider):
         try:
             amount = c.yuan_to_fen(str(fields.get("total_amount", "")))
             refunded = c.yuan_to_fen(str(fields["refund_fee"])) if fields.get("refund_fee") else 0
-            paid_at = c.parse_local(str(fields[paid_at_field]), "%Y-%m-%d %H:%M:%S") if fields.get(paid_at_field) \
-                else None
+            paid_at = (
+                c.parse_local(str(fields[paid_at_field]), "%Y-%m-%d %H:%M:%S") if fields.get(paid_at_field) else None
+            )
         except ValueError as exc:
             raise ForgedNotification(str(exc)) from exc
         if not fields.get("out_trade_no") or not fields.get("trade_no"):
             raise ForgedNotification("out_trade_no and trade_no are required")
-        return Notification(out_trade_no=str(fields["out_trade_no"]), provider_reference=str(fields["trade_no"]),
-                            status=status, amount_fen=amount, currency=str(fields.get("trans_currency") or "CNY"),
-                            paid_at=paid_at if status == "succeeded" else None, raw=dict(fields),
-                            refunded_fen=refunded)
+        return Notification(
+            out_trade_no=str(fields["out_trade_no"]),
+            provider_reference=str(fields["trade_no"]),
+            status=status,
+            amount_fen=amount,
+            currency=str(fields.get("trans_currency") or "CNY"),
+            paid_at=paid_at if status == "succeeded" else None,
+            raw=dict(fields),
+            refunded_fen=refunded,
+        )
 
     def acknowledge(self, accepted: bool) -> Acknowledgement:
         return Acknowledgement(body=b"success" if accepted else b"fail")
@@ -224,9 +252,16 @@ class AlipayProvider(PaymentProvider):
                 raise ValueError(f"line {line}: 商户订单号 and 支付宝交易号 are required")
             if kind == "refund" and not cell("退款批次号/请求号"):
                 raise ValueError(f"line {line}: a refund row needs 退款批次号/请求号")
-            result.append(StatementRow(kind=kind, out_trade_no=cell("商户订单号"),
-                                       provider_reference=cell("支付宝交易号"), amount_fen=abs(amount), fee_fen=fee,
-                                       currency="CNY", settled_on=settled,
-                                       out_refund_no=cell("退款批次号/请求号") if kind == "refund" else ""))
+            result.append(
+                StatementRow(
+                    kind=kind,
+                    out_trade_no=cell("商户订单号"),
+                    provider_reference=cell("支付宝交易号"),
+                    amount_fen=abs(amount),
+                    fee_fen=fee,
+                    currency="CNY",
+                    settled_on=settled,
+                    out_refund_no=cell("退款批次号/请求号") if kind == "refund" else "",
+                )
+            )
         return result
-

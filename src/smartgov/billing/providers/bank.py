@@ -59,12 +59,18 @@ class BankTransferProvider(PaymentProvider):
             raise ProviderError(f"bank transfers here are in CNY, not {request.currency}")
         if not self.reference.fullmatch(request.out_trade_no):
             raise ProviderError(f"{request.out_trade_no!r} would not be recognised in a remittance note")
-        return Checkout(redirect_url="", instructions={
-            "payee_name": self.account_name, "payee_account": self.account_no, "payee_bank": self.bank_name,
-            "amount": c.fen_to_yuan(request.amount_fen), "currency": request.currency,
-            "reference": request.out_trade_no,
-            "pay_by": request.expires_at.astimezone(c.CHINA).strftime("%Y-%m-%d %H:%M"),
-        })
+        return Checkout(
+            redirect_url="",
+            instructions={
+                "payee_name": self.account_name,
+                "payee_account": self.account_no,
+                "payee_bank": self.bank_name,
+                "amount": c.fen_to_yuan(request.amount_fen),
+                "currency": request.currency,
+                "reference": request.out_trade_no,
+                "pay_by": request.expires_at.astimezone(c.CHINA).strftime("%Y-%m-%d %H:%M"),
+            },
+        )
 
     def verify_notification(self, body: bytes, content_type: str, headers: dict[str, str]) -> Notification:
         raise ForgedNotification("banks send no payment notifications: whatever this is, it is not from the bank")
@@ -82,12 +88,23 @@ class BankTransferProvider(PaymentProvider):
         path = urllib.parse.urlsplit(f"{self.base_url}/statements/{day.isoformat()}.csv").path
         timestamp, nonce = str(int(clock.now().timestamp())), secrets.token_hex(16)
         signature = self.signer.sign_b64(f"GET\n{path}\n{timestamp}\n{nonce}\n".encode())
-        answer = c.http("GET", f"{self.base_url}/statements/{day.isoformat()}.csv", timeout=self.timeout, headers={
-            "X-Bank-Customer": self.customer_id, "X-Bank-Timestamp": timestamp, "X-Bank-Nonce": nonce,
-            "X-Bank-Sign-Type": self.signer.algorithm, "X-Bank-Signature": signature})
+        answer = c.http(
+            "GET",
+            f"{self.base_url}/statements/{day.isoformat()}.csv",
+            timeout=self.timeout,
+            headers={
+                "X-Bank-Customer": self.customer_id,
+                "X-Bank-Timestamp": timestamp,
+                "X-Bank-Nonce": nonce,
+                "X-Bank-Sign-Type": self.signer.algorithm,
+                "X-Bank-Signature": signature,
+            },
+        )
         if answer.status != 200:
-            raise ProviderError(f"bank statement of {day} answered HTTP {answer.status}",
-                                retryable=answer.status in {404, 429} or answer.status >= 500)
+            raise ProviderError(
+                f"bank statement of {day} answered HTTP {answer.status}",
+                retryable=answer.status in {404, 429} or answer.status >= 500,
+            )
         if not self.verifier.verify_b64(answer.body, answer.headers.get("x-bank-signature", "")):
             raise ForgedNotification("the bank statement's signature does not verify")
         return answer.body
@@ -119,8 +136,16 @@ class BankTransferProvider(PaymentProvider):
                 raise ValueError(f"line {line}: needs a positive 金额 and a 流水号")
             found = self.reference.search(cell("附言").upper())
             reference = found.group(0) if found else ""
-            result.append(StatementRow(kind="payment" if direction == "贷" else "refund", out_trade_no=reference,
-                                       provider_reference=cell("流水号"), amount_fen=amount, fee_fen=fee,
-                                       currency="CNY", settled_on=settled,
-                                       out_refund_no=cell("流水号") if direction == "借" else ""))
+            result.append(
+                StatementRow(
+                    kind="payment" if direction == "贷" else "refund",
+                    out_trade_no=reference,
+                    provider_reference=cell("流水号"),
+                    amount_fen=amount,
+                    fee_fen=fee,
+                    currency="CNY",
+                    settled_on=settled,
+                    out_refund_no=cell("流水号") if direction == "借" else "",
+                )
+            )
         return result

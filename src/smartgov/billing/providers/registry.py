@@ -44,8 +44,12 @@ DEMO_IDS = {
     "alipay": {"app_id": "2021000000000001", "merchant_id": "2088000000000001"},
     "wechat": {"app_id": "wx0000000000000001", "merchant_id": "1900000001"},
     "unionpay": {"merchant_id": "777290058000001"},
-    "bank": {"merchant_id": "SG-CUST-0001", "account_name": "智慧政务演示财政专户", "account_no": "6222000000000000001",
-             "bank_name": "演示银行"},
+    "bank": {
+        "merchant_id": "SG-CUST-0001",
+        "account_name": "智慧政务演示财政专户",
+        "account_no": "6222000000000000001",
+        "bank_name": "演示银行",
+    },
 }
 
 
@@ -63,16 +67,33 @@ def default_providers(base_url: str, keys_dir: Path | str) -> dict[str, dict[str
         }
 
     return {
-        "alipay": {"class": "smartgov.billing.providers.alipay.AlipayProvider",
-                   "gateway_url": f"{base_url}/alipay/gateway.do", **DEMO_IDS["alipay"], **keyfiles("alipay")},
-        "wechat": {"class": "smartgov.billing.providers.wechat.WeChatPayProvider", "gateway_url": f"{base_url}/wechat",
-                   **DEMO_IDS["wechat"], **keyfiles("wechat"), "api_v3_key_path": str(keys / "wechat" / "apiv3.key"),
-                   "merchant_serial_no": "SMARTGOV-DEMO-MERCHANT"},
-        "unionpay": {"class": "smartgov.billing.providers.unionpay.UnionPayProvider",
-                     "gateway_url": f"{base_url}/unionpay", **DEMO_IDS["unionpay"], **keyfiles("unionpay"),
-                     "merchant_cert_id": "SMARTGOV-DEMO-MERCHANT"},
-        "bank": {"class": "smartgov.billing.providers.bank.BankTransferProvider", "gateway_url": f"{base_url}/bank",
-                 **DEMO_IDS["bank"], **keyfiles("bank")},
+        "alipay": {
+            "class": "smartgov.billing.providers.alipay.AlipayProvider",
+            "gateway_url": f"{base_url}/alipay/gateway.do",
+            **DEMO_IDS["alipay"],
+            **keyfiles("alipay"),
+        },
+        "wechat": {
+            "class": "smartgov.billing.providers.wechat.WeChatPayProvider",
+            "gateway_url": f"{base_url}/wechat",
+            **DEMO_IDS["wechat"],
+            **keyfiles("wechat"),
+            "api_v3_key_path": str(keys / "wechat" / "apiv3.key"),
+            "merchant_serial_no": "SMARTGOV-DEMO-MERCHANT",
+        },
+        "unionpay": {
+            "class": "smartgov.billing.providers.unionpay.UnionPayProvider",
+            "gateway_url": f"{base_url}/unionpay",
+            **DEMO_IDS["unionpay"],
+            **keyfiles("unionpay"),
+            "merchant_cert_id": "SMARTGOV-DEMO-MERCHANT",
+        },
+        "bank": {
+            "class": "smartgov.billing.providers.bank.BankTransferProvider",
+            "gateway_url": f"{base_url}/bank",
+            **DEMO_IDS["bank"],
+            **keyfiles("bank"),
+        },
     }
 
 

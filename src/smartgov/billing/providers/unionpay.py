@@ -80,14 +80,24 @@ class UnionPayProvider(PaymentProvider):
             raise ForgedNotification(f"{what}: signature does not verify")
 
     def _call(self, endpoint: str, fields: dict[str, str]) -> dict[str, str]:
-        params = {"version": "5.1.0", "encoding": "UTF-8", "signMethod": self.sign_method, "certId": self.cert_id,
-                  "accessType": "0", "merId": self.mer_id,
-                  "txnTime": clock.now().astimezone(c.CHINA).strftime("%Y%m%d%H%M%S"), **fields}
+        params = {
+            "version": "5.1.0",
+            "encoding": "UTF-8",
+            "signMethod": self.sign_method,
+            "certId": self.cert_id,
+            "accessType": "0",
+            "merId": self.mer_id,
+            "txnTime": clock.now().astimezone(c.CHINA).strftime("%Y%m%d%H%M%S"),
+            **fields,
+        }
         params["signature"] = self.signer.sign_b64(self._signing_string(params))
-        answer = c.http("POST", f"{self.base_url}/gateway/api/{endpoint}",
-                        body=urllib.parse.urlencode(params).encode(),
-                        headers={"Content-Type": "application/x-www-form-urlencoded;charset=UTF-8"},
-                        timeout=self.timeout)
+        answer = c.http(
+            "POST",
+            f"{self.base_url}/gateway/api/{endpoint}",
+            body=urllib.parse.urlencode(params).encode(),
+            headers={"Content-Type": "application/x-www-form-urlencoded;charset=UTF-8"},
+            timeout=self.timeout,
+        )
         if answer.status != 200:
             raise ProviderError(f"unionpay gateway answered HTTP {answer.status}", retryable=answer.status >= 500)
         try:
@@ -100,27 +110,42 @@ class UnionPayProvider(PaymentProvider):
     def create_checkout(self, request: CheckoutRequest) -> Checkout:
         if request.currency != "CNY":
             raise ProviderError(f"unionpay collects CNY here, not {request.currency}")
-        result = self._call("backTransReq.do", {
-            "txnType": "01", "txnSubType": "07", "bizType": "000000", "channelType": "08",
-            "orderId": request.out_trade_no, "txnAmt": str(request.amount_fen), "currencyCode": "156",
-            "orderDesc": request.subject[:32], "backUrl": request.notify_url, "frontUrl": request.return_url,
-            "payTimeout": request.expires_at.astimezone(c.CHINA).strftime("%Y%m%d%H%M%S"),
-        })
+        result = self._call(
+            "backTransReq.do",
+            {
+                "txnType": "01",
+                "txnSubType": "07",
+                "bizType": "000000",
+                "channelType": "08",
+                "orderId": request.out_trade_no,
+                "txnAmt": str(request.amount_fen),
+                "currencyCode": "156",
+                "orderDesc": request.subject[:32],
+                "backUrl": request.notify_url,
+                "frontUrl": request.return_url,
+                "payTimeout": request.expires_at.astimezone(c.CHINA).strftime("%Y%m%d%H%M%S"),
+            },
+        )
         if result.get("respCode") != "00" or not result.get("qrCode"):
-            raise ProviderError(f"unionpay refused the order: {result.get('respCode')} {result.get('respMsg')}",
-                                retryable=result.get("respCode") in _PENDING)
+            raise ProviderError(
+                f"unionpay refused the order: {result.get('respCode')} {result.get('respMsg')}",
+                retryable=result.get("respCode") in _PENDING,
+            )
         return Checkout(redirect_url=result["qrCode"])
 
     def query(self, out_trade_no: str) -> Notification | None:
         # The gateway identifies an order by orderId and its txnTime; ours are unique on their own, so the
         # query's own time stands in (the provider side looks the order up by orderId).
-        result = self._call("queryTrans.do", {"txnType": "00", "txnSubType": "00", "bizType": "000000",
-                                              "orderId": out_trade_no})
+        result = self._call(
+            "queryTrans.do", {"txnType": "00", "txnSubType": "00", "bizType": "000000", "orderId": out_trade_no}
+        )
         if result.get("respCode") == _NOT_FOUND:
             return None
         if result.get("respCode") != "00":
-            raise ProviderError(f"unionpay query refused: {result.get('respCode')} {result.get('respMsg')}",
-                                retryable=result.get("respCode") in _PENDING)
+            raise ProviderError(
+                f"unionpay query refused: {result.get('respCode')} {result.get('respMsg')}",
+                retryable=result.get("respCode") in _PENDING,
+            )
         try:
             return self._notification(result, result.get("origRespCode", ""))
         except ForgedNotification as exc:
@@ -130,11 +155,20 @@ class UnionPayProvider(PaymentProvider):
         paid = self.query(out_trade_no)
         if paid is None or paid.status != "succeeded":
             raise ProviderError(f"unionpay has no successful payment {out_trade_no} to refund")
-        result = self._call("backTransReq.do", {
-            "txnType": "04", "txnSubType": "00", "bizType": "000000", "channelType": "07",
-            "orderId": out_refund_no, "origQryId": paid.provider_reference, "txnAmt": str(amount_fen),
-            "currencyCode": "156", "backUrl": self.refund_notify_url,
-        })
+        result = self._call(
+            "backTransReq.do",
+            {
+                "txnType": "04",
+                "txnSubType": "00",
+                "bizType": "000000",
+                "channelType": "07",
+                "orderId": out_refund_no,
+                "origQryId": paid.provider_reference,
+                "txnAmt": str(amount_fen),
+                "currencyCode": "156",
+                "backUrl": self.refund_notify_url,
+            },
+        )
         code = result.get("respCode", "")
         if code == "00":
             status = "succeeded"
@@ -142,15 +176,26 @@ class UnionPayProvider(PaymentProvider):
             status = "pending"
         else:
             raise ProviderError(f"unionpay refund refused: {code} {result.get('respMsg')}")
-        return RefundResult(out_refund_no=out_refund_no, provider_reference=result.get("queryId", ""),
-                            status=status, amount_fen=amount_fen)
+        return RefundResult(
+            out_refund_no=out_refund_no,
+            provider_reference=result.get("queryId", ""),
+            status=status,
+            amount_fen=amount_fen,
+        )
 
     def fetch_statement(self, day: date) -> bytes:
-        result = self._call("fileTransRequest.do", {"txnType": "76", "txnSubType": "01", "bizType": "000000",
-                                                    "fileType": "00", "settleDate": day.strftime("%m%d")})
+        result = self._call(
+            "fileTransRequest.do",
+            {
+                "txnType": "76",
+                "txnSubType": "01",
+                "bizType": "000000",
+                "fileType": "00",
+                "settleDate": day.strftime("%m%d"),
+            },
+        )
         if result.get("respCode") != "00" or not result.get("fileContent"):
-            raise ProviderError(f"unionpay statement of {day} not available: {result.get('respMsg')}",
-                                retryable=True)
+            raise ProviderError(f"unionpay statement of {day} not available: {result.get('respMsg')}", retryable=True)
         try:
             return zlib.decompress(base64.b64decode(result["fileContent"], validate=True))
         except (binascii.Error, zlib.error) as exc:
@@ -183,9 +228,15 @@ class UnionPayProvider(PaymentProvider):
         if currency is None:
             raise ForgedNotification(f"unknown currencyCode {params.get('currencyCode')!r}")
         paid_at = self._trace_time(params.get("traceTime", "")) if status == "succeeded" else None
-        return Notification(out_trade_no=params["orderId"], provider_reference=params.get("queryId", ""),
-                            status=status, amount_fen=int(amount), currency=currency, paid_at=paid_at,
-                            raw=dict(params))
+        return Notification(
+            out_trade_no=params["orderId"],
+            provider_reference=params.get("queryId", ""),
+            status=status,
+            amount_fen=int(amount),
+            currency=currency,
+            paid_at=paid_at,
+            raw=dict(params),
+        )
 
     @staticmethod
     def _trace_time(text: str) -> datetime | None:
@@ -239,8 +290,16 @@ class UnionPayProvider(PaymentProvider):
             if not order_id or not query_id or (txn_type == "04" and not orig):
                 raise ValueError(f"line {line}: orderId, queryId (and origOrderId for a refund) are required")
             refund = txn_type == "04"
-            result.append(StatementRow(kind="refund" if refund else "payment",
-                                       out_trade_no=orig if refund else order_id, provider_reference=query_id,
-                                       amount_fen=int(amount), fee_fen=int(fee), currency="CNY", settled_on=settled,
-                                       out_refund_no=order_id if refund else ""))
+            result.append(
+                StatementRow(
+                    kind="refund" if refund else "payment",
+                    out_trade_no=orig if refund else order_id,
+                    provider_reference=query_id,
+                    amount_fen=int(amount),
+                    fee_fen=int(fee),
+                    currency="CNY",
+                    settled_on=settled,
+                    out_refund_no=order_id if refund else "",
+                )
+            )
         return result

@@ -41,11 +41,28 @@ from smartgov.billing.providers.base import (
 )
 from smartgov.kit import clock
 
-_STATE = {"SUCCESS": "succeeded", "REFUND": "succeeded", "CLOSED": "closed", "REVOKED": "closed",
-          "PAYERROR": "failed", "NOTPAY": "pending", "USERPAYING": "pending"}
+_STATE = {
+    "SUCCESS": "succeeded",
+    "REFUND": "succeeded",
+    "CLOSED": "closed",
+    "REVOKED": "closed",
+    "PAYERROR": "failed",
+    "NOTPAY": "pending",
+    "USERPAYING": "pending",
+}
 _REFUND_STATUS = {"SUCCESS": "succeeded", "PROCESSING": "pending", "ABNORMAL": "failed", "CLOSED": "failed"}
-_STATEMENT_COLUMNS = ("交易时间", "微信订单号", "商户订单号", "交易状态", "货币种类", "应结订单金额", "微信退款单号",
-                      "商户退款单号", "退款金额", "手续费")
+_STATEMENT_COLUMNS = (
+    "交易时间",
+    "微信订单号",
+    "商户订单号",
+    "交易状态",
+    "货币种类",
+    "应结订单金额",
+    "微信退款单号",
+    "商户退款单号",
+    "退款金额",
+    "手续费",
+)
 
 
 class WeChatPayProvider(PaymentProvider):
@@ -83,22 +100,24 @@ class WeChatPayProvider(PaymentProvider):
         if self.max_skew and abs(clock.now().timestamp() - int(timestamp)) > self.max_skew:
             raise ForgedNotification(f"{what} timestamp is more than {self.max_skew} s off: a replay?")
 
-    def _request(self, method: str, path: str, payload: dict[str, Any] | None = None,
-                 *, signed_answer: bool = True) -> tuple[int, bytes]:
+    def _request(
+        self, method: str, path: str, payload: dict[str, Any] | None = None, *, signed_answer: bool = True
+    ) -> tuple[int, bytes]:
         body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode() if payload is not None else b""
         url = path if path.startswith(("http://", "https://")) else self.base_url + path
         split = urllib.parse.urlsplit(url)
         signed_url = split.path + (f"?{split.query}" if split.query else "")  # the absolute path, as documented
         timestamp, nonce = str(int(clock.now().timestamp())), secrets.token_hex(16).upper()
         message = f"{method}\n{signed_url}\n{timestamp}\n{nonce}\n".encode() + body + b"\n"
-        authorization = (f'{self.scheme} mchid="{self.mch_id}",nonce_str="{nonce}",'
-                         f'signature="{self.signer.sign_b64(message)}",timestamp="{timestamp}",'
-                         f'serial_no="{self.merchant_serial}"')
+        authorization = (
+            f'{self.scheme} mchid="{self.mch_id}",nonce_str="{nonce}",'
+            f'signature="{self.signer.sign_b64(message)}",timestamp="{timestamp}",'
+            f'serial_no="{self.merchant_serial}"'
+        )
         headers = {"Authorization": authorization, "Accept": "application/json", "User-Agent": "smartgov"}
         if payload is not None:
             headers["Content-Type"] = "application/json"
-        answer = c.http(method, url, body=body if payload is not None else None, headers=headers,
-                        timeout=self.timeout)
+        answer = c.http(method, url, body=body if payload is not None else None, headers=headers, timeout=self.timeout)
         if answer.status >= 500:
             raise ProviderError(f"wechat pay answered HTTP {answer.status}", retryable=True)
         if signed_answer:
@@ -151,21 +170,27 @@ class WeChatPayProvider(PaymentProvider):
         paid = self.query(out_trade_no)
         if paid is None:
             raise ProviderError(f"wechat pay does not know {out_trade_no}")
-        payload = {"out_trade_no": out_trade_no, "out_refund_no": out_refund_no,
-                   "amount": {"refund": amount_fen, "total": paid.amount_fen, "currency": currency}}
+        payload = {
+            "out_trade_no": out_trade_no,
+            "out_refund_no": out_refund_no,
+            "amount": {"refund": amount_fen, "total": paid.amount_fen, "currency": currency},
+        }
         status, body = self._request("POST", "/v3/refund/domestic/refunds", payload)
         value = self._json(body)
         if status != 200 or value.get("status") not in _REFUND_STATUS:
             raise ProviderError(f"wechat pay refund refused: {value.get('code')} {value.get('message')}")
-        return RefundResult(out_refund_no=out_refund_no, provider_reference=str(value.get("refund_id", "")),
-                            status=_REFUND_STATUS[value["status"]], amount_fen=amount_fen)
+        return RefundResult(
+            out_refund_no=out_refund_no,
+            provider_reference=str(value.get("refund_id", "")),
+            status=_REFUND_STATUS[value["status"]],
+            amount_fen=amount_fen,
+        )
 
     def fetch_statement(self, day: date) -> bytes:
         status, body = self._request("GET", f"/v3/bill/tradebill?bill_date={day.isoformat()}&bill_type=ALL")
         value = self._json(body)
         if status != 200 or not value.get("download_url"):
-            raise ProviderError(f"wechat pay statement of {day} not available: {value.get('message')}",
-                                retryable=True)
+            raise ProviderError(f"wechat pay statement of {day} not available: {value.get('message')}", retryable=True)
         download, ours = urllib.parse.urlsplit(str(value["download_url"])), urllib.parse.urlsplit(self.base_url)
         if (download.scheme, download.netloc) != (ours.scheme, ours.netloc):
             raise ProviderError("wechat pay statement download points at another host")
@@ -185,8 +210,10 @@ class WeChatPayProvider(PaymentProvider):
             if resource.get("algorithm") != "AEAD_AES_256_GCM":
                 raise ForgedNotification(f"unknown resource algorithm {resource.get('algorithm')!r}")
             plaintext = AESGCM(self.api_v3_key).decrypt(
-                str(resource["nonce"]).encode(), base64.b64decode(resource["ciphertext"], validate=True),
-                str(resource.get("associated_data", "")).encode())
+                str(resource["nonce"]).encode(),
+                base64.b64decode(resource["ciphertext"], validate=True),
+                str(resource.get("associated_data", "")).encode(),
+            )
             transaction = json.loads(plaintext)
         except (InvalidTag, binascii.Error) as exc:
             raise ForgedNotification("notification resource does not decrypt under the APIv3 key") from exc
@@ -215,17 +242,24 @@ class WeChatPayProvider(PaymentProvider):
                 raise ForgedNotification("a successful transaction needs a success_time") from exc
             if paid_at.tzinfo is None:
                 raise ForgedNotification("success_time has no offset")
-        return Notification(out_trade_no=str(value["out_trade_no"]),
-                            provider_reference=str(value.get("transaction_id", "")), status=status,
-                            amount_fen=c.fen_field(amount.get("total"), "amount.total"),
-                            currency=str(amount.get("currency", "CNY")), paid_at=paid_at, raw=dict(value))
+        return Notification(
+            out_trade_no=str(value["out_trade_no"]),
+            provider_reference=str(value.get("transaction_id", "")),
+            status=status,
+            amount_fen=c.fen_field(amount.get("total"), "amount.total"),
+            currency=str(amount.get("currency", "CNY")),
+            paid_at=paid_at,
+            raw=dict(value),
+        )
 
     def acknowledge(self, accepted: bool) -> Acknowledgement:
         if accepted:
-            return Acknowledgement(body=b'{"code":"SUCCESS","message":"\xe6\x88\x90\xe5\x8a\x9f"}',
-                                   content_type="application/json")
-        return Acknowledgement(body=b'{"code":"FAIL","message":"\xe5\xa4\xb1\xe8\xb4\xa5"}',
-                               content_type="application/json", status=500)
+            return Acknowledgement(
+                body=b'{"code":"SUCCESS","message":"\xe6\x88\x90\xe5\x8a\x9f"}', content_type="application/json"
+            )
+        return Acknowledgement(
+            body=b'{"code":"FAIL","message":"\xe5\xa4\xb1\xe8\xb4\xa5"}', content_type="application/json", status=500
+        )
 
     # -- statement --------------------------------------------------------------------------------------
 
@@ -263,9 +297,16 @@ class WeChatPayProvider(PaymentProvider):
                 raise ValueError(f"line {line}: needs a positive amount, 商户订单号 and 微信订单号")
             if kind == "refund" and not cell("商户退款单号"):
                 raise ValueError(f"line {line}: a refund row needs 商户退款单号")
-            result.append(StatementRow(kind=kind, out_trade_no=cell("商户订单号"),
-                                       provider_reference=cell("微信订单号"), amount_fen=amount, fee_fen=fee,
-                                       currency=cell("货币种类") or "CNY",
-                                       settled_on=settled,
-                                       out_refund_no=cell("商户退款单号") if kind == "refund" else ""))
+            result.append(
+                StatementRow(
+                    kind=kind,
+                    out_trade_no=cell("商户订单号"),
+                    provider_reference=cell("微信订单号"),
+                    amount_fen=amount,
+                    fee_fen=fee,
+                    currency=cell("货币种类") or "CNY",
+                    settled_on=settled,
+                    out_refund_no=cell("商户退款单号") if kind == "refund" else "",
+                )
+            )
         return result

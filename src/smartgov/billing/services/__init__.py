@@ -9,6 +9,7 @@
 See docs/ledger.md for the contract.
 """
 
+from smartgov.billing.channels import ProviderUnavailable
 from smartgov.billing.signals import bill_cancelled, bill_paid
 
 from .bills import (
@@ -21,7 +22,7 @@ from .bills import (
     set_late_charge_rule,
 )
 from .bulk import WaterTariff, bulk_issue_water
-from .payments import ProviderUnavailable, apply_result, create_payment, handle_notification, poll_stale_payments
+from .payments import apply_result, create_payment, handle_notification, poll_stale_payments
 from .refunds import refund_payment, retry_pending_refund
 
 __all__ = [

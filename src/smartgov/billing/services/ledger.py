@@ -189,14 +189,39 @@ def _lock_head(tenant: Tenant) -> LedgerHead:
     return head
 
 
-def _load(tenant: Tenant, batch: Sequence[Transfer]) -> _State:
+_HEAD_PG = "SELECT id, last_seq, last_timestamp FROM {table} WHERE tenant_id = %s FOR UPDATE"
+
+
+def _lock_and_load(tenant: Tenant, batch: Sequence[Transfer]) -> tuple[LedgerHead, _State]:
+    """Lock the head, then read what the batch needs. On PostgreSQL both statements go in one
+    pipeline (one round trip): the server runs them in order, so the read's snapshot is taken after
+    the lock is held and sees every posting committed before it."""
     ids = [t.id for t in batch if isinstance(t.id, UUID)]
     pending_ids = list({t.pending_id for t in batch if isinstance(t.pending_id, UUID)})
     account_ids = list({v for t in batch for v in (t.debit_account_id, t.credit_account_id) if isinstance(v, UUID)})
-    if connection.vendor == "postgresql":
-        transfer_rows, account_rows = _read_pg(tenant, ids, pending_ids, account_ids)
-    else:
-        transfer_rows, account_rows = _read_orm(tenant, ids, pending_ids, account_ids)
+    if connection.vendor != "postgresql":
+        head = _lock_head(tenant)
+        return head, _state(pending_ids, *_read_orm(tenant, ids, pending_ids, account_ids))
+    connection.ensure_connection()
+    raw = connection.connection
+    sql = _READ_PG.format(transfers=LedgerTransfer._meta.db_table, accounts=LedgerAccount._meta.db_table)
+    params = {"tenant": tenant.pk, "ids": ids, "pids": pending_ids, "aids": account_ids}
+    with raw.pipeline():
+        lock = raw.cursor()
+        lock.execute(_HEAD_PG.format(table=LedgerHead._meta.db_table), [tenant.pk])
+        read = raw.cursor()
+        read.execute(sql, params)
+    found = lock.fetchone()
+    if found is None:  # the tenant's first posting: create the head, lock it, read again
+        _lock_head(tenant)
+        return _lock_and_load(tenant, batch)
+    head = LedgerHead(id=found[0], tenant=tenant, last_seq=found[1], last_timestamp=found[2])
+    return head, _state(pending_ids, *_parse_pg(read.fetchone()))
+
+
+def _state(
+    pending_ids: list[UUID], transfer_rows: list[Transfer], account_rows: list[tuple[Account, Balance]]
+) -> _State:
     transfers: dict[UUID, Transfer] = {}
     resolutions: dict[UUID, Transfer] = {}
     asked = set(pending_ids)
@@ -230,7 +255,7 @@ def _read_orm(
 _READ_PG = """
 WITH t AS (
   SELECT * FROM {transfers} WHERE tenant_id = %(tenant)s
-    AND (id = ANY(%(ids)s::uuid[]) OR pending_id = ANY(%(pids)s::uuid[]))
+    AND (id = ANY(%(ids)s::uuid[]) OR id = ANY(%(pids)s::uuid[]) OR pending_id = ANY(%(pids)s::uuid[]))
 ), p AS (
   SELECT * FROM {transfers} WHERE tenant_id = %(tenant)s
     AND id IN (SELECT pending_id FROM t WHERE pending_id IS NOT NULL) AND id NOT IN (SELECT id FROM t)
@@ -243,14 +268,9 @@ SELECT
 """
 
 
-def _read_pg(
-    tenant: Tenant, ids: list[UUID], pending_ids: list[UUID], account_ids: list[UUID]
-) -> tuple[list[Transfer], list[tuple[Account, Balance]]]:
-    """Everything a batch needs in one round trip (after the head lock, so nothing here can move)."""
-    sql = _READ_PG.format(transfers=LedgerTransfer._meta.db_table, accounts=LedgerAccount._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, {"tenant": tenant.pk, "ids": ids, "pids": pending_ids, "aids": account_ids})
-        transfers_json, accounts_json = cursor.fetchone()
+def _parse_pg(row: Any) -> tuple[list[Transfer], list[tuple[Account, Balance]]]:
+    """The read's one row: the transfers and the accounts as JSON arrays."""
+    transfers_json, accounts_json = row
     transfers = [_transfer_from_json(r) for r in _json(transfers_json)]
     accounts = [
         (
@@ -303,8 +323,7 @@ def create_transfers(
     # No savepoint: a failure here undoes the caller's whole transaction anyway (and it saves two
     # round trips on every posting).
     with transaction.atomic(savepoint=False):
-        head = _lock_head(tenant)
-        state = _load(tenant, transfers)
+        head, state = _lock_and_load(tenant, transfers)
         now = now or clock.now()
         if now.tzinfo is None:
             raise ValueError("the ledger clock must be timezone-aware")

@@ -19,17 +19,17 @@ from django.utils.translation import gettext as _
 
 from smartgov.audit.services import Actor, record
 from smartgov.billing import channels, chart, paycode
+from smartgov.billing.channels import ProviderUnavailable
 from smartgov.billing.models import Bill, Payment
 from smartgov.billing.providers.base import (
     Acknowledgement,
     CheckoutRequest,
-    ForgedNotification,
     Notification,
     ProviderError,
 )
 from smartgov.billing.signals import bill_paid
 from smartgov.kit import clock
-from smartgov.kit.errors import Conflict, DomainError, InvalidInput, NotFound
+from smartgov.kit.errors import Conflict, InvalidInput, NotFound
 from smartgov.ledger import Transfer
 from smartgov.tenancy.models import Tenant
 
@@ -38,11 +38,6 @@ from .common import accounts_for_bill, fen, local_today, refresh_state
 
 log = logging.getLogger("smartgov.billing")
 SYSTEM = Actor.system("billing")
-
-
-class ProviderUnavailable(DomainError):
-    status = 502
-    code = "provider_unavailable"
 
 
 def payment_timeout() -> timedelta:
@@ -82,7 +77,7 @@ def create_payment(
     """Open a payment of ``amount_fen`` on the bill with ``payment_code`` through ``channel`` and
     return it with the channel's checkout URL. Nothing is stored if any check fails."""
     amount = fen(amount_fen, "amount_fen")
-    provider = channels.provider(channel)
+    provider = channels.provider(channel, tenant)
     bill = bill_by_code(tenant, payment_code, lock=True)
     if currency != bill.currency:
         raise InvalidInput.for_field(
@@ -135,9 +130,10 @@ def create_payment(
         log.warning("checkout with %s failed: %s", provider.code, exc)
         raise ProviderUnavailable(_("The payment channel is unavailable; try again later.")) from exc
     payment.checkout_url = checkout.redirect_url
+    payment.checkout_instructions = dict(checkout.instructions)
     payment.provider_reference = checkout.provider_reference
     payment.return_url = return_url.replace("{payment_id}", str(payment.pk))
-    payment.save(update_fields=["checkout_url", "provider_reference", "return_url"])
+    payment.save(update_fields=["checkout_url", "checkout_instructions", "provider_reference", "return_url"])
     record(
         actor=actor,
         tenant=tenant,
@@ -165,10 +161,10 @@ def handle_notification(
     tenant: Tenant, channel: str, body: bytes, content_type: str, headers: dict[str, str]
 ) -> tuple[Acknowledgement, Outcome]:
     """Verify a channel's asynchronous notification and apply it exactly once."""
-    provider = channels.provider_for_notification(channel)
+    provider = channels.provider_for_notification(channel, tenant)
     try:
         notification = provider.verify_notification(body, content_type, headers)
-    except ForgedNotification as exc:
+    except ProviderError as exc:  # ForgedNotification, or anything else that does not verify
         log.warning("forged notification on %s for tenant %s: %s", channel, tenant.slug, exc)
         return provider.acknowledge(False), Outcome(False, "forged", 400)
     outcome = apply_result(tenant, channel, notification, source="notification")
@@ -310,7 +306,7 @@ def poll_payment(tenant: Tenant, payment_id: Any) -> str:
     payment = Payment.objects.get(tenant=tenant, pk=payment_id)
     if payment.state != Payment.State.CREATED:
         return "final"
-    provider = channels.provider(payment.channel)
+    provider = channels.provider(payment.channel, tenant)
     try:
         n = provider.query(payment.out_trade_no)
     except ProviderError as exc:

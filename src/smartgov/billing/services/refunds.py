@@ -123,7 +123,7 @@ def _refund(
             "available_before": available,
         },
     )
-    provider = channels.provider(payment.channel)
+    provider = channels.provider(payment.channel, tenant)
     try:
         result = provider.refund(payment.out_trade_no, refund.out_refund_no, amount, payment.currency)
     except ProviderError as exc:
@@ -218,7 +218,7 @@ def retry_pending_refund(tenant: Tenant, refund_id: Any) -> str:
     refund = Refund.objects.select_for_update().get(tenant=tenant, pk=refund_id)
     if refund.state != Refund.State.PENDING:
         return refund.state
-    provider = channels.provider(payment.channel)
+    provider = channels.provider(payment.channel, tenant)
     try:
         result = provider.refund(payment.out_trade_no, refund.out_refund_no, refund.amount_fen, payment.currency)
     except ProviderError as exc:

@@ -35,14 +35,20 @@ class Command(BaseCommand):
         if data_dir is None and not os.environ.get("SMARTGOV_PAYSIM_DATA_DIR"):
             data_dir = Path(settings.DATA_DIR) / "paysim"
         config = SimConfig.from_env(
-            data_dir=data_dir, public_url=options["public_url"],
+            data_dir=data_dir,
+            public_url=options["public_url"],
             duplicate_probability=options["duplicate_probability"],
-            reorder_probability=options["reorder_probability"], reorder_delay=options["reorder_delay"],
-            seed=options["seed"], retry_base=options["retry_base"])
+            reorder_probability=options["reorder_probability"],
+            reorder_delay=options["reorder_delay"],
+            seed=options["seed"],
+            retry_base=options["retry_base"],
+        )
         ensure_keys(config.keys)
         if options["keys_only"]:
             self.stdout.write(f"demo keys in {config.keys}")
             return
-        self.stdout.write(f"payment-provider simulator on http://{options['host']}:{options['port']} "
-                          f"(data in {config.data_dir}, keys in {config.keys})")
+        self.stdout.write(
+            f"payment-provider simulator on http://{options['host']}:{options['port']} "
+            f"(data in {config.data_dir}, keys in {config.keys})"
+        )
         serve_forever(config, options["host"], options["port"])

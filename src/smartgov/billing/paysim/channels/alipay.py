@@ -49,19 +49,25 @@ class AlipaySim(SimChannel):
         sign_type = params.get("sign_type", "")
         algorithm = "SM2" if sign_type == "SM2" else "RSA"
         if params.get("app_id") != self.sim.config.merchants["alipay"]["app_id"]:
-            return self._answer(method, self._error("40002", "Invalid Arguments", "isv.invalid-app-id",
-                                                    "无效的AppID参数"), algorithm)
+            return self._answer(
+                method, self._error("40002", "Invalid Arguments", "isv.invalid-app-id", "无效的AppID参数"), algorithm
+            )
         if sign_type not in {"RSA2", "SM2"} or not self.merchant_verifier(algorithm).verify_b64(
-                signing_string(params, ("sign",)), params.get("sign", "")):
-            return self._answer(method, self._error("40002", "Invalid Arguments", "isv.invalid-signature",
-                                                    "验签出错"), algorithm)
+            signing_string(params, ("sign",)), params.get("sign", "")
+        ):
+            return self._answer(
+                method, self._error("40002", "Invalid Arguments", "isv.invalid-signature", "验签出错"), algorithm
+            )
         try:
             biz = json.loads(params.get("biz_content", "{}"))
             if not isinstance(biz, dict):
                 raise ValueError
         except ValueError:
-            return self._answer(method, self._error("40002", "Invalid Arguments", "isv.invalid-biz-content",
-                                                    "biz_content 无效"), algorithm)
+            return self._answer(
+                method,
+                self._error("40002", "Invalid Arguments", "isv.invalid-biz-content", "biz_content 无效"),
+                algorithm,
+            )
         handler = {
             "alipay.trade.precreate": self._precreate,
             "alipay.trade.query": self._query,
@@ -69,8 +75,9 @@ class AlipaySim(SimChannel):
             "alipay.data.dataservice.bill.downloadurl.query": self._bill,
         }.get(method)
         if handler is None:
-            return self._answer(method, self._error("40004", "Business Failed", "isv.invalid-method",
-                                                    "不存在的方法名"), algorithm)
+            return self._answer(
+                method, self._error("40004", "Business Failed", "isv.invalid-method", "不存在的方法名"), algorithm
+            )
         return self._answer(method, handler(params, biz, algorithm), algorithm)
 
     def _precreate(self, params: dict[str, str], biz: dict[str, Any], algorithm: str) -> dict[str, Any]:
@@ -84,25 +91,41 @@ class AlipaySim(SimChannel):
         from ..app import TradeConflict
 
         try:
-            trade = self.sim.create_trade("alipay", out_trade_no=str(biz["out_trade_no"]), amount_fen=amount,
-                                          currency="CNY", subject=str(biz["subject"]),
-                                          notify_url=params.get("notify_url", ""),
-                                          return_url=params.get("return_url", ""), algorithm=algorithm,
-                                          expires_at=expires.timestamp())
+            trade = self.sim.create_trade(
+                "alipay",
+                out_trade_no=str(biz["out_trade_no"]),
+                amount_fen=amount,
+                currency="CNY",
+                subject=str(biz["subject"]),
+                notify_url=params.get("notify_url", ""),
+                return_url=params.get("return_url", ""),
+                algorithm=algorithm,
+                expires_at=expires.timestamp(),
+            )
         except TradeConflict:
             return self._error("40004", "Business Failed", "ACQ.CONTEXT_INCONSISTENT", "交易信息被篡改")
         if self.sim.status(trade) == "SUCCESS":
             return self._error("40004", "Business Failed", "ACQ.TRADE_HAS_SUCCESS", "交易已被支付")
-        return {"code": "10000", "msg": "Success", "out_trade_no": trade["out_trade_no"],
-                "qr_code": self.sim.checkout_url(trade)}
+        return {
+            "code": "10000",
+            "msg": "Success",
+            "out_trade_no": trade["out_trade_no"],
+            "qr_code": self.sim.checkout_url(trade),
+        }
 
     def _query(self, params: dict[str, str], biz: dict[str, Any], algorithm: str) -> dict[str, Any]:
         trade = self.sim.store.trade("alipay", str(biz.get("out_trade_no", "")))
         if trade is None:
             return self._error("40004", "Business Failed", "ACQ.TRADE_NOT_EXIST", "交易不存在")
-        node = {"code": "10000", "msg": "Success", "trade_no": trade["trade_no"],
-                "out_trade_no": trade["out_trade_no"], "buyer_logon_id": "159****5620",
-                "trade_status": _STATUS[self.sim.status(trade)], "total_amount": yuan(trade["amount_fen"])}
+        node = {
+            "code": "10000",
+            "msg": "Success",
+            "trade_no": trade["trade_no"],
+            "out_trade_no": trade["out_trade_no"],
+            "buyer_logon_id": "159****5620",
+            "trade_status": _STATUS[self.sim.status(trade)],
+            "total_amount": yuan(trade["amount_fen"]),
+        }
         if trade["paid_at"]:
             node["send_pay_date"] = f"{local(trade['paid_at']):%Y-%m-%d %H:%M:%S}"
         return node
@@ -120,12 +143,21 @@ class AlipaySim(SimChannel):
         try:
             trade, _, new = self.sim.refund("alipay", trade, request_no, amount)
         except RefundRefused as exc:
-            sub = {"AMOUNT": "ACQ.REFUND_AMT_NOT_EQUAL_TOTAL", "TRADE_STATUS": "ACQ.TRADE_STATUS_ERROR",
-                   "DUPLICATE": "ACQ.REFUND_CHARGE_ERROR"}[exc.code]
+            sub = {
+                "AMOUNT": "ACQ.REFUND_AMT_NOT_EQUAL_TOTAL",
+                "TRADE_STATUS": "ACQ.TRADE_STATUS_ERROR",
+                "DUPLICATE": "ACQ.REFUND_CHARGE_ERROR",
+            }[exc.code]
             return self._error("40004", "Business Failed", sub, str(exc))
-        return {"code": "10000", "msg": "Success", "trade_no": trade["trade_no"],
-                "out_trade_no": trade["out_trade_no"], "buyer_logon_id": "159****5620",
-                "fund_change": "Y" if new else "N", "refund_fee": yuan(trade["refunded_fen"])}
+        return {
+            "code": "10000",
+            "msg": "Success",
+            "trade_no": trade["trade_no"],
+            "out_trade_no": trade["out_trade_no"],
+            "buyer_logon_id": "159****5620",
+            "fund_change": "Y" if new else "N",
+            "refund_fee": yuan(trade["refunded_fen"]),
+        }
 
     def _bill(self, params: dict[str, str], biz: dict[str, Any], algorithm: str) -> dict[str, Any]:
         try:
@@ -135,8 +167,11 @@ class AlipaySim(SimChannel):
         if day > local(self._now()).date():
             return self._error("40004", "Business Failed", "isp.bill_not_exist", "账单不存在")
         token = self.sim.download_token("alipay", day)
-        return {"code": "10000", "msg": "Success",
-                "bill_download_url": f"{self.sim.public_url}/statements/alipay/{day}?token={token}"}
+        return {
+            "code": "10000",
+            "msg": "Success",
+            "bill_download_url": f"{self.sim.public_url}/statements/alipay/{day}?token={token}",
+        }
 
     @staticmethod
     def _now() -> float:
@@ -148,13 +183,22 @@ class AlipaySim(SimChannel):
 
     def _event(self, trade: dict[str, Any], status: str, **extra: str) -> dict[str, Any]:
         payload = {
-            "notify_type": "trade_status_sync", "notify_id": uuid.uuid4().hex, "app_id":
-            self.sim.config.merchants["alipay"]["app_id"], "seller_id": trade["merchant"], "charset": "utf-8",
-            "version": "1.0", "trade_no": trade["trade_no"], "out_trade_no": trade["out_trade_no"],
-            "trade_status": status, "total_amount": yuan(trade["amount_fen"]),
-            "receipt_amount": yuan(trade["amount_fen"]), "buyer_pay_amount": yuan(trade["amount_fen"]),
-            "subject": trade["subject"], "gmt_create": f"{local(trade['created_at']):%Y-%m-%d %H:%M:%S}",
-            "buyer_id": "2088102177846880", **extra,
+            "notify_type": "trade_status_sync",
+            "notify_id": uuid.uuid4().hex,
+            "app_id": self.sim.config.merchants["alipay"]["app_id"],
+            "seller_id": trade["merchant"],
+            "charset": "utf-8",
+            "version": "1.0",
+            "trade_no": trade["trade_no"],
+            "out_trade_no": trade["out_trade_no"],
+            "trade_status": status,
+            "total_amount": yuan(trade["amount_fen"]),
+            "receipt_amount": yuan(trade["amount_fen"]),
+            "buyer_pay_amount": yuan(trade["amount_fen"]),
+            "subject": trade["subject"],
+            "gmt_create": f"{local(trade['created_at']):%Y-%m-%d %H:%M:%S}",
+            "buyer_id": "2088102177846880",
+            **extra,
         }
         if trade["paid_at"]:
             payload["gmt_payment"] = f"{local(trade['paid_at']):%Y-%m-%d %H:%M:%S}"
@@ -169,16 +213,26 @@ class AlipaySim(SimChannel):
     def refund_event(self, trade: dict[str, Any], refund: dict[str, Any]) -> dict[str, Any]:
         # As documented: a partial refund keeps TRADE_SUCCESS, a full one closes the trade.
         status = "TRADE_CLOSED" if trade["refunded_fen"] >= trade["amount_fen"] else "TRADE_SUCCESS"
-        return self._event(trade, status, refund_fee=yuan(trade["refunded_fen"]), out_biz_no=refund["out_refund_no"],
-                           gmt_refund=f"{local(refund['created_at']):%Y-%m-%d %H:%M:%S}")
+        return self._event(
+            trade,
+            status,
+            refund_fee=yuan(trade["refunded_fen"]),
+            out_biz_no=refund["out_refund_no"],
+            gmt_refund=f"{local(refund['created_at']):%Y-%m-%d %H:%M:%S}",
+        )
 
     def render_notification(self, trade: dict[str, Any], payload: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
-        params = {**payload, "notify_time": f"{local(self._now()):%Y-%m-%d %H:%M:%S}",
-                  "sign_type": "SM2" if trade["algorithm"] == "SM2" else "RSA2"}
+        params = {
+            **payload,
+            "notify_time": f"{local(self._now()):%Y-%m-%d %H:%M:%S}",
+            "sign_type": "SM2" if trade["algorithm"] == "SM2" else "RSA2",
+        }
         params["sign"] = self.provider_signer(trade["algorithm"]).sign_b64(
-            signing_string(params, ("sign", "sign_type")))
+            signing_string(params, ("sign", "sign_type"))
+        )
         return urllib.parse.urlencode(params).encode(), {
-            "Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
+            "Content-Type": "application/x-www-form-urlencoded; charset=utf-8"
+        }
 
     def accepted(self, status: int, body: bytes) -> bool:
         return status == 200 and body.strip() == b"success"
@@ -187,30 +241,71 @@ class AlipaySim(SimChannel):
 
     def statement(self, day: date) -> tuple[bytes, str]:
         payments, refunds = self.settled(day)
-        head = ["支付宝交易号", "商户订单号", "业务类型", "商品名称", "创建时间", "完成时间", "订单金额（元）",
-                "商家实收（元）",
-                "服务费（元）", "退款批次号/请求号", "备注"]
-        lines = ["#支付宝业务明细查询", f"#账号：[{self.sim.config.merchants['alipay']['merchant_id']}]",
-                 f"#起始日期：[{day:%Y年%m月%d日} 00:00:00]   终止日期：[{day:%Y年%m月%d日} 23:59:59]",
-                 "#-----------------------------------------业务明细列表----------------------------------------",
-                 ",".join(head)]
+        head = [
+            "支付宝交易号",
+            "商户订单号",
+            "业务类型",
+            "商品名称",
+            "创建时间",
+            "完成时间",
+            "订单金额（元）",
+            "商家实收（元）",
+            "服务费（元）",
+            "退款批次号/请求号",
+            "备注",
+        ]
+        lines = [
+            "#支付宝业务明细查询",
+            f"#账号：[{self.sim.config.merchants['alipay']['merchant_id']}]",
+            f"#起始日期：[{day:%Y年%m月%d日} 00:00:00]   终止日期：[{day:%Y年%m月%d日} 23:59:59]",
+            "#-----------------------------------------业务明细列表----------------------------------------",
+            ",".join(head),
+        ]
         for p in payments:
-            lines.append(",".join([p["trade_no"], p["out_trade_no"], "交易", _cell(p["subject"]),
-                                   f"{local(p['created_at']):%Y-%m-%d %H:%M:%S}",
-                                   f"{local(p['paid_at']):%Y-%m-%d %H:%M:%S}", yuan(p["amount_fen"]),
-                                   yuan(p["amount_fen"]), yuan(-p["fee_fen"]), "", ""]))
+            lines.append(
+                ",".join(
+                    [
+                        p["trade_no"],
+                        p["out_trade_no"],
+                        "交易",
+                        _cell(p["subject"]),
+                        f"{local(p['created_at']):%Y-%m-%d %H:%M:%S}",
+                        f"{local(p['paid_at']):%Y-%m-%d %H:%M:%S}",
+                        yuan(p["amount_fen"]),
+                        yuan(p["amount_fen"]),
+                        yuan(-p["fee_fen"]),
+                        "",
+                        "",
+                    ]
+                )
+            )
         for r in refunds:
-            lines.append(",".join([r["trade_no"], r["out_trade_no"], "退款", _cell(r["subject"]),
-                                   f"{local(r['trade_created_at']):%Y-%m-%d %H:%M:%S}",
-                                   f"{local(r['created_at']):%Y-%m-%d %H:%M:%S}", yuan(-r["amount_fen"]),
-                                   yuan(-r["amount_fen"]), yuan(-r["fee_fen"]), r["out_refund_no"], ""]))
+            lines.append(
+                ",".join(
+                    [
+                        r["trade_no"],
+                        r["out_trade_no"],
+                        "退款",
+                        _cell(r["subject"]),
+                        f"{local(r['trade_created_at']):%Y-%m-%d %H:%M:%S}",
+                        f"{local(r['created_at']):%Y-%m-%d %H:%M:%S}",
+                        yuan(-r["amount_fen"]),
+                        yuan(-r["amount_fen"]),
+                        yuan(-r["fee_fen"]),
+                        r["out_refund_no"],
+                        "",
+                    ]
+                )
+            )
         total = sum(p["amount_fen"] for p in payments)
         refunded = sum(r["amount_fen"] for r in refunds)
-        lines += ["#-----------------------------------------业务明细列表结束------------------------------------",
-                  f"#交易合计：{len(payments)}笔，商家实收：{yuan(total)}元，"
-                  f"服务费：{yuan(sum(p['fee_fen'] for p in payments))}元",
-                  f"#退款合计：{len(refunds)}笔，商家实收：{yuan(-refunded)}元",
-                  f"#导出时间：[{local(self._now()):%Y年%m月%d日 %H:%M:%S}]"]
+        lines += [
+            "#-----------------------------------------业务明细列表结束------------------------------------",
+            f"#交易合计：{len(payments)}笔，商家实收：{yuan(total)}元，"
+            f"服务费：{yuan(sum(p['fee_fen'] for p in payments))}元",
+            f"#退款合计：{len(refunds)}笔，商家实收：{yuan(-refunded)}元",
+            f"#导出时间：[{local(self._now()):%Y年%m月%d日 %H:%M:%S}]",
+        ]
         name = f"{self.sim.config.merchants['alipay']['merchant_id']}_{day:%Y%m%d}_业务明细.csv"
         return ("\n".join(lines) + "\n").encode(), name
 

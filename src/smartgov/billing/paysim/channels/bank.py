@@ -44,47 +44,77 @@ class BankSim(SimChannel):
             if form.get("payee_account", "").strip() == self.account["account_no"]:
                 serial = f"{local(now()):%Y%m%d}{secrets.randbelow(10**12):012d}"
                 with self.sim.store.transaction() as db:
-                    db.execute("INSERT INTO bank_transfers (serial, direction, amount_fen, counterparty_name,"
-                               " counterparty_account, note, created_at) VALUES (?, '贷', ?, ?, ?, ?, ?)",
-                               (serial, fen, form.get("payer_name", "")[:60], form.get("payer_account", "")[:40],
-                                form.get("note", "")[:140], now()))
+                    db.execute(
+                        "INSERT INTO bank_transfers (serial, direction, amount_fen, counterparty_name,"
+                        " counterparty_account, note, created_at) VALUES (?, '贷', ?, ?, ?, ?, ?)",
+                        (
+                            serial,
+                            fen,
+                            form.get("payer_name", "")[:60],
+                            form.get("payer_account", "")[:40],
+                            form.get("note", "")[:140],
+                            now(),
+                        ),
+                    )
             return page("转账成功 / Transfer done", f"<h1>转账成功 / Transfer done</h1><p>¥ {escape(amount)}</p>")
         a = self.account
-        return page("网上银行转账 / Online banking transfer", f"""<h1>转账 / Transfer</h1>
+        return page(
+            "网上银行转账 / Online banking transfer",
+            f"""<h1>转账 / Transfer</h1>
 <form method="post" action="/bank/transfer">
 <p><label>付款人 / Payer <input name="payer_name" required></label></p>
 <p><label>付款账号 / Payer account <input name="payer_account" required></label></p>
-<p><label>收款账号 / Payee account <input name="payee_account" value="{escape(a['account_no'])}" required></label></p>
+<p><label>收款账号 / Payee account <input name="payee_account" value="{escape(a["account_no"])}" required></label></p>
 <p><label>金额（元）/ Amount <input name="amount" inputmode="decimal" required></label></p>
 <p><label>附言 / Note <input name="note"></label></p>
-<button type="submit">转账 / Transfer</button></form>""")
+<button type="submit">转账 / Transfer</button></form>""",
+        )
 
     def _statement(self, request: Request, day_text: str) -> Response:
         algorithm = "SM2" if request.header("X-Bank-Sign-Type") == "SM2" else "RSA"
         timestamp, nonce = request.header("X-Bank-Timestamp"), request.header("X-Bank-Nonce")
         message = f"GET\n{request.path}\n{timestamp}\n{nonce}\n".encode()
-        if (request.header("X-Bank-Customer") != self.account["merchant_id"] or not timestamp.isdigit()
-                or abs(now() - int(timestamp)) > MAX_SKEW
-                or not self.merchant_verifier(algorithm).verify_b64(message, request.header("X-Bank-Signature"))):
+        if (
+            request.header("X-Bank-Customer") != self.account["merchant_id"]
+            or not timestamp.isdigit()
+            or abs(now() - int(timestamp)) > MAX_SKEW
+            or not self.merchant_verifier(algorithm).verify_b64(message, request.header("X-Bank-Signature"))
+        ):
             return Response(401, b"signature refused")
         try:
             day = date.fromisoformat(day_text)
         except ValueError:
             return Response(404, b"no such day")
         content = self.sim.statement("bank", day)
-        return Response(200, content, "text/csv; charset=utf-8",
-                        {"X-Bank-Signature": self.provider_signer(algorithm).sign_b64(content)})
+        return Response(
+            200,
+            content,
+            "text/csv; charset=utf-8",
+            {"X-Bank-Signature": self.provider_signer(algorithm).sign_b64(content)},
+        )
 
     def statement(self, day: date) -> tuple[bytes, str]:
         start, end = day_bounds(day)
-        rows = self.sim.store.all("SELECT * FROM bank_transfers WHERE created_at >= ? AND created_at < ?"
-                                  " ORDER BY created_at, id", start, end)
+        rows = self.sim.store.all(
+            "SELECT * FROM bank_transfers WHERE created_at >= ? AND created_at < ? ORDER BY created_at, id", start, end
+        )
         lines = ["交易日期,交易时间,流水号,借贷标志,金额,对方户名,对方账号,附言"]
         for row in rows:
             when = local(row["created_at"])
-            lines.append(",".join([f"{when:%Y-%m-%d}", f"{when:%H:%M:%S}", row["serial"], row["direction"],
-                                   yuan(row["amount_fen"]), _cell(row["counterparty_name"]),
-                                   _cell(row["counterparty_account"]), _cell(row["note"])]))
+            lines.append(
+                ",".join(
+                    [
+                        f"{when:%Y-%m-%d}",
+                        f"{when:%H:%M:%S}",
+                        row["serial"],
+                        row["direction"],
+                        yuan(row["amount_fen"]),
+                        _cell(row["counterparty_name"]),
+                        _cell(row["counterparty_account"]),
+                        _cell(row["note"]),
+                    ]
+                )
+            )
         return ("\n".join(lines) + "\n").encode(), f"{self.account['account_no']}_{day:%Y%m%d}.csv"
 
     def paid_event(self, trade: dict[str, Any]) -> None:

@@ -97,12 +97,18 @@ class SimChannel:
         start, end = day_bounds(day)
         payments = self.sim.store.all(
             "SELECT * FROM trades WHERE channel = ? AND paid_at >= ? AND paid_at < ? ORDER BY paid_at, id",
-            self.name, start, end)
+            self.name,
+            start,
+            end,
+        )
         refunds = self.sim.store.all(
             "SELECT r.*, t.out_trade_no, t.trade_no, t.subject, t.amount_fen AS trade_amount_fen, t.paid_at,"
             " t.created_at AS trade_created_at FROM refunds r JOIN trades t ON t.id = r.trade_id"
             " WHERE r.channel = ? AND r.created_at >= ? AND r.created_at < ? ORDER BY r.created_at, r.id",
-            self.name, start, end)
+            self.name,
+            start,
+            end,
+        )
         for row in payments:
             row["fee_fen"] = self.fee(row["amount_fen"])
         for row in refunds:

@@ -36,18 +36,33 @@ class UnionPaySim(SimChannel):
         return self.sim.config.merchants["unionpay"]["merchant_id"]
 
     def _sign(self, params: dict[str, str], algorithm: str) -> dict[str, str]:
-        params = {**params, "signMethod": "02" if algorithm == "SM2" else "01",
-                  "certId": self.provider_verifier(algorithm).fingerprint}
+        params = {
+            **params,
+            "signMethod": "02" if algorithm == "SM2" else "01",
+            "certId": self.provider_verifier(algorithm).fingerprint,
+        }
         params["signature"] = self.provider_signer(algorithm).sign_b64(signing_string(params, algorithm))
         return params
 
-    def _answer(self, request: dict[str, str], algorithm: str, respCode: str, respMsg: str,
-                **fields: str) -> Response:
-        echo = {k: request.get(k, "") for k in ("version", "encoding", "merId", "orderId", "txnType", "txnSubType",
-                                                 "bizType", "accessType", "txnTime")}
+    def _answer(self, request: dict[str, str], algorithm: str, respCode: str, respMsg: str, **fields: str) -> Response:
+        echo = {
+            k: request.get(k, "")
+            for k in (
+                "version",
+                "encoding",
+                "merId",
+                "orderId",
+                "txnType",
+                "txnSubType",
+                "bizType",
+                "accessType",
+                "txnTime",
+            )
+        }
         params = self._sign({**echo, "respCode": respCode, "respMsg": respMsg, **fields}, algorithm)
-        return Response(200, urllib.parse.urlencode(params).encode(),
-                        "application/x-www-form-urlencoded; charset=UTF-8")
+        return Response(
+            200, urllib.parse.urlencode(params).encode(), "application/x-www-form-urlencoded; charset=UTF-8"
+        )
 
     def handle(self, request: Request, rest: str) -> Response:
         if request.method != "POST" or not rest.startswith("gateway/api/"):
@@ -57,7 +72,8 @@ class UnionPaySim(SimChannel):
         if algorithm is None:
             return self._answer(params, "RSA", "11", "签名方法不支持")
         if params.get("merId") != self.mer_id or not self.merchant_verifier(algorithm).verify_b64(
-                signing_string(params, algorithm), params.get("signature", "")):
+            signing_string(params, algorithm), params.get("signature", "")
+        ):
             return self._answer(params, algorithm, "11", "验证签名失败")
         endpoint = rest.removeprefix("gateway/api/")
         if endpoint == "backTransReq.do" and params.get("txnType") == "01":
@@ -81,10 +97,17 @@ class UnionPaySim(SimChannel):
         except (KeyError, ValueError):
             expires = now() + 3600
         try:
-            trade = self.sim.create_trade("unionpay", out_trade_no=params["orderId"], amount_fen=int(amount),
-                                          currency="CNY", subject=params.get("orderDesc", ""),
-                                          notify_url=params.get("backUrl", ""), return_url=params.get("frontUrl", ""),
-                                          algorithm=algorithm, expires_at=expires)
+            trade = self.sim.create_trade(
+                "unionpay",
+                out_trade_no=params["orderId"],
+                amount_fen=int(amount),
+                currency="CNY",
+                subject=params.get("orderDesc", ""),
+                notify_url=params.get("backUrl", ""),
+                return_url=params.get("frontUrl", ""),
+                algorithm=algorithm,
+                expires_at=expires,
+            )
         except TradeConflict:
             return self._answer(params, algorithm, "12", "重复交易")
         return self._answer(params, algorithm, "00", "成功[0000000]", qrCode=self.sim.checkout_url(trade))
@@ -92,8 +115,9 @@ class UnionPaySim(SimChannel):
     def _refund(self, params: dict[str, str], algorithm: str) -> Response:
         from ..app import RefundRefused
 
-        trade = self.sim.store.one("SELECT * FROM trades WHERE channel = 'unionpay' AND trade_no = ?",
-                                   params.get("origQryId", ""))
+        trade = self.sim.store.one(
+            "SELECT * FROM trades WHERE channel = 'unionpay' AND trade_no = ?", params.get("origQryId", "")
+        )
         amount = params.get("txnAmt", "")
         if trade is None:
             return self._answer(params, algorithm, "35", "原交易不存在")
@@ -104,8 +128,15 @@ class UnionPaySim(SimChannel):
         except RefundRefused as exc:
             code = {"AMOUNT": "13", "TRADE_STATUS": "36", "DUPLICATE": "12"}[exc.code]
             return self._answer(params, algorithm, code, str(exc))
-        return self._answer(params, algorithm, "00", "成功[0000000]", queryId=row["refund_no"],
-                            origQryId=trade["trade_no"], txnAmt=amount)
+        return self._answer(
+            params,
+            algorithm,
+            "00",
+            "成功[0000000]",
+            queryId=row["refund_no"],
+            origQryId=trade["trade_no"],
+            txnAmt=amount,
+        )
 
     def _query(self, params: dict[str, str], algorithm: str) -> Response:
         trade = self.sim.store.trade("unionpay", params.get("orderId", ""))
@@ -113,8 +144,13 @@ class UnionPaySim(SimChannel):
             return self._answer(params, algorithm, "34", "查无此交易")
         status = self.sim.status(trade)
         orig = {"SUCCESS": ("00", "成功[0000000]"), "WAIT": ("05", "交易处理中"), "CLOSED": ("01", "交易失败")}[status]
-        fields = {"origRespCode": orig[0], "origRespMsg": orig[1], "queryId": trade["trade_no"],
-                  "txnAmt": str(trade["amount_fen"]), "currencyCode": "156"}
+        fields = {
+            "origRespCode": orig[0],
+            "origRespMsg": orig[1],
+            "queryId": trade["trade_no"],
+            "txnAmt": str(trade["amount_fen"]),
+            "currencyCode": "156",
+        }
         if trade["paid_at"]:
             fields["traceTime"] = f"{local(trade['paid_at']):%m%d%H%M%S}"
         return self._answer({**params, "txnType": "00"}, algorithm, "00", "成功[0000000]", **fields)
@@ -134,20 +170,41 @@ class UnionPaySim(SimChannel):
         if day is None:
             return self._answer(params, algorithm, "98", "文件不存在")
         content = self.sim.statement("unionpay", day)
-        return self._answer(params, algorithm, "00", "成功[0000000]", settleDate=settle,
-                            fileName=f"INN{day:%y%m%d}88ZM_{self.mer_id}",
-                            fileContent=base64.b64encode(zlib.compress(content)).decode())
+        return self._answer(
+            params,
+            algorithm,
+            "00",
+            "成功[0000000]",
+            settleDate=settle,
+            fileName=f"INN{day:%y%m%d}88ZM_{self.mer_id}",
+            fileContent=base64.b64encode(zlib.compress(content)).decode(),
+        )
 
     # -- notifications --------------------------------------------------------------------------------
 
     def paid_event(self, trade: dict[str, Any]) -> dict[str, Any]:
         paid = local(trade["paid_at"])
-        return {"version": "5.1.0", "encoding": "UTF-8", "bizType": "000000", "txnType": "01", "txnSubType": "07",
-                "accessType": "0", "merId": self.mer_id, "orderId": trade["out_trade_no"],
-                "txnTime": f"{local(trade['created_at']):%Y%m%d%H%M%S}", "txnAmt": str(trade["amount_fen"]),
-                "currencyCode": "156", "queryId": trade["trade_no"], "traceNo": trade["trade_no"][-6:],
-                "traceTime": f"{paid:%m%d%H%M%S}", "settleAmt": str(trade["amount_fen"]), "settleCurrencyCode": "156",
-                "settleDate": f"{paid:%m%d}", "respCode": "00", "respMsg": "成功[0000000]"}
+        return {
+            "version": "5.1.0",
+            "encoding": "UTF-8",
+            "bizType": "000000",
+            "txnType": "01",
+            "txnSubType": "07",
+            "accessType": "0",
+            "merId": self.mer_id,
+            "orderId": trade["out_trade_no"],
+            "txnTime": f"{local(trade['created_at']):%Y%m%d%H%M%S}",
+            "txnAmt": str(trade["amount_fen"]),
+            "currencyCode": "156",
+            "queryId": trade["trade_no"],
+            "traceNo": trade["trade_no"][-6:],
+            "traceTime": f"{paid:%m%d%H%M%S}",
+            "settleAmt": str(trade["amount_fen"]),
+            "settleCurrencyCode": "156",
+            "settleDate": f"{paid:%m%d}",
+            "respCode": "00",
+            "respMsg": "成功[0000000]",
+        }
 
     def render_notification(self, trade: dict[str, Any], payload: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
         params = self._sign(payload, trade["algorithm"])
@@ -160,16 +217,21 @@ class UnionPaySim(SimChannel):
 
     def statement(self, day: date) -> tuple[bytes, str]:
         payments, refunds = self.settled(day)
-        lines = [f"# UnionPay reconciliation file, merchant {self.mer_id}, settle date {day:%Y%m%d}",
-                 "# txnType|orderId|queryId|txnAmt|fee|settleDate|origOrderId|currencyCode"]
+        lines = [
+            f"# UnionPay reconciliation file, merchant {self.mer_id}, settle date {day:%Y%m%d}",
+            "# txnType|orderId|queryId|txnAmt|fee|settleDate|origOrderId|currencyCode",
+        ]
         for p in payments:
-            lines.append(f"01|{p['out_trade_no']}|{p['trade_no']}|{p['amount_fen']:012d}|{_amount12(p['fee_fen'])}|"
-                         f"{day:%Y%m%d}||156")
+            lines.append(
+                f"01|{p['out_trade_no']}|{p['trade_no']}|{p['amount_fen']:012d}|{_amount12(p['fee_fen'])}|"
+                f"{day:%Y%m%d}||156"
+            )
         for r in refunds:
-            lines.append(f"04|{r['out_refund_no']}|{r['refund_no']}|{r['amount_fen']:012d}|{_amount12(r['fee_fen'])}|"
-                         f"{day:%Y%m%d}|{r['out_trade_no']}|156")
+            lines.append(
+                f"04|{r['out_refund_no']}|{r['refund_no']}|{r['amount_fen']:012d}|{_amount12(r['fee_fen'])}|"
+                f"{day:%Y%m%d}|{r['out_trade_no']}|156"
+            )
         return ("\n".join(lines) + "\n").encode(), f"INN{day:%y%m%d}88ZM_{self.mer_id}"
-
 
 
 def _amount12(fen: int) -> str:

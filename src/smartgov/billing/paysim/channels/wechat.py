@@ -17,7 +17,7 @@ from ..store import now
 from ..web import Request, Response, json_response
 from .base import SimChannel, local, yuan
 
-_AUTH = re.compile(r'(WECHATPAY2-SHA256-RSA2048|WECHATPAY2-SM2-WITH-SM3) (.*)')
+_AUTH = re.compile(r"(WECHATPAY2-SHA256-RSA2048|WECHATPAY2-SM2-WITH-SM3) (.*)")
 _STATE = {"WAIT": "NOTPAY", "SUCCESS": "SUCCESS", "CLOSED": "CLOSED"}
 _DESCRIPTION = {"SUCCESS": "支付成功", "REFUND": "转入退款", "NOTPAY": "未支付", "CLOSED": "已关闭"}
 MAX_SKEW = 300
@@ -37,10 +37,16 @@ class WeChatSim(SimChannel):
     def _signed(self, body: bytes, algorithm: str) -> dict[str, str]:
         timestamp, nonce = str(int(now())), secrets.token_hex(16).upper()
         signature = self.provider_signer(algorithm).sign_b64(f"{timestamp}\n{nonce}\n".encode() + body + b"\n")
-        return {"Wechatpay-Timestamp": timestamp, "Wechatpay-Nonce": nonce, "Wechatpay-Signature": signature,
-                "Wechatpay-Serial": self.provider_verifier(algorithm).fingerprint,
-                "Wechatpay-Signature-Type": "WECHATPAY2-SM2-WITH-SM3" if algorithm == "SM2"
-                else "WECHATPAY2-SHA256-RSA2048", "Request-ID": uuid.uuid4().hex}
+        return {
+            "Wechatpay-Timestamp": timestamp,
+            "Wechatpay-Nonce": nonce,
+            "Wechatpay-Signature": signature,
+            "Wechatpay-Serial": self.provider_verifier(algorithm).fingerprint,
+            "Wechatpay-Signature-Type": "WECHATPAY2-SM2-WITH-SM3"
+            if algorithm == "SM2"
+            else "WECHATPAY2-SHA256-RSA2048",
+            "Request-ID": uuid.uuid4().hex,
+        }
 
     def _answer(self, value: Any, status: int, algorithm: str) -> Response:
         response = json_response(value, status)
@@ -61,8 +67,13 @@ class WeChatSim(SimChannel):
             return None
         if abs(now() - int(fields["timestamp"])) > MAX_SKEW:
             return None
-        message = (f"{request.method}\n{request.path_and_query}\n{fields['timestamp']}\n"
-                   f"{fields.get('nonce_str', '')}\n").encode() + request.body + b"\n"
+        message = (
+            (
+                f"{request.method}\n{request.path_and_query}\n{fields['timestamp']}\n{fields.get('nonce_str', '')}\n"
+            ).encode()
+            + request.body
+            + b"\n"
+        )
         if not self.merchant_verifier(algorithm).verify_b64(message, fields.get("signature", "")):
             return None
         return algorithm
@@ -89,9 +100,15 @@ class WeChatSim(SimChannel):
                 return self._error(400, "PARAM_ERROR", "bill_date 无效", algorithm)
             content = self.sim.statement("wechat", day)
             token = self.sim.download_token("wechat", day)
-            return self._answer({"hash_type": "SHA1", "hash_value": hashlib.sha1(content).hexdigest(),  # noqa: S324
-                                 "download_url": f"{self.sim.public_url}/wechat/v3/billdownload/file?"
-                                                 f"token={token}&bill_date={day}"}, 200, algorithm)
+            return self._answer(
+                {
+                    "hash_type": "SHA1",
+                    "hash_value": hashlib.sha1(content).hexdigest(),  # noqa: S324
+                    "download_url": f"{self.sim.public_url}/wechat/v3/billdownload/file?token={token}&bill_date={day}",
+                },
+                200,
+                algorithm,
+            )
         return self._error(404, "NOT_FOUND", "接口不存在", algorithm)
 
     def _body(self, request: Request) -> dict[str, Any] | None:
@@ -107,19 +124,34 @@ class WeChatSim(SimChannel):
         body = self._body(request)
         amount = (body or {}).get("amount") or {}
         total = amount.get("total") if isinstance(amount, dict) else None
-        if (body is None or body.get("mchid") != self.mchid or body.get("appid") != self.appid
-                or not body.get("out_trade_no") or not isinstance(total, int) or isinstance(total, bool)
-                or total <= 0 or amount.get("currency", "CNY") != "CNY" or not body.get("notify_url")):
+        if (
+            body is None
+            or body.get("mchid") != self.mchid
+            or body.get("appid") != self.appid
+            or not body.get("out_trade_no")
+            or not isinstance(total, int)
+            or isinstance(total, bool)
+            or total <= 0
+            or amount.get("currency", "CNY") != "CNY"
+            or not body.get("notify_url")
+        ):
             return self._error(400, "PARAM_ERROR", "参数错误", algorithm)
         try:
             expires = datetime.fromisoformat(str(body["time_expire"])).timestamp()
         except (KeyError, ValueError):
             expires = now() + 2 * 3600
         try:
-            trade = self.sim.create_trade("wechat", out_trade_no=str(body["out_trade_no"]), amount_fen=total,
-                                          currency="CNY", subject=str(body.get("description", "")),
-                                          notify_url=str(body["notify_url"]), return_url="", algorithm=algorithm,
-                                          expires_at=expires)
+            trade = self.sim.create_trade(
+                "wechat",
+                out_trade_no=str(body["out_trade_no"]),
+                amount_fen=total,
+                currency="CNY",
+                subject=str(body.get("description", "")),
+                notify_url=str(body["notify_url"]),
+                return_url="",
+                algorithm=algorithm,
+                expires_at=expires,
+            )
         except TradeConflict:
             return self._error(400, "INVALID_REQUEST", "订单号重复", algorithm)
         if self.sim.status(trade) == "SUCCESS":
@@ -127,8 +159,9 @@ class WeChatSim(SimChannel):
         prepay = f"wx{trade['token']}"
         if kind == "native":
             return self._answer({"code_url": f"{self.sim.checkout_url(trade)}?prepay_id={prepay}"}, 200, algorithm)
-        return self._answer({"h5_url": f"{self.sim.checkout_url(trade)}?prepay_id={prepay}&package=2150917749"},
-                            200, algorithm)
+        return self._answer(
+            {"h5_url": f"{self.sim.checkout_url(trade)}?prepay_id={prepay}&package=2150917749"}, 200, algorithm
+        )
 
     def _refund(self, request: Request, algorithm: str) -> Response:
         from ..app import RefundRefused
@@ -139,21 +172,41 @@ class WeChatSim(SimChannel):
         trade = self.sim.store.trade("wechat", str(body.get("out_trade_no", "")))
         if trade is None:
             return self._error(404, "RESOURCE_NOT_EXISTS", "订单不存在", algorithm)
-        if (not body.get("out_refund_no") or not isinstance(refund, int) or isinstance(refund, bool)
-                or total != trade["amount_fen"] or amount.get("currency", "CNY") != "CNY"):
+        if (
+            not body.get("out_refund_no")
+            or not isinstance(refund, int)
+            or isinstance(refund, bool)
+            or total != trade["amount_fen"]
+            or amount.get("currency", "CNY") != "CNY"
+        ):
             return self._error(400, "PARAM_ERROR", "参数错误", algorithm)
         try:
             trade, row, _ = self.sim.refund("wechat", trade, str(body["out_refund_no"]), refund)
         except RefundRefused as exc:
             code = {"AMOUNT": "NOT_ENOUGH", "TRADE_STATUS": "INVALID_REQUEST", "DUPLICATE": "INVALID_REQUEST"}
             return self._error(403 if exc.code == "AMOUNT" else 400, code[exc.code], str(exc), algorithm)
-        return self._answer({
-            "refund_id": row["refund_no"], "out_refund_no": row["out_refund_no"], "transaction_id": trade["trade_no"],
-            "out_trade_no": trade["out_trade_no"], "channel": "ORIGINAL", "user_received_account": "支付用户零钱",
-            "success_time": local(row["created_at"]).isoformat(timespec="seconds"),
-            "create_time": local(row["created_at"]).isoformat(timespec="seconds"), "status": "SUCCESS",
-            "amount": {"total": trade["amount_fen"], "refund": row["amount_fen"], "payer_total": trade["amount_fen"],
-                       "payer_refund": row["amount_fen"], "currency": "CNY"}}, 200, algorithm)
+        return self._answer(
+            {
+                "refund_id": row["refund_no"],
+                "out_refund_no": row["out_refund_no"],
+                "transaction_id": trade["trade_no"],
+                "out_trade_no": trade["out_trade_no"],
+                "channel": "ORIGINAL",
+                "user_received_account": "支付用户零钱",
+                "success_time": local(row["created_at"]).isoformat(timespec="seconds"),
+                "create_time": local(row["created_at"]).isoformat(timespec="seconds"),
+                "status": "SUCCESS",
+                "amount": {
+                    "total": trade["amount_fen"],
+                    "refund": row["amount_fen"],
+                    "payer_total": trade["amount_fen"],
+                    "payer_refund": row["amount_fen"],
+                    "currency": "CNY",
+                },
+            },
+            200,
+            algorithm,
+        )
 
     def _download(self, request: Request) -> Response:
         if self._authenticate(request) is None:
@@ -171,12 +224,23 @@ class WeChatSim(SimChannel):
         if state == "SUCCESS" and trade["refunded_fen"]:
             state = "REFUND"
         value: dict[str, Any] = {
-            "appid": self.appid, "mchid": self.mchid, "out_trade_no": trade["out_trade_no"],
-            "transaction_id": trade["trade_no"], "trade_type": "MWEB", "trade_state": state,
+            "appid": self.appid,
+            "mchid": self.mchid,
+            "out_trade_no": trade["out_trade_no"],
+            "transaction_id": trade["trade_no"],
+            "trade_type": "MWEB",
+            "trade_state": state,
             "trade_state_desc": _DESCRIPTION[state],
-            "bank_type": "OTHERS", "attach": "", "payer": {"openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"},
-            "amount": {"total": trade["amount_fen"], "payer_total": trade["amount_fen"], "currency": "CNY",
-                       "payer_currency": "CNY"}}
+            "bank_type": "OTHERS",
+            "attach": "",
+            "payer": {"openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"},
+            "amount": {
+                "total": trade["amount_fen"],
+                "payer_total": trade["amount_fen"],
+                "currency": "CNY",
+                "payer_currency": "CNY",
+            },
+        }
         if trade["paid_at"]:
             value["success_time"] = local(trade["paid_at"]).isoformat(timespec="seconds")
         return value
@@ -191,12 +255,20 @@ class WeChatSim(SimChannel):
         nonce = secrets.token_urlsafe(9)[:12]
         plaintext = json.dumps(payload["transaction"], ensure_ascii=False, separators=(",", ":")).encode()
         ciphertext = AESGCM(key).encrypt(nonce.encode(), plaintext, b"transaction")
-        envelope = {"id": str(uuid.uuid4()), "create_time": local(now()).isoformat(timespec="seconds"),
-                    "resource_type": "encrypt-resource", "event_type": payload["event_type"],
-                    "summary": payload["summary"],
-                    "resource": {"original_type": "transaction", "algorithm": "AEAD_AES_256_GCM",
-                                 "ciphertext": base64.b64encode(ciphertext).decode(), "associated_data": "transaction",
-                                 "nonce": nonce}}
+        envelope = {
+            "id": str(uuid.uuid4()),
+            "create_time": local(now()).isoformat(timespec="seconds"),
+            "resource_type": "encrypt-resource",
+            "event_type": payload["event_type"],
+            "summary": payload["summary"],
+            "resource": {
+                "original_type": "transaction",
+                "algorithm": "AEAD_AES_256_GCM",
+                "ciphertext": base64.b64encode(ciphertext).decode(),
+                "associated_data": "transaction",
+                "nonce": nonce,
+            },
+        }
         body = json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode()
         return body, {"Content-Type": "application/json", **self._signed(body, trade["algorithm"])}
 
@@ -211,11 +283,35 @@ class WeChatSim(SimChannel):
 
     def statement(self, day: date) -> tuple[bytes, str]:
         payments, refunds = self.settled(day)
-        head = ["交易时间", "公众账号ID", "商户号", "特约商户号", "设备号", "微信订单号", "商户订单号", "用户标识",
-                "交易类型", "交易状态", "付款银行", "货币种类", "应结订单金额", "代金券金额", "微信退款单号",
-                "商户退款单号",
-                "退款金额", "充值券退款金额", "退款类型", "退款状态", "商品名称", "商户数据包", "手续费", "费率",
-                "订单金额", "申请退款金额", "费率备注"]
+        head = [
+            "交易时间",
+            "公众账号ID",
+            "商户号",
+            "特约商户号",
+            "设备号",
+            "微信订单号",
+            "商户订单号",
+            "用户标识",
+            "交易类型",
+            "交易状态",
+            "付款银行",
+            "货币种类",
+            "应结订单金额",
+            "代金券金额",
+            "微信退款单号",
+            "商户退款单号",
+            "退款金额",
+            "充值券退款金额",
+            "退款类型",
+            "退款状态",
+            "商品名称",
+            "商户数据包",
+            "手续费",
+            "费率",
+            "订单金额",
+            "申请退款金额",
+            "费率备注",
+        ]
         rate = f"{float(self.sim.config.fee_rates.get('wechat', '0')) * 100:.2f}%"
         lines = [",".join(head)]
 
@@ -226,21 +322,88 @@ class WeChatSim(SimChannel):
             return f"{yuan(fen_value)}000"
 
         for p in payments:
-            lines.append(row([f"{local(p['paid_at']):%Y-%m-%d %H:%M:%S}", self.appid, self.mchid, "0", "",
-                              p["trade_no"], p["out_trade_no"], "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o", "MWEB", "SUCCESS",
-                              "OTHERS", "CNY", yuan(p["amount_fen"]), "0.00", "0", "0", "0.00", "0.00", "", "",
-                              p["subject"], "", fee5(p["fee_fen"]), rate, yuan(p["amount_fen"]), "0.00", ""]))
+            lines.append(
+                row(
+                    [
+                        f"{local(p['paid_at']):%Y-%m-%d %H:%M:%S}",
+                        self.appid,
+                        self.mchid,
+                        "0",
+                        "",
+                        p["trade_no"],
+                        p["out_trade_no"],
+                        "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o",
+                        "MWEB",
+                        "SUCCESS",
+                        "OTHERS",
+                        "CNY",
+                        yuan(p["amount_fen"]),
+                        "0.00",
+                        "0",
+                        "0",
+                        "0.00",
+                        "0.00",
+                        "",
+                        "",
+                        p["subject"],
+                        "",
+                        fee5(p["fee_fen"]),
+                        rate,
+                        yuan(p["amount_fen"]),
+                        "0.00",
+                        "",
+                    ]
+                )
+            )
         for r in refunds:
-            lines.append(row([f"{local(r['created_at']):%Y-%m-%d %H:%M:%S}", self.appid, self.mchid, "0", "",
-                              r["trade_no"], r["out_trade_no"], "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o", "MWEB", "REFUND",
-                              "OTHERS", "CNY", yuan(r["trade_amount_fen"]), "0.00", r["refund_no"], r["out_refund_no"],
-                              yuan(r["amount_fen"]), "0.00", "ORIGINAL", "SUCCESS", r["subject"], "",
-                              fee5(r["fee_fen"]), rate, yuan(r["trade_amount_fen"]), yuan(r["amount_fen"]), ""]))
+            lines.append(
+                row(
+                    [
+                        f"{local(r['created_at']):%Y-%m-%d %H:%M:%S}",
+                        self.appid,
+                        self.mchid,
+                        "0",
+                        "",
+                        r["trade_no"],
+                        r["out_trade_no"],
+                        "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o",
+                        "MWEB",
+                        "REFUND",
+                        "OTHERS",
+                        "CNY",
+                        yuan(r["trade_amount_fen"]),
+                        "0.00",
+                        r["refund_no"],
+                        r["out_refund_no"],
+                        yuan(r["amount_fen"]),
+                        "0.00",
+                        "ORIGINAL",
+                        "SUCCESS",
+                        r["subject"],
+                        "",
+                        fee5(r["fee_fen"]),
+                        rate,
+                        yuan(r["trade_amount_fen"]),
+                        yuan(r["amount_fen"]),
+                        "",
+                    ]
+                )
+            )
         total = sum(p["amount_fen"] for p in payments)
         refunded = sum(r["amount_fen"] for r in refunds)
         fees = sum(p["fee_fen"] for p in payments) + sum(r["fee_fen"] for r in refunds)
         lines.append("总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额,申请退款总金额")
-        lines.append(row([str(len(payments) + len(refunds)), yuan(total), yuan(refunded), "0.00", fee5(fees),
-                          yuan(total), yuan(refunded)]))
+        lines.append(
+            row(
+                [
+                    str(len(payments) + len(refunds)),
+                    yuan(total),
+                    yuan(refunded),
+                    "0.00",
+                    fee5(fees),
+                    yuan(total),
+                    yuan(refunded),
+                ]
+            )
+        )
         return ("\n".join(lines) + "\n").encode(), f"{self.mchid}_{day:%Y%m%d}_ALL.csv"
-

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any
+from urllib.parse import urlsplit
 
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
 from django.conf import settings
@@ -23,6 +26,9 @@ class Command(BaseCommand):
         parser.add_argument("--no-serve", action="store_true", help="Load and print, but do not serve")
         parser.add_argument("--totp", metavar="EMAIL", help="Print the current TOTP code of a demo account")
         parser.add_argument("--workers", type=int, default=2)
+        parser.add_argument(
+            "--no-paysim", action="store_true", help="Do not start the payment-provider simulator beside the server"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["totp"]:
@@ -53,5 +59,19 @@ class Command(BaseCommand):
             f"{base}/api/v1/t/{logins.api_keys[0][0]}/departments"
         )
         self.stdout.write(f"Portal: {base}/   API docs: {base}/api/v1/docs\n")
-        if not options["no_serve"]:
-            serving.exec_gunicorn(options["host"], options["port"], options["workers"])
+        if options["no_serve"]:
+            return
+        if not options["no_paysim"] and not settings.PAYMENT_PROVIDERS:
+            self._start_paysim()
+        serving.exec_gunicorn(options["host"], options["port"], options["workers"])
+
+    def _start_paysim(self) -> None:
+        """The demo's payments go to the simulator (`smartgov paysim`), a process of its own beside the
+        server: it stops with the server on Ctrl-C (same process group)."""
+        url = urlsplit(settings.PAYSIM_URL)
+        call_command("paysim", keys_only=True, stdout=self.stdout)
+        subprocess.Popen(  # noqa: S603 - our own command, fixed arguments
+            [sys.executable, "-m", "smartgov.cli", "paysim", "--host", url.hostname or "127.0.0.1",
+             "--port", str(url.port or 8010)],
+        )
+        self.stdout.write(f"Payment-provider simulator: {settings.PAYSIM_URL}")

@@ -1,6 +1,8 @@
-"""What the isolation walk (tests/architecture/test_isolation_walk.py) needs from billing: a valid
-body per request schema, and a bill and a payment in a tenant whose ids the walk can send at the
-other tenant."""
+"""Teaches the isolation walk (tests/architecture/test_isolation_walk.py) the billing operations:
+a valid body per request schema, and a bill and a payment of each tenant.
+
+``channel`` names a channel no configuration has, so its public notification URL answers 404 like
+a missing object."""
 
 from __future__ import annotations
 
@@ -11,11 +13,11 @@ from django.test import override_settings
 from smartgov.billing import services
 from smartgov.tenancy.context import tenant_context
 from tests.billing.fakes import PROVIDERS
-from tests.builders import SYSTEM
+from tests.builders import SYSTEM, make_citizen, make_department
 
 BODIES = {
     "BillIn": {
-        "biller": "tax",
+        "biller": "water",
         "payer_id": "00000000-0000-4000-8000-000000000000",
         "lines": [{"item": "walk", "quantity": 1, "unit_price_fen": 100}],
         "due_date": "2099-01-01",
@@ -28,9 +30,10 @@ BODIES = {
 }
 
 
-def billing_objects(tenant, department, payer) -> dict[str, object]:
-    """A bill with a payment of ``tenant``, issued by ``department`` to ``payer``: their ids by the
-    walk's path parameter names."""
+def objects(tenant) -> dict[str, object]:
+    """A bill with a payment of ``tenant``: their ids by the walk's path parameter names."""
+    department = make_department(tenant, "water")
+    payer = make_citizen(tenant)
     with override_settings(PAYMENT_PROVIDERS=PROVIDERS), tenant_context(tenant):
         bill = services.issue_bill(
             SYSTEM,
@@ -50,4 +53,6 @@ def billing_objects(tenant, department, payer) -> dict[str, object]:
             notify_url="https://walk.test/notify",
             return_url="https://walk.test/return",
         )
-    return {"bill_id": bill.pk, "payment_id": payment.pk, "payment_code": bill.payment_code, "channel": "fakepay"}
+    # No channel of that name is configured in the walk: its notification URL is not there (404).
+    channel = f"nochannel{tenant.pk.hex[-8:]}"
+    return {"bill_id": bill.pk, "payment_id": payment.pk, "payment_code": bill.payment_code, "channel": channel}
