@@ -27,7 +27,7 @@ from smartgov.cases.schemas import (
     CertificateOut,
     CompleteIn,
     DecisionIn,
-    DraftIn,
+    AnswersIn,
     RevokeIn,
     StatisticsOut,
     TaskOut,
@@ -161,7 +161,7 @@ def get_application(request: HttpRequest, tenant: str, application_id: str) -> A
 
 
 @router.post("/t/{tenant}/applications/{application_id}/draft", response=ApplicationOut, summary="Save a draft")
-def save_draft(request: HttpRequest, tenant: str, application_id: str, payload: DraftIn) -> Any:
+def save_draft(request: HttpRequest, tenant: str, application_id: str, payload: AnswersIn) -> Any:
     """Autosave: answers are kept as typed (validation waits for submission)."""
     caller = principal(request)
     the_tenant = tenant_of(request)
@@ -174,7 +174,7 @@ def save_draft(request: HttpRequest, tenant: str, application_id: str, payload: 
     response={200: ApplicationOut, 201: ApplicationOut},
     summary="Submit a draft",
 )
-def submit_application(request: HttpRequest, tenant: str, application_id: str, payload: DraftIn) -> Any:
+def submit_application(request: HttpRequest, tenant: str, application_id: str, payload: AnswersIn) -> Any:
     """Validate and submit a draft (with any last answers). Needs an `Idempotency-Key` header."""
     caller = principal(request)
     the_tenant = tenant_of(request)
@@ -210,10 +210,9 @@ def withdraw_application(request: HttpRequest, tenant: str, application_id: str,
 def application_actions(request: HttpRequest, tenant: str, application_id: str) -> Any:
     """The workflow actions the calling staff member may take on the case now."""
     caller = principal(request)
-    member = _staff(caller)
     the_tenant = tenant_of(request)
-    app = selectors.application(the_tenant, application_id)
-    return services.available_actions(the_tenant, app, member)
+    app = selectors.application(the_tenant, application_id)  # another tenant's: 404 before anything
+    return services.available_actions(the_tenant, app, _staff(caller))
 
 
 @router.post("/t/{tenant}/applications/{application_id}/decision", response=ApplicationDetailOut, summary="Decide")
@@ -221,9 +220,9 @@ def decide(request: HttpRequest, tenant: str, application_id: str, payload: Deci
     """Approve or reject through the workflow's approval or rejection action open to you now. A
     reason is required; a rejection cites the requirement that failed (`failed_requirement`)."""
     caller = principal(request)
-    member = _staff(caller)
     the_tenant = tenant_of(request)
     app = selectors.application(the_tenant, application_id)
+    member = _staff(caller)
     app = services.decide(
         caller.actor, the_tenant, app, member, payload.outcome, payload.reason, payload.failed_requirement
     )
@@ -257,18 +256,18 @@ def list_tasks(request: HttpRequest, tenant: str, breached: bool = False) -> Any
 def claim_task(request: HttpRequest, tenant: str, task_id: str) -> Any:
     """Take a task of your department and role; someone else's claim is a 409."""
     caller = principal(request)
-    member = _staff(caller)
     the_tenant = tenant_of(request)
-    return _task_out(services.claim(caller.actor, the_tenant, selectors.task(the_tenant, task_id), member))
+    task = selectors.task(the_tenant, task_id)
+    return _task_out(services.claim(caller.actor, the_tenant, task, _staff(caller)))
 
 
 @router.post("/t/{tenant}/tasks/{task_id}/assign", response=TaskOut, summary="Assign or reassign a task")
 def assign_task(request: HttpRequest, tenant: str, task_id: str, payload: AssignIn) -> Any:
     """Supervisors (`cases.supervise`) hand a task to a colleague who may work on it."""
     caller = principal(request)
-    _staff(caller, perms.CASES_SUPERVISE)
     the_tenant = tenant_of(request)
     task = selectors.task(the_tenant, task_id)
+    _staff(caller, perms.CASES_SUPERVISE)
     member = accounts.membership(the_tenant, payload.member_id)
     return _task_out(services.assign(caller.actor, the_tenant, task, member))
 
@@ -278,9 +277,9 @@ def complete_task(request: HttpRequest, tenant: str, task_id: str, payload: Comp
     """Take a workflow transition on the task's case: `action` must be open to you now (see
     `GET .../actions`); corrections name `items`, rejections cite `failed_requirement`."""
     caller = principal(request)
-    member = _staff(caller)
     the_tenant = tenant_of(request)
     task = selectors.task(the_tenant, task_id)
+    member = _staff(caller)
     app = services.act(
         caller.actor,
         the_tenant,

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from smartgov.audit.services import Actor
 from smartgov.catalogue import selectors as catalogue
-from smartgov.catalogue import services as catalogue_services
+from smartgov.catalogue import services as catalogue_services  # the submission gate
 from smartgov.kit.errors import Conflict, NotFound
 from smartgov.tenancy.models import Tenant
 
@@ -77,19 +77,48 @@ def document_fields(schema: dict[str, Any]) -> list[str]:
 
 
 # --- catalogue -------------------------------------------------------------------------------
-# The workflow engine is the catalogue's pure module; the import contract lets apps reach each
-# other only through services/selectors, and catalogue.services imports the engine, so it is used
-# from there (a pure module with no state: nothing is bypassed).
-wf = catalogue_services.wf
-WorkflowError = wf.WorkflowError
-Action = wf.Action
-SIGN_OFF = wf.SIGN_OFF
-state_of = wf.state_of
-start_state = wf.start_state
-available_actions = wf.available_actions
-missing_signoffs = wf.missing_signoffs
-apply = wf.apply
-breach = wf.breach
+# The workflow engine is the catalogue's; its selectors run it on a version (they read only the
+# version's ``workflow`` and ``form_schema``, which ``Version`` carries). Reading the definition's
+# own data (a state's sign-off departments) is done here.
+SIGN_OFF = "sign_off"  # the engine's built-in action (and transition kind) of parallel sign-off
+
+
+def state_of(definition: dict[str, Any], state_id: str) -> dict[str, Any]:
+    return next(s for s in definition["states"] if s["id"] == state_id)
+
+
+def missing_signoffs(definition: dict[str, Any], state_id: str, signoffs: frozenset[str]) -> list[str]:
+    """Departments whose sign-off the state still waits for (empty when it needs none)."""
+    signoff = state_of(definition, state_id).get("signoff") or {}
+    return [d for d in signoff.get("departments", []) if d not in signoffs]
+
+
+def start_state(v: Version) -> str:
+    return str(catalogue.workflow_start(v).state)  # type: ignore[arg-type]
+
+
+def available_actions(
+    v: Version, state: str, roles: set[str], signoffs: frozenset[str] = frozenset(), department: str | None = None
+) -> list[Any]:
+    return list(catalogue.workflow_actions(v, state, roles, signoffs, department))  # type: ignore[arg-type]
+
+
+def apply(
+    v: Version,
+    state: str,
+    action: str,
+    roles: set[str],
+    signoffs: frozenset[str] = frozenset(),
+    department: str | None = None,
+    reason: str = "",
+) -> Any:
+    """The step after ``action``; refusals are domain errors (422 ``reason``, 409 with the engine's code)."""
+    return catalogue.workflow_apply(v, state, action, roles, signoffs, department, reason)  # type: ignore[arg-type]
+
+
+def breach(v: Version, state: str) -> Any:
+    return catalogue.workflow_breach(v, state)  # type: ignore[arg-type]
+
 
 CERTIFICATE_VALIDITY_DAYS = 5 * 365  # licences in the demo run five years; catalogue has no field for it yet
 

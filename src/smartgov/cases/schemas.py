@@ -27,7 +27,7 @@ class ApplicationIn(Schema):
     )
 
 
-class DraftIn(Schema):
+class AnswersIn(Schema):
     data: dict[str, Any] = Field(default_factory=dict)
     attachments: list[AttachmentIn] = Field(default_factory=list, max_length=50)
 

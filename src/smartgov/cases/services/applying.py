@@ -266,7 +266,7 @@ def submit(
     app.visits_required = DELIVERY_VISITS.get(version.delivery, 0)
     app.submitted_by_agency = agency
     app.updated_at = now
-    app.state = ports.start_state(version.workflow)
+    app.state = ports.start_state(version)
     # The tenant-wide locks (the reference counter, then the audit chain head) are taken last, so
     # concurrent submissions of a tenant queue only for the short tail of the transaction.
     app.reference = allocate_reference(tenant, today.year)

@@ -58,7 +58,7 @@ def escalate_breaches(tenant: Tenant) -> int:
                 continue
             app = task.application
             version = ports.version(tenant, app.service_version_id)
-            rule = ports.breach(version.workflow, task.step)
+            rule = ports.breach(version, task.step)
             task.breached_at = now
             if rule is not None and rule.escalate_to:
                 task.escalated_to = rule.escalate_to

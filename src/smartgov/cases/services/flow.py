@@ -5,6 +5,7 @@ decisions, and the clock (deadlines in working days, paused while the applicant 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from django.db import transaction
@@ -145,13 +146,13 @@ def assign(actor: Actor, tenant: Tenant, task: Task, member: accounts.Membership
 # --- acting ------------------------------------------------------------------------------------
 
 
-def available_actions(tenant: Tenant, app: Application, member: accounts.Membership | None) -> list[ports.Action]:
+def available_actions(tenant: Tenant, app: Application, member: accounts.Membership | None) -> list[Any]:
     """What ``member`` may do with the case now (empty when it is not with staff)."""
     if member is None or app.status not in WITH_STAFF:
         return []
     version = ports.version(tenant, app.service_version_id)
     return ports.available_actions(
-        version.workflow, app.state, common.roles_of(member), frozenset(app.signoffs), common.department_code(member)
+        version, app.state, common.roles_of(member), frozenset(app.signoffs), common.department_code(member)
     )
 
 
@@ -202,15 +203,15 @@ def act(
     version = ports.version(tenant, app.service_version_id)
     dept = common.department_code(member)
     try:
-        step = ports.apply(
-            version.workflow, app.state, action, common.roles_of(member), frozenset(app.signoffs), dept, reason
-        )
-    except ports.WorkflowError as exc:
-        if exc.code == "reason_required":
-            raise InvalidInput.for_field("reason", _("This action needs a reason."), code="reason_required") from None
+        step = ports.apply(version, app.state, action, common.roles_of(member), frozenset(app.signoffs), dept, reason)
+    except Conflict as exc:
+        # The engine's refusals: a name the workflow does not know is bad input naming the field;
+        # an action not open to this person is forbidden; waiting for sign-offs stays a conflict.
         if exc.code == "unknown_action":
             raise InvalidInput.for_field("action", exc.message, code="unknown_action") from None
-        raise Forbidden(exc.message, code=exc.code) from None
+        if exc.code == "action_not_allowed":
+            raise Forbidden(exc.message, code=exc.code) from None
+        raise
     open_tasks = list(Task.objects.filter(application=app, status=Task.Status.OPEN))
     mine = next((t for t in open_tasks if t.claimed_by_id == member.pk), None) or next(
         (
@@ -320,10 +321,10 @@ def close_tasks_one(task: Task, outcome: str) -> None:
 
 def resubmit(actor: Actor, tenant: Tenant, app: Application, version: ports.Version) -> None:
     """The applicant's side of a correction: take the applicant's action out of the waiting state."""
-    actions = ports.available_actions(version.workflow, app.state, {common.APPLICANT_ROLE})
+    actions = ports.available_actions(version, app.state, {common.APPLICANT_ROLE})
     if not actions:
         raise Conflict(_("The workflow offers the applicant no way back from here."), code="no_applicant_action")
-    step = ports.apply(version.workflow, app.state, actions[0].action, {common.APPLICANT_ROLE})
+    step = ports.apply(version, app.state, actions[0].action, {common.APPLICANT_ROLE})
     from_state = app.state
     _resume_clock(tenant, app)
     app.state, app.signoffs = step.state, []
