@@ -20,6 +20,7 @@ from smartgov.cases.models import Application
 from smartgov.cases.schemas import (
     ActionOut,
     AmendIn,
+    AnswersIn,
     ApplicationDetailOut,
     ApplicationIn,
     ApplicationOut,
@@ -27,7 +28,6 @@ from smartgov.cases.schemas import (
     CertificateOut,
     CompleteIn,
     DecisionIn,
-    AnswersIn,
     RevokeIn,
     StatisticsOut,
     TaskOut,
