@@ -66,7 +66,7 @@ def test_apply_correct_approve_download_verify_revoke(browser, live_server):
     citizen.goto(f"{base}/cases/apply/")
     citizen.fill("#q", "Food")
     citizen.get_by_role("button", name="Search").click()
-    citizen.get_by_role("link", name="Apply").first.click()
+    citizen.get_by_role("link", name="Apply", exact=True).first.click()
     citizen.wait_for_url(re.compile(r"/cases/mine/.+/edit"))
     assert citizen.input_value("#id_full_name") == "张三"
     assert citizen.input_value("#id_phone") == "13812345678"
