@@ -8,8 +8,10 @@ applications already is left alone."""
 
 from __future__ import annotations
 
+import base64
 import logging
 import random
+import secrets
 from datetime import date
 from typing import Any
 
@@ -85,12 +87,19 @@ def _answers(
 
 def _driver(tenant: Tenant) -> Any:
     """A staff member who does the demo's case work (caseworker and supervisor, every department's
-    queue); it has no password and cannot sign in."""
+    queue). It has no password, and like every staff account a second factor (a secret nobody
+    holds), so it can never sign in."""
     email = f"casework-bot@{tenant.slug}.demo"
     found = accounts_selectors.memberships(tenant).filter(user__email=email).first()
-    return found or accounts.add_member(
+    if found is not None:
+        return found
+    member = accounts.add_member(
         ACTOR, tenant, email=email, kind="staff", full_name="办件演示", role_codes=["caseworker", "supervisor"]
     )
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    TOTP.activate(member.user, base64.b32encode(secrets.token_bytes(20)).decode())
+    return member
 
 
 def _step(tenant: Tenant, app: Application, driver: Any, prefer: str, rng: random.Random) -> Application:
