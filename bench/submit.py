@@ -232,7 +232,8 @@ if __name__ == "__main__":
         bare_rate, sub_rate = bare_n / SECONDS, sub_n / SECONDS
         print(
             f"clients={CLIENTS} seconds={SECONDS} attachment=200KB server=gunicorn "
-            f"workers={(os.cpu_count() or 1) * 2 + 1} db=PostgreSQL (app role, RLS) broker={env['SMARTGOV_CELERY_BROKER_URL']}"
+            f"workers={(os.cpu_count() or 1) * 2 + 1} db=PostgreSQL (app role, RLS) "
+            f"broker={env['SMARTGOV_CELERY_BROKER_URL']}"
         )
         print(
             f"bare view:   {bare_rate:8.1f} req/s  p50 {p(bare_lat, 50):6.1f} ms  p99 {p(bare_lat, 99):6.1f} ms"
