@@ -39,3 +39,22 @@ def test_every_operation_is_described():
     for name, _path, operation in operations():
         assert operation.get("summary"), f"{name} has no summary"
         assert operation.get("tags"), f"{name} has no tag"
+
+
+def test_schema_names_are_unique_across_apps():
+    """OpenAPI names a component by its class name: two apps' ``PaymentIn`` would silently share
+    one entry and document one of them wrongly."""
+    import collections
+
+    import pydantic
+
+    seen = collections.defaultdict(set)
+    pending = list(pydantic.BaseModel.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if cls.__module__.startswith("smartgov.") and "Generic" not in cls.__name__:
+            seen[cls.__name__].add(cls.__module__)
+    api.get_openapi_schema()  # import every router's schemas
+    clashes = {name: modules for name, modules in seen.items() if len(modules) > 1}
+    assert clashes == {}

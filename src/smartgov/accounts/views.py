@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
-
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -18,40 +14,19 @@ from smartgov.accounts import selectors, services
 from smartgov.accounts.forms import ApiClientForm, AuditFilterForm, DepartmentForm, MemberForm
 from smartgov.accounts.services import Principal
 from smartgov.audit import selectors as audit_selectors
-from smartgov.kit.errors import DomainError, NotFound
+from smartgov.kit.errors import DomainError
 from smartgov.tenancy import selectors as tenancy_selectors
 from smartgov.tenancy import services as tenancy_services
 from smartgov.tenancy.models import Tenant
+from smartgov.web import pages
 
 
-def member_page(permission: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
-    """Signed-in member of the path's tenant with ``permission``; anyone else: 404 or 403."""
-
-    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-        @wraps(view)
-        def wrapped(request: HttpRequest, tenant: str, *args: Any, **kwargs: Any) -> HttpResponse:
-            the_tenant = getattr(request, "tenant", None)
-            if the_tenant is None:
-                raise NotFound(_("No such tenant."))
-            if not request.user.is_authenticated:
-                return redirect(f"/accounts/login/?next={request.path}")
-            principal = services.principal_for_user(request.user, the_tenant)
-            if principal is None:
-                raise NotFound(_("No such tenant."))
-            principal.require(permission)
-            return view(request, the_tenant, principal, *args, **kwargs)
-
-        return wrapped
-
-    return decorate
-
-
-@member_page(perms.DEPARTMENTS_READ)
+@pages.member_page(perms.DEPARTMENTS_READ)
 def overview(request: HttpRequest, tenant: Tenant, principal: Principal) -> HttpResponse:
     return render(request, "accounts/overview.html", {"principal": principal})
 
 
-@member_page(perms.TENANT_MANAGE)
+@pages.member_page(perms.TENANT_MANAGE)
 def departments(request: HttpRequest, tenant: Tenant, principal: Principal) -> HttpResponse:
     form = DepartmentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -69,7 +44,7 @@ def departments(request: HttpRequest, tenant: Tenant, principal: Principal) -> H
     )
 
 
-@member_page(perms.TENANT_MANAGE)
+@pages.member_page(perms.TENANT_MANAGE)
 def people(request: HttpRequest, tenant: Tenant, principal: Principal) -> HttpResponse:
     lang = request.LANGUAGE_CODE
     department_choices = [(d.code, d.display_name(lang)) for d in tenancy_selectors.departments(tenant)]
@@ -107,7 +82,7 @@ def people(request: HttpRequest, tenant: Tenant, principal: Principal) -> HttpRe
     )
 
 
-@member_page(perms.TENANT_MANAGE)
+@pages.member_page(perms.TENANT_MANAGE)
 def api_clients(request: HttpRequest, tenant: Tenant, principal: Principal) -> HttpResponse:
     form = ApiClientForm(request.POST or None)
     new_key = None
@@ -130,7 +105,7 @@ def api_clients(request: HttpRequest, tenant: Tenant, principal: Principal) -> H
     )
 
 
-@member_page(perms.TENANT_MANAGE)
+@pages.member_page(perms.TENANT_MANAGE)
 @require_POST
 def revoke_api_client(
     request: HttpRequest, tenant: Tenant, principal: Principal, client_id: str
@@ -154,7 +129,7 @@ def _audit_filter(request: HttpRequest) -> tuple[AuditFilterForm, audit_selector
     )
 
 
-@member_page(perms.AUDIT_READ)
+@pages.member_page(perms.AUDIT_READ)
 def audit_trail(request: HttpRequest, tenant: Tenant, principal: Principal) -> HttpResponse:
     form, flt = _audit_filter(request)
     page = Paginator(audit_selectors.events(tenant, flt), 50).get_page(request.GET.get("page"))
@@ -163,7 +138,7 @@ def audit_trail(request: HttpRequest, tenant: Tenant, principal: Principal) -> H
     return render(request, "accounts/audit.html", {"form": form, "page": page, "query": query.urlencode()})
 
 
-@member_page(perms.AUDIT_READ)
+@pages.member_page(perms.AUDIT_READ)
 def audit_export(request: HttpRequest, tenant: Tenant, principal: Principal) -> HttpResponse:
     _form, flt = _audit_filter(request)
     body = audit_selectors.events_csv(tenant, flt)

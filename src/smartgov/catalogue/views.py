@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
@@ -25,32 +24,9 @@ from smartgov.kit import clock, money
 from smartgov.kit.errors import DomainError, NotFound
 from smartgov.tenancy import selectors as tenancy_selectors
 from smartgov.tenancy.models import Tenant
+from smartgov.web import pages
 
 Page = Callable[..., HttpResponse]
-
-
-def _tenant(request: HttpRequest) -> Tenant:
-    tenant = getattr(request, "tenant", None)
-    if tenant is None:
-        raise Http404("No such tenant")
-    return tenant
-
-
-def manager_page(view: Page) -> Page:
-    """Signed-in member of the path's tenant holding ``catalogue.manage``; others: 404 or 403."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, tenant: str, *args: Any, **kwargs: Any) -> HttpResponse:
-        the_tenant = _tenant(request)
-        if not request.user.is_authenticated:
-            return redirect(f"/accounts/login/?next={request.path}")
-        principal = accounts.principal_for_user(request.user, the_tenant)
-        if principal is None:
-            raise NotFound(_("No such tenant."))
-        principal.require(perms.CATALOGUE_MANAGE)
-        return view(request, the_tenant, principal, *args, **kwargs)
-
-    return wrapped
 
 
 def _lang() -> str:
@@ -71,7 +47,7 @@ def _problems_by_path(exc: DomainError) -> list[dict[str, str]]:
 
 @require_GET
 def browse(request: HttpRequest, tenant: str) -> HttpResponse:
-    the_tenant = _tenant(request)
+    the_tenant = pages.page_tenant(request)
     query = request.GET.get("q", "").strip()[:100]
     department = request.GET.get("department", "").strip()[:40]
     found = selectors.with_shown_versions(
@@ -84,7 +60,7 @@ def browse(request: HttpRequest, tenant: str) -> HttpResponse:
 
 @require_GET
 def detail(request: HttpRequest, tenant: str, service_id: str) -> HttpResponse:
-    the_tenant = _tenant(request)
+    the_tenant = pages.page_tenant(request)
     try:
         service = selectors.published_service(the_tenant, service_id)
     except NotFound:
@@ -101,7 +77,7 @@ def detail(request: HttpRequest, tenant: str, service_id: str) -> HttpResponse:
 # --- administration ----------------------------------------------------------------------------
 
 
-@manager_page
+@pages.member_page(perms.CATALOGUE_MANAGE)
 def manage_list(request: HttpRequest, tenant: Tenant, principal: accounts.Principal) -> HttpResponse:
     form = ServiceForm(request.POST or None, departments=_departments(tenant),
                        initial={"time_limit_days": 20, "delivery_mode": "online", "fee_kind": "none"})
@@ -133,7 +109,7 @@ def _service_initial(service: Service, version: Any) -> dict[str, Any]:
     return initial
 
 
-@manager_page
+@pages.member_page(perms.CATALOGUE_MANAGE)
 def manage_service(request: HttpRequest, tenant: Tenant, principal: accounts.Principal,
                    service_id: str) -> HttpResponse:
     service = selectors.service(tenant, service_id)
@@ -162,7 +138,7 @@ def manage_service(request: HttpRequest, tenant: Tenant, principal: accounts.Pri
     }, status=422 if form.errors else 200)
 
 
-@manager_page
+@pages.member_page(perms.CATALOGUE_MANAGE)
 @require_POST
 def manage_action(request: HttpRequest, tenant: Tenant, principal: accounts.Principal, service_id: str,
                   action: str) -> HttpResponse:
@@ -187,7 +163,7 @@ def manage_action(request: HttpRequest, tenant: Tenant, principal: accounts.Prin
     return redirect("catalogue-manage-service", tenant=tenant.slug, service_id=service.pk)
 
 
-@manager_page
+@pages.member_page(perms.CATALOGUE_MANAGE)
 def form_builder(request: HttpRequest, tenant: Tenant, principal: accounts.Principal, service_id: str) -> HttpResponse:
     service = selectors.service(tenant, service_id)
     version = selectors.draft_version(tenant, service) or selectors.working_version(tenant, service)
@@ -234,7 +210,7 @@ def _builder_strings() -> dict[str, str]:
     }
 
 
-@manager_page
+@pages.member_page(perms.CATALOGUE_MANAGE)
 def workflow_editor(request: HttpRequest, tenant: Tenant, principal: accounts.Principal,
                     service_id: str) -> HttpResponse:
     service = selectors.service(tenant, service_id)
@@ -257,7 +233,7 @@ def workflow_editor(request: HttpRequest, tenant: Tenant, principal: accounts.Pr
     }, status=422 if problems or form.errors else 200)
 
 
-@manager_page
+@pages.member_page(perms.CATALOGUE_MANAGE)
 def calendar_admin(request: HttpRequest, tenant: Tenant, principal: accounts.Principal) -> HttpResponse:
     today = selectors.local_date(tenant, clock.now())
     try:

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from smartgov.config.env import DEV_SECRET_KEY, env
@@ -244,6 +245,8 @@ CELERY_TIMEZONE = "UTC"
 # Periodic work (run `smartgov worker -B`, or a separate `celery beat`): each entry calls one app task.
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "documents-expire": {"task": "smartgov.documents.tasks.expire_documents", "schedule": 24 * 3600},
+    # The 16th: the day after the monthly withholding deadline.
+    "tax-assess": {"task": "tax.assess_all", "schedule": crontab(day_of_month="16", hour="2", minute="0")},
 }
 
 # --- Languages and time ---------------------------------------------------------------------

@@ -3,8 +3,6 @@ and selectors as the API; downloads go through the same short-lived signed links
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django import forms
@@ -20,6 +18,7 @@ from smartgov.documents import selectors, services
 from smartgov.documents.types import BUILTIN
 from smartgov.kit.errors import DomainError, NotFound
 from smartgov.tenancy.models import Tenant
+from smartgov.web import pages
 
 UPLOADABLE = ("supporting_document", "identity_document", "photo", "other")
 
@@ -36,25 +35,7 @@ class UploadForm(forms.Form):
         choice.choices = [(c, BUILTIN[c].display_name(language)) for c in UPLOADABLE]
 
 
-def person_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """A signed-in member of the path's tenant (with a membership: their own wallet)."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, tenant: str, *args: Any, **kwargs: Any) -> HttpResponse:
-        the_tenant = getattr(request, "tenant", None)
-        if the_tenant is None:
-            raise NotFound(_("No such tenant."))
-        if not request.user.is_authenticated:
-            return redirect(f"/accounts/login/?next={request.path}")
-        principal = accounts.principal_for_user(request.user, the_tenant)
-        if principal is None or principal.membership is None:
-            raise NotFound(_("No such tenant."))
-        return view(request, the_tenant, principal, *args, **kwargs)
-
-    return wrapped
-
-
-@person_page
+@pages.member_page()
 def wallet_page(request: HttpRequest, tenant: Tenant, principal: accounts.Principal) -> HttpResponse:
     assert principal.membership is not None
     language = request.LANGUAGE_CODE
@@ -81,7 +62,7 @@ def wallet_page(request: HttpRequest, tenant: Tenant, principal: accounts.Princi
     )
 
 
-@person_page
+@pages.member_page()
 def download_page(
     request: HttpRequest, tenant: Tenant, principal: accounts.Principal, document_id: str
 ) -> HttpResponse:
@@ -92,7 +73,7 @@ def download_page(
     return redirect(link.url)
 
 
-@person_page
+@pages.member_page()
 @require_POST
 def delete_page(
     request: HttpRequest, tenant: Tenant, principal: accounts.Principal, document_id: str

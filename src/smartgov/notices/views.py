@@ -3,10 +3,6 @@ the same services and selectors as the API."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
-
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -18,30 +14,13 @@ from django.views.decorators.http import require_POST
 
 from smartgov.accounts import permissions as perms
 from smartgov.accounts import services as accounts
-from smartgov.kit.errors import DomainError, NotFound
+from smartgov.kit.errors import DomainError
 from smartgov.notices import events, selectors, services
 from smartgov.tenancy.models import Tenant
+from smartgov.web import pages
 
 
-def person_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """A signed-in member of the path's tenant; anyone else: sign in, or 404."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, tenant: str, *args: Any, **kwargs: Any) -> HttpResponse:
-        the_tenant = getattr(request, "tenant", None)
-        if the_tenant is None:
-            raise NotFound(_("No such tenant."))
-        if not request.user.is_authenticated:
-            return redirect(f"/accounts/login/?next={request.path}")
-        principal = accounts.principal_for_user(request.user, the_tenant)
-        if principal is None or principal.membership is None:
-            raise NotFound(_("No such tenant."))
-        return view(request, the_tenant, principal, *args, **kwargs)
-
-    return wrapped
-
-
-@person_page
+@pages.member_page()
 def inbox_page(request: HttpRequest, tenant: Tenant, principal: accounts.Principal) -> HttpResponse:
     assert principal.membership is not None
     unread_only = request.GET.get("unread") == "1"
@@ -54,7 +33,7 @@ def inbox_page(request: HttpRequest, tenant: Tenant, principal: accounts.Princip
     })
 
 
-@person_page
+@pages.member_page()
 @require_POST
 def read_page(request: HttpRequest, tenant: Tenant, principal: accounts.Principal, message_id: str) -> HttpResponse:
     assert principal.membership is not None
@@ -65,7 +44,7 @@ def read_page(request: HttpRequest, tenant: Tenant, principal: accounts.Principa
     return redirect("notices-inbox", tenant=tenant.slug)
 
 
-@person_page
+@pages.member_page()
 @require_POST
 def read_all_page(request: HttpRequest, tenant: Tenant, principal: accounts.Principal) -> HttpResponse:
     assert principal.membership is not None
@@ -78,7 +57,7 @@ class PreferencesForm(forms.Form):
     sms = forms.BooleanField(label=gettext_lazy("Text message (SMS)"), required=False)
 
 
-@person_page
+@pages.member_page()
 def preferences_page(request: HttpRequest, tenant: Tenant, principal: accounts.Principal) -> HttpResponse:
     assert principal.membership is not None
     choices = {c.channel: c for c in selectors.channel_choices(tenant, principal.membership)}
@@ -100,7 +79,7 @@ class TemplateForm(forms.Form):
     sms = forms.CharField(label=gettext_lazy("Text message"), max_length=500)
 
 
-@person_page
+@pages.member_page()
 def templates_page(request: HttpRequest, tenant: Tenant, principal: accounts.Principal) -> HttpResponse:
     principal.require(perms.NOTICES_MANAGE)
     failed: TemplateForm | None = None

@@ -19,8 +19,6 @@ from smartgov.tax import rules
 from smartgov.tax.schemas import (
     Audience,
     Lang,
-    PaymentIn,
-    PaymentOut,
     ReconciliationIn,
     ReconciliationOut,
     SpecialAdditionalIn,
@@ -30,6 +28,8 @@ from smartgov.tax.schemas import (
     WagesWithholdingOut,
     WagesYearIn,
     WagesYearOut,
+    WithholdingPaymentIn,
+    WithholdingPaymentOut,
 )
 
 router = Router(tags=["tax"], auth=tenant_auth)
@@ -100,10 +100,12 @@ def calculate_wages_year(
 
 @router.post(
     "/t/{tenant}/tax/calculate/payment",
-    response=PaymentOut,
+    response=WithholdingPaymentOut,
     summary="Calculate withholding on labour remuneration, author's remuneration or royalties",
 )
-def calculate_payment(request: HttpRequest, tenant: str, payload: PaymentIn, q: Query[ExplainQuery]) -> dict[str, Any]:
+def calculate_payment(
+    request: HttpRequest, tenant: str, payload: WithholdingPaymentIn, q: Query[ExplainQuery]
+) -> dict[str, Any]:
     """Per payment, by the prepayment rules (800 / 20 % expense, the labour table, 20 % otherwise)."""
     r = rules.withhold_payment(payload.kind, payload.payment, payload.period)
     return _explained(r, q, kind=r.kind, payment=r.payment, income_amount=r.income_amount, withholding=r.withholding)
@@ -170,3 +172,8 @@ def calculate_vat(request: HttpRequest, tenant: str, payload: VatIn, q: Query[Ex
         surcharges=r.surcharges,
         total_payable=r.total_payable,
     )
+
+
+from smartgov.tax.filing_api import router as filing_router  # noqa: E402
+
+router.add_router("", filing_router)

@@ -87,13 +87,13 @@ class WagesYearOut(ExplainedOut):
     total_withheld: Fen
 
 
-class PaymentIn(Schema):
+class WithholdingPaymentIn(Schema):
     kind: Literal["labour_remuneration", "author_remuneration", "royalties"]
     payment: Fen
     period: str = Field(description="The month paid, YYYY-MM")
 
 
-class PaymentOut(ExplainedOut):
+class WithholdingPaymentOut(ExplainedOut):
     kind: str
     payment: Fen
     income_amount: Fen

@@ -1,0 +1,188 @@
+"""What workers do themselves: declare special additional deductions, file the annual reconciliation."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from smartgov.audit.services import Actor, record
+from smartgov.kit import clock
+from smartgov.kit.errors import Conflict, InvalidInput
+from smartgov.tax import collection, computation, selectors
+from smartgov.tax.models import AnnualReconciliation, DeductionDeclaration, DeductionKind
+from smartgov.tax.services.common import next_reference, tax_bureau
+from smartgov.tenancy.models import Tenant
+
+WINDOW_OPENS = (3, 1)  # 1 March of the following year
+WINDOW_CLOSES = (6, 30)  # 30 June of the following year
+
+
+class ReconciliationClosed(Conflict):
+    code = "reconciliation_closed"
+
+
+def window(year: int) -> tuple[date, date]:
+    return date(year + 1, *WINDOW_OPENS), date(year + 1, *WINDOW_CLOSES)
+
+
+def check_window(year: int) -> None:
+    """The annual reconciliation for ``year`` is open 1 March – 30 June of ``year + 1`` (Beijing time)."""
+    opens, closes = window(year)
+    today = clock.local_now().date()
+    if not opens <= today <= closes:
+        raise ReconciliationClosed(
+            _("The %(year)d reconciliation is open from %(opens)s to %(closes)s; today is %(today)s.")
+            % {"year": year, "opens": opens.isoformat(), "closes": closes.isoformat(), "today": today.isoformat()},
+            details=[{"field": "year", "opens": opens.isoformat(), "closes": closes.isoformat()}],
+        )
+
+
+def _check_year(year: int) -> None:
+    today = clock.local_now().date()
+    if not 2019 <= year <= today.year:
+        raise InvalidInput.for_field("year", _("The year must be from 2019 to this year."))
+
+
+@transaction.atomic
+def declare_deduction(
+    actor: Actor, tenant: Tenant, worker: Any, *, year: int, kind: str, details: dict[str, Any]
+) -> DeductionDeclaration:
+    """Declare one special additional deduction for a year; its amount is computed within its cap."""
+    _check_year(year)
+    if kind not in DeductionKind.values:
+        raise InvalidInput.for_field(
+            "kind", _("Unknown deduction kind; the kinds are %(k)s") % {"k": ", ".join(DeductionKind.values)}
+        )
+    selectors.id_index_of(tenant, worker)  # a worker without an identity number has no employers' lines
+    try:
+        amount, explanation = computation.deduction_amount(kind, year, details)
+    except computation.DeductionRefused as exc:
+        raise InvalidInput.for_field(exc.field, str(exc), code="deduction_beyond_cap") from None
+    except (TypeError, ValueError):
+        raise InvalidInput.for_field("details", _("The details are malformed.")) from None
+    exclusive = {"housing_loan": "housing_rent", "housing_rent": "housing_loan"}
+    if kind in exclusive and selectors.declarations(tenant, worker, year).filter(kind=exclusive[kind]).exists():
+        raise InvalidInput.for_field(
+            "kind", _("Housing-loan interest and housing rent cannot both be deducted."), code="deduction_beyond_cap"
+        )
+    declaration = DeductionDeclaration.objects.create(
+        tenant=tenant,
+        worker=worker,
+        year=year,
+        kind=kind,
+        details=details,
+        annual_amount=amount,
+        explanation=explanation,
+        declared_at=clock.now(),
+    )
+    record(
+        actor=actor,
+        tenant=tenant,
+        action="tax.deduction_declared",
+        obj=declaration,
+        changes={"year": year, "kind": kind, "annual_amount": amount},
+    )
+    return declaration
+
+
+@transaction.atomic
+def withdraw_deduction(actor: Actor, tenant: Tenant, declaration: DeductionDeclaration) -> DeductionDeclaration:
+    declaration.withdrawn_at = clock.now()
+    declaration.save(update_fields=["withdrawn_at"])
+    record(actor=actor, tenant=tenant, action="tax.deduction_withdrawn", obj=declaration, changes={})
+    return declaration
+
+
+def compute_reconciliation(
+    tenant: Tenant, worker: Any, year: int
+) -> tuple[selectors.Prefill, computation.AnnualResult]:
+    """The pre-filled reconciliation and its figures, without filing (for the page and the API)."""
+    prefill = selectors.reconciliation_prefill(tenant, worker, year)
+    result = computation.annual_reconciliation(
+        year=year,
+        wages=prefill.total("wages"),
+        labour=prefill.total("labour"),
+        authors=prefill.total("authors"),
+        royalties=prefill.total("royalties"),
+        special=prefill.total("special"),
+        special_additional=prefill.special_additional,
+        other=prefill.other,
+        prepaid=prefill.total("withheld"),
+    )
+    return prefill, result
+
+
+@transaction.atomic
+def file_reconciliation(actor: Actor, tenant: Tenant, worker: Any, *, year: int) -> AnnualReconciliation:
+    """File the annual reconciliation as pre-filled: a refund is paid out through billing's ledger,
+    an amount due becomes a bill, an exempt amount is recorded and not billed."""
+    _check_year(year)
+    check_window(year)
+    if selectors.filed_reconciliation(tenant, worker, year) is not None:
+        raise Conflict(_("The %(year)d reconciliation is filed already.") % {"year": year}, code="already_reconciled")
+    prefill, result = compute_reconciliation(tenant, worker, year)
+    if not prefill.employers:
+        raise InvalidInput.for_field(
+            "year", _("No employer filed income for you in %(year)d.") % {"year": year}, code="nothing_to_reconcile"
+        )
+    reconciliation = AnnualReconciliation(
+        tenant=tenant,
+        reference=next_reference(tenant, "HS", year + 1),
+        worker=worker,
+        year=year,
+        income=result.income,
+        deductions=result.deductions,
+        taxable=result.taxable,
+        annual_tax=result.tax,
+        prepaid=result.prepaid,
+        balance=result.balance,
+        result=result.result,
+        figures=prefill.as_dict(),
+        explanation=result.explanation,
+        filed_at=clock.now(),
+    )
+    try:
+        with transaction.atomic():
+            reconciliation.save(force_insert=True)
+    except IntegrityError:
+        raise Conflict(
+            _("The %(year)d reconciliation is filed already.") % {"year": year}, code="already_reconciled"
+        ) from None
+    bureau = tax_bureau(actor, tenant)
+    if result.result == AnnualReconciliation.Result.DUE:
+        _opens, closes = window(year)
+        bill = collection.issue_tax_bill(
+            actor,
+            tenant,
+            bureau=bureau,
+            payer=worker,
+            item=_("Individual income tax due, %(year)d annual reconciliation (%(ref)s)")
+            % {"year": year, "ref": reconciliation.reference},
+            amount=result.balance,
+            due_date=max(closes, clock.local_now().date()),
+            source_type="tax.reconciliation",
+            source_id=str(reconciliation.pk),
+        )
+        reconciliation.bill_id, reconciliation.bill_reference = bill.id, bill.reference
+    elif result.result == AnnualReconciliation.Result.REFUND:
+        reconciliation.refund_reference = collection.refund_tax(
+            actor,
+            tenant,
+            bureau=bureau,
+            payee=worker,
+            amount=-result.balance,
+            source_type="tax.reconciliation",
+            source_id=str(reconciliation.pk),
+        )
+    reconciliation.save(update_fields=["bill_id", "bill_reference", "refund_reference"])
+    record(
+        actor=actor,
+        tenant=tenant,
+        action="tax.reconciliation_filed",
+        obj=reconciliation,
+        changes={"year": year, "result": result.result, "balance": result.balance},
+    )
+    return reconciliation
