@@ -35,9 +35,9 @@ def verify_path(tenant: Tenant, certificate_id: object) -> str:
 
 
 def verify_url(tenant: Tenant, certificate_id: object) -> str:
-    """The absolute address the certificate's QR code opens: ``PUBLIC_BASE_URL`` when configured,
-    else the first concrete allowed host over HTTPS, else the local development server."""
-    base = getattr(settings, "PUBLIC_BASE_URL", "")
+    """The absolute address the certificate's QR code opens: ``SITE_URL`` when configured, else the
+    first concrete allowed host over HTTPS, else the local development server."""
+    base = settings.SITE_URL
     if not base:
         hosts = [h for h in settings.ALLOWED_HOSTS if h and "*" not in h and not h.startswith(".")]
         local = not hosts or hosts[0] in ("localhost", "127.0.0.1")
