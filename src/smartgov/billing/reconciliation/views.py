@@ -3,9 +3,7 @@ ageing reports. The same services and selectors as the API; ``finance.reconcile`
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
-from functools import wraps
 from typing import Any
 
 from django import forms
@@ -16,30 +14,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from smartgov.accounts import permissions as perms
-from smartgov.accounts import services as accounts_services
 from smartgov.billing import channels
 from smartgov.kit import clock
 from smartgov.kit.errors import DomainError, NotFound
 from smartgov.tenancy.models import Tenant
+from smartgov.web import pages
 
 from . import reports, selectors, services
-
-
-def finance_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    @wraps(view)
-    def wrapped(request: HttpRequest, tenant: str, *args: Any, **kwargs: Any) -> HttpResponse:
-        the_tenant = getattr(request, "tenant", None)
-        if the_tenant is None:
-            raise NotFound(_("No such tenant."))
-        if not request.user.is_authenticated:
-            return redirect(f"/accounts/login/?next={request.path}")
-        principal = accounts_services.principal_for_user(request.user, the_tenant)
-        if principal is None:
-            raise NotFound(_("No such tenant."))
-        principal.require(perms.FINANCE_RECONCILE)
-        return view(request, the_tenant, principal, *args, **kwargs)
-
-    return wrapped
 
 
 class ImportForm(forms.Form):
@@ -61,7 +42,7 @@ class FetchForm(forms.Form):
         self.fields["channel"].choices = [(c, c) for c in channels.codes()]  # type: ignore[attr-defined]
 
 
-@finance_page
+@pages.member_page(perms.FINANCE_RECONCILE)
 def statements(request: HttpRequest, tenant: Tenant, principal: Any) -> HttpResponse:
     """The statements imported, newest day first, and the forms to import or fetch one."""
     form, fetch = ImportForm(prefix="imp"), FetchForm(prefix="fetch")
@@ -99,7 +80,7 @@ def statements(request: HttpRequest, tenant: Tenant, principal: Any) -> HttpResp
     )
 
 
-@finance_page
+@pages.member_page(perms.FINANCE_RECONCILE)
 def statement(request: HttpRequest, tenant: Tenant, principal: Any, statement_id: Any) -> HttpResponse:
     """One day of one channel: totals, lines with their results, differences to resolve, closing."""
     st = selectors.statement(tenant, statement_id)
@@ -136,7 +117,7 @@ def statement(request: HttpRequest, tenant: Tenant, principal: Any, statement_id
     )
 
 
-@finance_page
+@pages.member_page(perms.FINANCE_RECONCILE)
 def statement_csv(request: HttpRequest, tenant: Tenant, principal: Any, statement_id: Any) -> HttpResponse:
     st = selectors.statement(tenant, statement_id)
     response = HttpResponse(reports.statement_csv(tenant, st), content_type="text/csv; charset=utf-8")
@@ -150,7 +131,7 @@ class RangeForm(forms.Form):
     as_of = forms.DateField(label=gettext_lazy("Ageing as of"), required=False)
 
 
-@finance_page
+@pages.member_page(perms.FINANCE_RECONCILE)
 def report(request: HttpRequest, tenant: Tenant, principal: Any) -> HttpResponse:
     """Daily collections by biller and channel, and receivables ageing; ``?format=`` gives CSV."""
     today = clock.now().astimezone(clock.DEFAULT_ZONE).date()

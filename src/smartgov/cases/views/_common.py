@@ -2,41 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 
 from smartgov.accounts import services as accounts
 from smartgov.accounts.services import Principal
 from smartgov.tenancy.models import Tenant
-
-
-def member_page(permission: str | None = None) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
-    """A signed-in member of the path's tenant (holding ``permission`` when named); strangers to
-    the tenant get a 404, anonymous visitors the sign-in page."""
-
-    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-        @wraps(view)
-        def wrapped(request: HttpRequest, tenant: str, *args: Any, **kwargs: Any) -> HttpResponse:
-            the_tenant: Tenant | None = getattr(request, "tenant", None)
-            if the_tenant is None:
-                raise Http404(_("No such tenant."))
-            if not request.user.is_authenticated:
-                return redirect(f"/accounts/login/?next={request.path}")
-            principal = accounts.principal_for_user(request.user, the_tenant)
-            if principal is None or principal.membership is None:
-                raise Http404(_("No such tenant."))
-            if permission:
-                principal.require(permission)
-            return view(request, the_tenant, principal, *args, **kwargs)
-
-        return wrapped
-
-    return decorate
 
 
 def me(principal: Principal) -> accounts.Membership:

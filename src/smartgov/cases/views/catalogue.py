@@ -7,11 +7,11 @@ from django.shortcuts import render
 
 from smartgov.accounts.services import Principal
 from smartgov.cases import ports
-from smartgov.cases.views._common import member_page
 from smartgov.tenancy.models import Tenant
+from smartgov.web import pages
 
 
-@member_page()
+@pages.member_page()
 def services(request: HttpRequest, tenant: Tenant, principal: Principal) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:100]
     return render(

@@ -15,11 +15,12 @@ from django.views.decorators.http import require_POST
 from smartgov.accounts.services import Principal
 from smartgov.cases import ports, selectors, services
 from smartgov.cases.models import Application
-from smartgov.cases.views._common import language, me, member_page
+from smartgov.cases.views._common import language, me
 from smartgov.cases.views.forms import read_post, sections
 from smartgov.kit import clock
 from smartgov.kit.errors import DomainError, InvalidInput
 from smartgov.tenancy.models import Tenant
+from smartgov.web import pages
 
 
 def _errors(exc: DomainError) -> dict[str, str]:
@@ -53,7 +54,7 @@ def _upload_files(
     return answers
 
 
-@member_page()
+@pages.member_page()
 def start(request: HttpRequest, tenant: Tenant, principal: Principal, service_id: str) -> HttpResponse:
     """Continue the open draft for this service, or start one (pre-filled from the profile)."""
     existing = (
@@ -90,7 +91,7 @@ def _form_context(
     }
 
 
-@member_page()
+@pages.member_page()
 def edit(request: HttpRequest, tenant: Tenant, principal: Principal, application_id: str) -> HttpResponse:
     """The application form. POST with ``autosave`` (htmx, on change) keeps a draft; with
     ``submit`` validates and submits, showing each field's problem next to it."""
@@ -134,14 +135,14 @@ def edit(request: HttpRequest, tenant: Tenant, principal: Principal, application
     )
 
 
-@member_page()
+@pages.member_page()
 def mine(request: HttpRequest, tenant: Tenant, principal: Principal) -> HttpResponse:
     apps = selectors.my_applications(tenant, me(principal))[:200]
     certificates = selectors.my_certificates(tenant, me(principal))
     return render(request, "cases/mine.html", {"tenant": tenant, "apps": apps, "certificates": certificates})
 
 
-@member_page()
+@pages.member_page()
 def detail(request: HttpRequest, tenant: Tenant, principal: Principal, application_id: str) -> HttpResponse:
     app = selectors.application_of(tenant, me(principal), application_id)
     return _detail(request, tenant, principal, app, {})
@@ -185,7 +186,7 @@ def _detail(
 
 
 @require_POST
-@member_page()
+@pages.member_page()
 def amend(request: HttpRequest, tenant: Tenant, principal: Principal, application_id: str) -> HttpResponse:
     app = selectors.application_of(tenant, me(principal), application_id)
     version = ports.version(tenant, app.service_version_id)
@@ -207,7 +208,7 @@ def amend(request: HttpRequest, tenant: Tenant, principal: Principal, applicatio
 
 
 @require_POST
-@member_page()
+@pages.member_page()
 def withdraw(request: HttpRequest, tenant: Tenant, principal: Principal, application_id: str) -> HttpResponse:
     app = selectors.application_of(tenant, me(principal), application_id)
     try:
@@ -218,7 +219,7 @@ def withdraw(request: HttpRequest, tenant: Tenant, principal: Principal, applica
     return redirect("cases-detail", tenant=tenant.slug, application_id=app.pk)
 
 
-@member_page()
+@pages.member_page()
 def certificate_pdf(request: HttpRequest, tenant: Tenant, principal: Principal, certificate_id: str) -> HttpResponse:
     """The holder downloads their certificate (staff who work cases may too)."""
     from smartgov.accounts import permissions as perms

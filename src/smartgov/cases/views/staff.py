@@ -15,13 +15,14 @@ from smartgov.accounts import permissions as perms
 from smartgov.accounts.services import Principal
 from smartgov.cases import ports, selectors, services, statistics
 from smartgov.cases.views import charts
-from smartgov.cases.views._common import language, me, member_page
+from smartgov.cases.views._common import language, me
 from smartgov.cases.views.forms import sections
 from smartgov.kit.errors import DomainError
 from smartgov.tenancy.models import Tenant
+from smartgov.web import pages
 
 
-@member_page(perms.CASES_WORK)
+@pages.member_page(perms.CASES_WORK)
 def queue(request: HttpRequest, tenant: Tenant, principal: Principal) -> HttpResponse:
     breached = request.GET.get("breached") == "1"
     if breached:
@@ -44,7 +45,7 @@ def queue(request: HttpRequest, tenant: Tenant, principal: Principal) -> HttpRes
     )
 
 
-@member_page(perms.CASES_WORK)
+@pages.member_page(perms.CASES_WORK)
 def case(request: HttpRequest, tenant: Tenant, principal: Principal, application_id: str) -> HttpResponse:
     app = selectors.application(tenant, application_id)
     version = ports.version(tenant, app.service_version_id)
@@ -76,7 +77,7 @@ def case(request: HttpRequest, tenant: Tenant, principal: Principal, application
 
 
 @require_POST
-@member_page(perms.CASES_WORK)
+@pages.member_page(perms.CASES_WORK)
 def claim(request: HttpRequest, tenant: Tenant, principal: Principal, task_id: str) -> HttpResponse:
     task = selectors.task(tenant, task_id)
     try:
@@ -88,7 +89,7 @@ def claim(request: HttpRequest, tenant: Tenant, principal: Principal, task_id: s
 
 
 @require_POST
-@member_page(perms.CASES_WORK)
+@pages.member_page(perms.CASES_WORK)
 def act(request: HttpRequest, tenant: Tenant, principal: Principal, application_id: str) -> HttpResponse:
     app = selectors.application(tenant, application_id)
     items = request.POST.getlist("items") or [
@@ -112,7 +113,7 @@ def act(request: HttpRequest, tenant: Tenant, principal: Principal, application_
 
 
 @require_POST
-@member_page(perms.CASES_WORK)
+@pages.member_page(perms.CASES_WORK)
 def note(request: HttpRequest, tenant: Tenant, principal: Principal, application_id: str) -> HttpResponse:
     app = selectors.application(tenant, application_id)
     try:
@@ -123,7 +124,7 @@ def note(request: HttpRequest, tenant: Tenant, principal: Principal, application
 
 
 @require_POST
-@member_page(perms.PERSONAL_DATA_REVEAL)
+@pages.member_page(perms.PERSONAL_DATA_REVEAL)
 def reveal(request: HttpRequest, tenant: Tenant, principal: Principal, application_id: str) -> HttpResponse:
     """htmx: swap the masked value for the clear one (the reveal is audited)."""
     app = selectors.application(tenant, application_id)
@@ -135,7 +136,7 @@ def reveal(request: HttpRequest, tenant: Tenant, principal: Principal, applicati
 
 
 @require_POST
-@member_page(perms.CERTIFICATES_REVOKE)
+@pages.member_page(perms.CERTIFICATES_REVOKE)
 def revoke(request: HttpRequest, tenant: Tenant, principal: Principal, certificate_id: str) -> HttpResponse:
     cert = selectors.certificate(tenant, certificate_id)
     try:
@@ -146,7 +147,7 @@ def revoke(request: HttpRequest, tenant: Tenant, principal: Principal, certifica
     return redirect("cases-work-case", tenant=tenant.slug, application_id=cert.application_id)
 
 
-@member_page(perms.CASES_SUPERVISE)
+@pages.member_page(perms.CASES_SUPERVISE)
 def dashboard(request: HttpRequest, tenant: Tenant, principal: Principal) -> HttpResponse:
     stats = statistics.compute(tenant)
     lang = language(request)
