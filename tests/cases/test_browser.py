@@ -11,6 +11,7 @@ import pyotp
 import pytest
 
 from smartgov.cases.models import Application
+from smartgov.tenancy.context import tenant_context
 from tests.builders import PASSWORD
 from tests.cases.builders import make_world
 from tests.conftest import CHROMIUM
@@ -58,6 +59,8 @@ def _user(email):
 
 
 def test_apply_correct_approve_download_verify_revoke(browser, live_server):
+    from playwright.sync_api import expect
+
     world = make_world("walk")
     base = f"{live_server.url}/{world.tenant.slug}"
     citizen = person(browser, live_server, world.citizen.user.email)
@@ -108,7 +111,9 @@ def test_apply_correct_approve_download_verify_revoke(browser, live_server):
     staff.fill("#reason", "All requirements met.")
     staff.get_by_role("button", name="Take the action").click()
     staff.wait_for_load_state()
-    assert Application.objects.get(reference=reference).status == "approved"
+    expect(staff.locator("#status")).to_contain_text("Approved")
+    with tenant_context(world.tenant):  # on PostgreSQL, row-level security needs the tenant named
+        assert Application.objects.get(reference=reference).status == "approved"
 
     # The citizen downloads the certificate; the public page verifies it.
     citizen.reload()
