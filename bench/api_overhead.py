@@ -65,7 +65,7 @@ def bare(request):
 urlpatterns = [path("_bench/bare", bare), path("", include("smartgov.config.urls"))]
 '''
 
-SEED = '''
+SEED = """
 from smartgov.accounts import permissions as perms
 from smartgov.accounts import services as accounts
 from smartgov.audit.services import Actor
@@ -80,7 +80,7 @@ with tenant_context(tenant):
         tenancy.create_department(actor, tenant, f"dept-{i:02d}", f"部门{i}", f"Department {i}")
     _client, key = accounts.create_api_client(actor, tenant, "bench", [perms.DEPARTMENTS_READ])
 print(key)
-'''
+"""
 
 
 def free_port() -> int:
@@ -142,8 +142,25 @@ def run(cmd: list[str], env: dict[str, str], **kwargs: object) -> str:
 
 
 def psql(sql: str) -> None:
-    run(["psql", "-h", PG_HOST, "-p", PG_PORT, "-U", PG_OWNER, "-d", "postgres", "-v", "ON_ERROR_STOP=1",
-         "-q", "-c", sql], dict(os.environ))
+    run(
+        [
+            "psql",
+            "-h",
+            PG_HOST,
+            "-p",
+            PG_PORT,
+            "-U",
+            PG_OWNER,
+            "-d",
+            "postgres",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-q",
+            "-c",
+            sql,
+        ],
+        dict(os.environ),
+    )
 
 
 def bench_backend(name: str, db_env: dict[str, str], args: argparse.Namespace, workdir: Path) -> dict[str, float]:
@@ -169,7 +186,10 @@ def bench_backend(name: str, db_env: dict[str, str], args: argparse.Namespace, w
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "smartgov.cli", "serve", "--port", str(port), "--workers", str(args.workers)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         deadline = time.time() + 60
@@ -185,7 +205,9 @@ def bench_backend(name: str, db_env: dict[str, str], args: argparse.Namespace, w
         auth = f"Authorization: Bearer {key}\r\n"
         check = subprocess.run(
             ["curl", "-sf", "-H", auth.strip(), f"http://127.0.0.1:{port}{ours_path}"],
-            capture_output=True, text=True, check=False,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         rows = json.loads(check.stdout) if check.returncode == 0 else None
         if not isinstance(rows, list) or len(rows) != ROWS:
@@ -241,28 +263,37 @@ def main() -> None:
         psql(f'DROP DATABASE IF EXISTS "{PG_DB}"')
         psql(f'CREATE DATABASE "{PG_DB}"')
         base = f"postgres://{{}}@{PG_HOST}:{PG_PORT}/{PG_DB}"
-        backends.append((
-            "postgresql",
-            {
-                "DATABASE_URL": base.format(PG_APP),
-                "SMARTGOV_OWNER_DATABASE_URL": base.format(PG_OWNER),
-                "SMARTGOV_DB_APP_ROLE": PG_APP,
-            },
-        ))
-    print(f"api_overhead: GET of {ROWS} rows, {CLIENTS} keep-alive clients, gunicorn {args.workers} workers x "
-          f"{args.threads} threads, {args.rounds} x {args.seconds:g}s per endpoint, {os.cpu_count()} cores")
-    print(f"{'database':<11}{'bare req/s':>11}{'ours req/s':>11}{'ratio':>8}{'bare p50':>10}{'bare p99':>10}"
-          f"{'ours p50':>10}{'ours p99':>10}  verdict   (load average {os.getloadavg()[0]:.1f})")
+        backends.append(
+            (
+                "postgresql",
+                {
+                    "DATABASE_URL": base.format(PG_APP),
+                    "SMARTGOV_OWNER_DATABASE_URL": base.format(PG_OWNER),
+                    "SMARTGOV_DB_APP_ROLE": PG_APP,
+                },
+            )
+        )
+    print(
+        f"api_overhead: GET of {ROWS} rows, {CLIENTS} keep-alive clients, gunicorn {args.workers} workers x "
+        f"{args.threads} threads, {args.rounds} x {args.seconds:g}s per endpoint, {os.cpu_count()} cores"
+    )
+    print(
+        f"{'database':<11}{'bare req/s':>11}{'ours req/s':>11}{'ratio':>8}{'bare p50':>10}{'bare p99':>10}"
+        f"{'ours p50':>10}{'ours p99':>10}  verdict   (load average {os.getloadavg()[0]:.1f})"
+    )
     ok = True
     try:
         for name, db_env in backends:
             r = bench_backend(name, db_env, args, workdir)
             meets = r["ratio"] >= 0.5 and r["ours_p99"] < 50
             ok &= meets
-            print(f"{name:<11}{r['bare_rps']:>11.0f}{r['ours_rps']:>11.0f}{r['ratio']:>8.2f}"
-                  f"{r['bare_p50']:>8.1f}ms{r['bare_p99']:>8.1f}ms{r['ours_p50']:>8.1f}ms{r['ours_p99']:>8.1f}ms  "
-                  f"{'meets' if meets else 'MISSES'} (ratio >= 0.50, p99 < 50 ms); rounds' ratios "
-                  f"{r['ratio_min']:.2f}-{r['ratio_max']:.2f}, load average {os.getloadavg()[0]:.1f}", flush=True)
+            print(
+                f"{name:<11}{r['bare_rps']:>11.0f}{r['ours_rps']:>11.0f}{r['ratio']:>8.2f}"
+                f"{r['bare_p50']:>8.1f}ms{r['bare_p99']:>8.1f}ms{r['ours_p50']:>8.1f}ms{r['ours_p99']:>8.1f}ms  "
+                f"{'meets' if meets else 'MISSES'} (ratio >= 0.50, p99 < 50 ms); rounds' ratios "
+                f"{r['ratio_min']:.2f}-{r['ratio_max']:.2f}, load average {os.getloadavg()[0]:.1f}",
+                flush=True,
+            )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
         if not args.skip_postgres:

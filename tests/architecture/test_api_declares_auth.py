@@ -6,6 +6,10 @@ from smartgov.api.v1 import api
 
 PUBLIC_OPERATIONS: set[str] = {
     "GET /api/v1/t/{tenant}/documents/download/{token}",  # the signed, expiring link is the credential
+    "GET /api/v1/t/{tenant}/billing/lookup/{payment_code}",  # the code printed on the payment notice
+    "POST /api/v1/t/{tenant}/billing/notify/{channel}",  # channels' notifications, verified by signature
+    "GET /api/v1/t/{tenant}/billing/receipts/{receipt_id}/verify",  # opened by the receipt's QR code
+    "GET /api/v1/t/{tenant}/verify/{certificate_id}",  # opened by the certificate's QR code
 }
 KNOWN_SCHEMES = {"TenantAuth", "PlatformAuth"}
 

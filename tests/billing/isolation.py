@@ -56,3 +56,14 @@ def objects(tenant) -> dict[str, object]:
     # No channel of that name is configured in the walk: its notification URL is not there (404).
     channel = f"nochannel{tenant.pk.hex[-8:]}"
     return {"bill_id": bill.pk, "payment_id": payment.pk, "payment_code": bill.payment_code, "channel": channel}
+
+
+# Reconciliation and receipts (apps inside billing) teach the walk through billing's file.
+from tests.billing.reconciliation import walk as _finance_walk  # noqa: E402
+
+BODIES.update(_finance_walk.BODIES)
+_billing_objects = objects
+
+
+def objects(tenant):
+    return {**_billing_objects(tenant), **_finance_walk.reconciliation_objects(tenant)}

@@ -295,3 +295,10 @@ def ledger_verify(request: HttpRequest, tenant: str) -> Any:
     principal(request).require(perms.FINANCE_RECONCILE)
     problems = [str(p) for p in selectors.verify(tenant_of(request))]
     return {"balanced": not problems, "problems": problems}
+
+from smartgov.billing.receipts.api import router as receipts_router  # noqa: E402
+
+router.add_router("", receipts_router)
+from smartgov.billing.reconciliation.api import router as reconciliation_router  # noqa: E402
+
+router.add_router("", reconciliation_router)

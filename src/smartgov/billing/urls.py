@@ -1,6 +1,6 @@
 """Pages of the billing app, mounted under /<tenant>/ (see config/urls.py)."""
 
-from django.urls import path
+from django.urls import include, path
 
 from smartgov.billing import views
 
@@ -11,4 +11,6 @@ urlpatterns = [
     path("bills/mine", views.my_bills, name="billing-mine"),
     path("bills/staff", views.staff_bills, name="billing-staff"),
     path("bills/staff/upload", views.staff_upload, name="billing-upload"),
+    path("", include("smartgov.billing.receipts.urls")),
+    path("", include("smartgov.billing.reconciliation.urls")),
 ]

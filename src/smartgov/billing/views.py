@@ -4,8 +4,6 @@ They call the same services and selectors as the API."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django import forms
@@ -25,6 +23,7 @@ from smartgov.billing.models import Bill
 from smartgov.kit.errors import DomainError, NotFound
 from smartgov.tenancy import selectors as tenancy_selectors
 from smartgov.tenancy.models import Tenant
+from smartgov.web import pages
 
 
 def _tenant(request: HttpRequest) -> Tenant:
@@ -32,24 +31,6 @@ def _tenant(request: HttpRequest) -> Tenant:
     if tenant is None:
         raise NotFound(_("No such tenant."))
     return tenant
-
-
-def staff_page(permission: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
-    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-        @wraps(view)
-        def wrapped(request: HttpRequest, tenant: str, *args: Any, **kwargs: Any) -> HttpResponse:
-            the_tenant = _tenant(request)
-            if not request.user.is_authenticated:
-                return redirect(f"/accounts/login/?next={request.path}")
-            principal = accounts_services.principal_for_user(request.user, the_tenant)
-            if principal is None:
-                raise NotFound(_("No such tenant."))
-            principal.require(permission)
-            return view(request, the_tenant, principal, *args, **kwargs)
-
-        return wrapped
-
-    return decorate
 
 
 def _actor(request: HttpRequest) -> Actor:
@@ -124,7 +105,7 @@ def my_bills(request: HttpRequest, tenant: str) -> HttpResponse:
     return render(request, "billing/my_bills.html", {"bills": bills})
 
 
-@staff_page(perms.BILLS_READ)
+@pages.member_page(perms.BILLS_READ)
 def staff_bills(request: HttpRequest, tenant: Tenant, principal: Any) -> HttpResponse:
     state = request.GET.get("state") or None
     page = Paginator(selectors.bills(tenant, state=state), 50).get_page(request.GET.get("page"))
@@ -151,7 +132,7 @@ class UploadForm(forms.Form):
         self.fields["biller"].choices = choices  # type: ignore[attr-defined]
 
 
-@staff_page(perms.BILLS_ISSUE)
+@pages.member_page(perms.BILLS_ISSUE)
 def staff_upload(request: HttpRequest, tenant: Tenant, principal: Any) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None, tenant=tenant)
     report = None

@@ -99,6 +99,8 @@ SETTINGS: list[Setting] = [
     Setting("SMARTGOV_SITE_URL", "", "Public base URL (https://gov.example) that makes links in e-mails absolute."),
     Setting("SMARTGOV_DOCUMENT_MAX_BYTES", 10 * 1024 * 1024, "Largest upload in bytes (tenants may lower it)."),
     Setting("SMARTGOV_DOCUMENT_LINK_SECONDS", 300, "Seconds a signed document download link stays valid."),
+    Setting("SMARTGOV_PAYMENT_TIMEOUT_SECONDS", 900, "Seconds an unanswered payment lives before it expires."),
+    Setting("SMARTGOV_PAYMENT_POLL_AFTER_SECONDS", 120, "Seconds without a notification before a payment is polled."),
     Setting(
         "SMARTGOV_PAYSIM_URL",
         "http://127.0.0.1:8010",

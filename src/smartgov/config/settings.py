@@ -234,6 +234,8 @@ DOCUMENT_LINK_SECONDS: int = env("SMARTGOV_DOCUMENT_LINK_SECONDS")
 
 # --- Payments -------------------------------------------------------------------------------
 PAYSIM_URL: str = env("SMARTGOV_PAYSIM_URL")
+BILLING_PAYMENT_TIMEOUT_SECONDS: int = env("SMARTGOV_PAYMENT_TIMEOUT_SECONDS")
+BILLING_POLL_AFTER_SECONDS: int = env("SMARTGOV_PAYMENT_POLL_AFTER_SECONDS")
 _providers_file: str = env("SMARTGOV_PAYMENT_PROVIDERS_FILE")
 PAYMENT_PROVIDERS = json.loads(Path(_providers_file).read_text()) if _providers_file else None
 
@@ -245,6 +247,17 @@ CELERY_TIMEZONE = "UTC"
 # Periodic work (run `smartgov worker -B`, or a separate `celery beat`): each entry calls one app task.
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "documents-expire": {"task": "smartgov.documents.tasks.expire_documents", "schedule": 24 * 3600},
+    "cases-sla": {"task": "smartgov.cases.tasks.watch_deadlines", "schedule": 900},
+    "billing-receipts-issue-missing": {"task": "billing_receipts.issue_missing", "schedule": 60},
+    # 07:00 in Asia/Shanghai: the channels' statements for the day before are out by then.
+    "billing-reconciliation-daily": {
+        "task": "billing_reconciliation.daily",
+        "schedule": crontab(hour="23", minute="0"),
+    },
+    "billing-poll-payments": {"task": "billing.poll_payments", "schedule": 60},
+    "billing-expire-pending-transfers": {"task": "billing.expire_pending_transfers", "schedule": 300},
+    # Just after local midnight (16:05 UTC is 00:05 in Asia/Shanghai): late charges, overdue bills.
+    "billing-daily": {"task": "billing.daily", "schedule": crontab(hour="16", minute="5")},
     # The 16th: the day after the monthly withholding deadline.
     "tax-assess": {"task": "tax.assess_all", "schedule": crontab(day_of_month="16", hour="2", minute="0")},
 }

@@ -41,11 +41,11 @@ SYSTEM = Actor.system("billing")
 
 
 def payment_timeout() -> timedelta:
-    return timedelta(seconds=int(getattr(settings, "BILLING_PAYMENT_TIMEOUT_SECONDS", 900)))
+    return timedelta(seconds=settings.BILLING_PAYMENT_TIMEOUT_SECONDS)
 
 
 def poll_after() -> timedelta:
-    return timedelta(seconds=int(getattr(settings, "BILLING_POLL_AFTER_SECONDS", 120)))
+    return timedelta(seconds=settings.BILLING_POLL_AFTER_SECONDS)
 
 
 def bill_by_code(tenant: Tenant, code: Any, *, field: str = "payment_code", lock: bool = False) -> Bill:

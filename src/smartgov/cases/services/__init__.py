@@ -1,0 +1,68 @@
+"""Every write of the cases app: applying, case work, decisions and certificates.
+
+Split by use (``applying``, ``flow``, ``certificates``, ``casework``); other apps import this
+package and reach the functions re-exported here."""
+
+from smartgov.cases.services._common import unseal as unseal_for_applicant
+from smartgov.cases.services.applying import (
+    AttachmentIn,
+    allocate_reference,
+    amend,
+    apply,
+    payment_settled,
+    prefill,
+    save_draft,
+    start,
+    submit,
+    withdraw,
+)
+from smartgov.cases.services.casework import (
+    add_note,
+    escalate_breaches,
+    notify_deadlines,
+    payment_received,
+    reveal,
+    settle_payments,
+)
+from smartgov.cases.services.certificates import (
+    Verification,
+    certificate_pdf,
+    issue,
+    render_pdf,
+    revoke,
+    verify,
+    verify_path,
+)
+from smartgov.cases.services.flow import act, assign, available_actions, claim, decide
+
+__all__ = [
+    "AttachmentIn",
+    "Verification",
+    "act",
+    "add_note",
+    "allocate_reference",
+    "amend",
+    "apply",
+    "assign",
+    "available_actions",
+    "certificate_pdf",
+    "claim",
+    "decide",
+    "escalate_breaches",
+    "issue",
+    "notify_deadlines",
+    "payment_received",
+    "payment_settled",
+    "prefill",
+    "render_pdf",
+    "reveal",
+    "revoke",
+    "save_draft",
+    "settle_payments",
+    "start",
+    "submit",
+    "unseal_for_applicant",
+    "verify",
+    "verify_path",
+    "withdraw",
+]

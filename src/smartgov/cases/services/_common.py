@@ -1,0 +1,111 @@
+"""Helpers shared by the case services: the clock in the tenant's zone, history events, sealing
+personal form fields, notices after commit, and who a member is in workflow terms."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from smartgov.accounts import services as accounts
+from smartgov.audit.services import Actor
+from smartgov.cases import ports
+from smartgov.cases.models import Application, CaseEvent
+from smartgov.kit import clock, identity
+from smartgov.tenancy import keys
+from smartgov.tenancy.models import Tenant
+
+log = logging.getLogger("smartgov.cases")
+
+APPLICANT_ROLE = "applicant"  # the role code the workflow gives the applicant
+SEAL_PURPOSE = "cases.application.personal"
+
+
+def zone(tenant: Tenant) -> ZoneInfo:
+    return ZoneInfo(tenant.time_zone or "Asia/Shanghai")
+
+
+def local_date(tenant: Tenant, instant: datetime | None = None) -> date:
+    return (instant or clock.now()).astimezone(zone(tenant)).date()
+
+
+def end_of_day(tenant: Tenant, day: date) -> datetime:
+    """The last instant of a local day: a deadline "on day D" holds until D's midnight."""
+    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone(tenant)) - timedelta(microseconds=1)
+
+
+def event(
+    app: Application,
+    kind: str,
+    actor: Actor,
+    message: str = "",
+    *,
+    from_state: str = "",
+    to_state: str = "",
+    internal: bool = False,
+) -> CaseEvent:
+    return CaseEvent.objects.create(
+        tenant_id=app.tenant_id,
+        application=app,
+        at=clock.now(),
+        kind=kind,
+        actor_label=actor.label,
+        from_state=from_state,
+        to_state=to_state,
+        message=message,
+        internal=internal,
+    )
+
+
+def mask_value(name: str, value: Any) -> str:
+    text = str(value)
+    return identity.mask_phone(text) if "phone" in name or "mobile" in name else identity.mask(text)
+
+
+def seal(tenant: Tenant, schema: dict[str, Any], data: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """Split form answers into what is stored in the clear (personal fields masked) and the
+    personal fields themselves, encrypted with the tenant's data key."""
+    personal = ports.personal_fields(schema)
+    clear, secret = {}, {}
+    for name, value in data.items():
+        if name in personal and value not in (None, ""):
+            secret[name] = value
+            clear[name] = mask_value(name, value)
+        else:
+            clear[name] = value
+    sealed = keys.encrypt(tenant, json.dumps(secret, ensure_ascii=False), SEAL_PURPOSE) if secret else ""
+    return clear, sealed
+
+
+def unseal(tenant: Tenant, app: Application) -> dict[str, Any]:
+    """The full form answers (personal fields decrypted): for the applicant and for audited reveals."""
+    data = dict(app.form_data)
+    if app.sealed_data:
+        data.update(json.loads(keys.decrypt(tenant, app.sealed_data, SEAL_PURPOSE)))
+    return data
+
+
+def notify_after_commit(
+    tenant: Tenant, recipient: accounts.Membership, event_code: str, context: dict[str, Any], link: str = ""
+) -> None:
+    """Tell the recipient. The notices app writes the in-app message in this transaction (so it
+    exists exactly when the case change does) and sends e-mail and SMS only after it commits."""
+    ports.notify(tenant, recipient, event_code, {k: "" if v is None else str(v) for k, v in context.items()}, link)
+
+
+def roles_of(member: accounts.Membership | None) -> set[str]:
+    if member is None:
+        return set()
+    return {role.code for role in member.roles.all()}
+
+
+def department_code(member: accounts.Membership | None) -> str | None:
+    if member is None or member.department_id is None:
+        return None
+    return member.department.code if member.department else None
+
+
+def applicant_link(app: Application) -> str:
+    return f"/{app.tenant.slug}/cases/mine/{app.pk}"

@@ -1,0 +1,396 @@
+"""Applying: drafts (autosaved), submission (validated, numbered, idempotent at the API), correction
+answers (amend only what was asked), withdrawal. Applicants are citizens and businesses, or an
+agency's system acting for one of them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from smartgov.accounts import services as accounts
+from smartgov.audit.services import Actor, record
+from smartgov.cases import ports
+from smartgov.cases.models import Application, Attachment, ReferenceCounter
+from smartgov.cases.services import _common as common
+from smartgov.cases.services import flow
+from smartgov.kit import clock, ids
+from smartgov.kit.errors import Conflict, InvalidInput
+from smartgov.tenancy import keys
+from smartgov.tenancy.models import Tenant
+
+DELIVERY_VISITS = {"online": 0, "one_visit": 1, "in_person": 2}
+# Profile facts a form can be pre-filled with, and the field names (or ui hint "prefill") that take them.
+PREFILL_SOURCES = {
+    "full_name": ("full_name", "name", "applicant_name"),
+    "id_number": ("id_number", "identity_number", "applicant_id_number"),
+    "phone": ("phone", "mobile", "applicant_phone"),
+    "company_name": ("company_name", "business_name"),
+    "uscc": ("uscc", "credit_code"),
+}
+
+
+@dataclass(frozen=True)
+class AttachmentIn:
+    requirement: str
+    document_id: UUID
+
+
+# --- pre-fill --------------------------------------------------------------------------------
+
+
+def profile_facts(tenant: Tenant, applicant: accounts.Membership) -> dict[str, str]:
+    """What the platform already knows about the applicant (decrypted for their own form only)."""
+    facts = {"full_name": applicant.user.full_name or ""}
+    profile = getattr(applicant, "profile", None)
+    if profile is None:
+        return {k: v for k, v in facts.items() if v}
+    facts["full_name"] = profile.full_name or facts["full_name"]
+    if profile.id_number_cipher:
+        facts["id_number"] = keys.decrypt(tenant, profile.id_number_cipher, "profile.id_number")
+    if profile.phone_cipher:
+        facts["phone"] = keys.decrypt(tenant, profile.phone_cipher, "profile.phone")
+    facts["company_name"] = profile.company_name
+    facts["uscc"] = profile.uscc
+    return {k: v for k, v in facts.items() if v}
+
+
+HINT_TYPE_SOURCES = {"identity_number": "id_number", "phone": "phone"}
+
+
+def prefill(tenant: Tenant, applicant: accounts.Membership, version: ports.Version) -> dict[str, Any]:
+    """Form answers the platform already knows, by the field's UI hint (``prefill``: a profile fact,
+    or its type: identity number, phone) or its conventional name (full_name, company_name ...)."""
+    facts = profile_facts(tenant, applicant)
+    fields = (version.form_schema.get("properties") or {}).keys()
+    hints = version.ui_hints.get("fields", {}) if isinstance(version.ui_hints, dict) else {}
+    filled: dict[str, Any] = {}
+    for name in fields:
+        hint = hints.get(name) if isinstance(hints, dict) else None
+        hint = hint if isinstance(hint, dict) else {}
+        source = hint.get("prefill")
+        if isinstance(source, str):
+            source = source.removeprefix("profile.")
+        else:
+            source = next((fact for fact, names in PREFILL_SOURCES.items() if name in names), None)
+            source = source or HINT_TYPE_SOURCES.get(str(hint.get("type")))
+        if source and source in facts:
+            filled[name] = facts[source]
+    return filled
+
+
+# --- drafts ----------------------------------------------------------------------------------
+
+
+def _new_draft(
+    tenant: Tenant, applicant: accounts.Membership, service_id: UUID | str, version: ports.Version | None = None
+) -> Application:
+    version = version or ports.current_version(tenant, service_id)
+    now = clock.now()
+    clear, sealed = common.seal(tenant, version.form_schema, prefill(tenant, applicant, version))
+    return Application.objects.create(
+        tenant=tenant,
+        applicant=applicant,
+        service_id=version.service_id,
+        service_version_id=version.id,
+        service_code=version.service_code,
+        service_name_zh=version.name_zh,
+        service_name_en=version.name_en,
+        department_id=version.department_id,
+        delivery=version.delivery,
+        fee_fen=version.fee_fen,
+        form_data=clear,
+        sealed_data=sealed,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+@transaction.atomic
+def start(actor: Actor, tenant: Tenant, applicant: accounts.Membership, service_id: UUID | str) -> Application:
+    """A new draft against the service's current version, pre-filled from the applicant's profile."""
+    app = _new_draft(tenant, applicant, service_id)
+    record(
+        actor=actor,
+        tenant=tenant,
+        action="application.start",
+        obj=app,
+        changes={"service": app.service_code, "version": str(app.service_version_id)},
+    )
+    return app
+
+
+def _require_draft(app: Application) -> None:
+    if app.status != Application.Status.DRAFT:
+        raise Conflict(_("This application was submitted already."), code="not_a_draft")
+
+
+def _merge(tenant: Tenant, app: Application, version: ports.Version, data: dict[str, Any]) -> None:
+    known = set((version.form_schema.get("properties") or {}).keys())
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise InvalidInput(
+            _("The form has no field %(names)s.") % {"names": ", ".join(unknown)},
+            code="unknown_field",
+            details=[{"field": f"data.{n}", "message": _("no such field in this form")} for n in unknown],
+        )
+    merged = common.unseal(tenant, app)
+    merged.update(data)
+    app.form_data, app.sealed_data = common.seal(tenant, version.form_schema, merged)
+
+
+def _document_answers(version: ports.Version, data: dict[str, Any]) -> list[AttachmentIn]:
+    """File fields of the form hold document ids: each becomes an attachment for that field."""
+    found = []
+    for name in ports.document_fields(version.form_schema):
+        value = data.get(name)
+        for ref in value if isinstance(value, list) else [value] if value else []:
+            try:
+                found.append(AttachmentIn(name, UUID(str(ref))))
+            except ValueError:
+                continue  # schema validation names the malformed reference
+    return found
+
+
+def _from_wallet(doc: Any, app: Application) -> bool:
+    """Re-used rather than brought anew: something a department issued, or a document the
+    government already holds because it was filed with an earlier application. A fresh upload
+    (still a draft in the wallet) is what the applicant brought this time."""
+    return bool(doc.source == "issued" or doc.status == "filed")
+
+
+def _attach(tenant: Tenant, app: Application, attachments: list[AttachmentIn], replace: set[str] | None = None) -> None:
+    """Attach documents the applicant owns: fresh uploads or documents from the wallet. A document
+    the applicant held before starting this application counts as re-used from the wallet."""
+    seen: set[str] = set()
+    for i, item in enumerate(attachments):
+        doc = ports.owned_document(tenant, app.applicant, item.document_id, field=f"attachments[{i}].document_id")
+        if replace is not None and item.requirement not in replace:
+            raise InvalidInput.for_field(
+                f"attachments[{i}].requirement", _("Only the items asked for may be changed."), code="not_requested"
+            )
+        if item.requirement not in seen:  # a new answer for a requirement replaces the old one
+            Attachment.objects.filter(application=app, requirement=item.requirement).delete()
+            seen.add(item.requirement)
+        Attachment.objects.create(
+            tenant=tenant,
+            application=app,
+            requirement=item.requirement,
+            document_id=doc.id,
+            name=doc.title,
+            from_wallet=_from_wallet(doc, app),
+            created_at=clock.now(),
+        )
+
+
+@transaction.atomic
+def save_draft(
+    actor: Actor,
+    tenant: Tenant,
+    app: Application,
+    data: dict[str, Any],
+    attachments: list[AttachmentIn] = (),  # type: ignore[assignment]
+) -> Application:
+    """Autosave: keep whatever was typed, valid or not; validation waits for submission."""
+    app = Application.objects.select_for_update().get(pk=app.pk, tenant=tenant)
+    _require_draft(app)
+    version = ports.version(tenant, app.service_version_id)
+    _merge(tenant, app, version, data)
+    _attach(tenant, app, [*_document_answers(version, data), *attachments])
+    app.updated_at = clock.now()
+    app.save(update_fields=["form_data", "sealed_data", "updated_at"])
+    record(actor=actor, tenant=tenant, action="application.save_draft", obj=app, changes={"fields": sorted(data)})
+    return app
+
+
+# --- submission ------------------------------------------------------------------------------
+
+
+def allocate_reference(tenant: Tenant, year: int) -> str:
+    """The next readable reference of the tenant's year. The counter row is locked until the
+    submitting transaction ends, so concurrent submissions get consecutive, distinct numbers and
+    a rolled-back submission gives its number back."""
+    try:
+        with transaction.atomic():
+            ReferenceCounter.objects.get_or_create(tenant=tenant, year=year)
+    except IntegrityError:
+        pass  # created concurrently: lock the winner's row below
+    counter = ReferenceCounter.objects.select_for_update().get(tenant=tenant, year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return ids.reference(tenant.reference_prefix, year, counter.last)
+
+
+def _validate(tenant: Tenant, app: Application, version: ports.Version) -> None:
+    problems = ports.validate_form(version, common.unseal(tenant, app))
+    attached = set(app.attachments.values_list("requirement", flat=True))
+    for doc in version.required_documents:
+        if doc.get("required", True) and doc["code"] not in attached:
+            problems.append({"field": f"attachments.{doc['code']}", "message": _("This document is required.")})
+    if problems:
+        names = ", ".join(p["field"] for p in problems)
+        raise InvalidInput(
+            _("The application is not complete: %(fields)s.") % {"fields": names}, code="invalid_form", details=problems
+        )
+
+
+@transaction.atomic
+def submit(
+    actor: Actor,
+    tenant: Tenant,
+    app: Application,
+    data: dict[str, Any] | None = None,
+    attachments: list[AttachmentIn] = (),  # type: ignore[assignment]
+    *,
+    agency: str = "",
+    version: ports.Version | None = None,
+) -> Application:
+    """Validate against the version's schema, number it, start its clock and its workflow (or wait
+    for the fee to be paid first), and tell the applicant."""
+    app = Application.objects.select_for_update().get(pk=app.pk, tenant=tenant)
+    _require_draft(app)
+    if version is None or version.id != app.service_version_id:
+        version = ports.version(tenant, app.service_version_id)
+    if data:
+        _merge(tenant, app, version, data)
+    _attach(tenant, app, [*_document_answers(version, data or {}), *attachments])
+    app.save(update_fields=["form_data", "sealed_data"])
+    _validate(tenant, app, version)
+    now = clock.now()
+    today = common.local_date(tenant, now)
+    app.submitted_at = now
+    app.deadline = ports.add_working_days(tenant, today, version.time_limit_days)
+    app.visits_required = DELIVERY_VISITS.get(version.delivery, 0)
+    app.submitted_by_agency = agency
+    app.updated_at = now
+    app.state = ports.start_state(version)
+    # The tenant-wide locks (the reference counter, then the audit chain head) are taken last, so
+    # concurrent submissions of a tenant queue only for the short tail of the transaction.
+    app.reference = allocate_reference(tenant, today.year)
+    if version.fee_fen > 0:
+        app.status = Application.Status.AWAITING_PAYMENT
+        app.bill_id = ports.issue_bill(actor, tenant, app, version)
+    else:
+        app.status = Application.Status.SUBMITTED
+    app.save()
+    if app.status == Application.Status.SUBMITTED:
+        flow.enter_state(tenant, app, version, app.state)
+    common.event(app, "submitted", actor, _("Submitted"), to_state=app.state)
+    common.notify_after_commit(
+        tenant,
+        app.applicant,
+        "application_submitted",
+        {"reference": app.reference, "service": app.service_name_zh, "deadline": app.deadline},
+        common.applicant_link(app),
+    )
+    for document_id in app.attachments.values_list("document_id", flat=True):
+        ports.file_document(actor, tenant, document_id)
+    record(
+        actor=actor,
+        tenant=tenant,
+        action="application.submit",
+        obj=app,
+        changes={
+            "reference": app.reference,
+            "version": str(app.service_version_id),
+            "agency": agency,
+            "deadline": app.deadline,
+            "form": app.form_data,
+        },
+    )
+    return app
+
+
+def apply(
+    actor: Actor,
+    tenant: Tenant,
+    applicant: accounts.Membership,
+    service_id: UUID | str,
+    data: dict[str, Any],
+    attachments: list[AttachmentIn] = (),  # type: ignore[assignment]
+    *,
+    agency: str = "",
+) -> Application:
+    """Create and submit in one go (the API's create-and-submit, an agency's system)."""
+    with transaction.atomic():
+        # One audit event (the submission names the version) instead of a draft's and a submission's.
+        version = ports.current_version(tenant, service_id)
+        app = _new_draft(tenant, applicant, service_id, version)
+        return submit(actor, tenant, app, data, attachments, agency=agency, version=version)
+
+
+@transaction.atomic
+def payment_settled(actor: Actor, tenant: Tenant, app: Application) -> Application:
+    """The fee is paid: the case moves from awaiting_payment into its workflow."""
+    app = Application.objects.select_for_update().get(pk=app.pk, tenant=tenant)
+    if app.status != Application.Status.AWAITING_PAYMENT:
+        return app
+    version = ports.version(tenant, app.service_version_id)
+    app.status = Application.Status.SUBMITTED
+    app.updated_at = clock.now()
+    app.save(update_fields=["status", "updated_at"])
+    flow.enter_state(tenant, app, version, app.state)
+    common.event(app, "paid", actor, _("Fee paid"))
+    record(actor=actor, tenant=tenant, action="application.paid", obj=app, changes={"bill": str(app.bill_id)})
+    return app
+
+
+# --- after submission --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def amend(
+    actor: Actor,
+    tenant: Tenant,
+    app: Application,
+    data: dict[str, Any],
+    attachments: list[AttachmentIn] = (),  # type: ignore[assignment]
+) -> Application:
+    """Answer a correction request: change only the items staff asked for, then resubmit."""
+    app = Application.objects.select_for_update().get(pk=app.pk, tenant=tenant)
+    if app.status != Application.Status.AWAITING_CORRECTION:
+        raise Conflict(_("No correction was requested."), code="no_correction_requested")
+    asked = set(app.correction_items)
+    extra = sorted(set(data) - asked)
+    if extra:
+        raise InvalidInput(
+            _("Only the items asked for may be changed: %(items)s.") % {"items": ", ".join(sorted(asked))},
+            code="not_requested",
+            details=[{"field": f"data.{n}", "message": _("not asked for correction")} for n in extra],
+        )
+    version = ports.version(tenant, app.service_version_id)
+    _merge(tenant, app, version, data)
+    _attach(tenant, app, [*_document_answers(version, data), *attachments], replace=asked)
+    _validate(tenant, app, version)
+    for document_id in app.attachments.values_list("document_id", flat=True):
+        ports.file_document(actor, tenant, document_id)
+    app.correction_items, app.correction_message = [], ""
+    app.save(update_fields=["form_data", "sealed_data", "correction_items", "correction_message"])
+    flow.resubmit(actor, tenant, app, version)
+    record(
+        actor=actor,
+        tenant=tenant,
+        action="application.amend",
+        obj=app,
+        changes={"fields": sorted(data), "attachments": [a.requirement for a in attachments]},
+    )
+    return app
+
+
+@transaction.atomic
+def withdraw(actor: Actor, tenant: Tenant, app: Application, reason: str = "") -> Application:
+    app = Application.objects.select_for_update().get(pk=app.pk, tenant=tenant)
+    if app.is_final:
+        raise Conflict(_("This application is closed already."), code="application_closed")
+    now = clock.now()
+    flow.close_tasks(app, cancelled=True)
+    app.status = Application.Status.WITHDRAWN
+    app.completed_at = now
+    app.updated_at = now
+    app.save(update_fields=["status", "completed_at", "updated_at"])
+    common.event(app, "withdrawn", actor, reason or _("Withdrawn by the applicant"))
+    record(actor=actor, tenant=tenant, action="application.withdraw", obj=app, changes={"reason": reason})
+    return app

@@ -1,0 +1,236 @@
+"""The citizen's and business's pages: apply (form from the schema, pre-filled, wallet picker,
+autosave), my applications with status and deadline, answering a correction, withdrawing, and
+downloading certificates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from smartgov.accounts.services import Principal
+from smartgov.cases import ports, selectors, services
+from smartgov.cases.models import Application
+from smartgov.cases.views._common import language, me
+from smartgov.cases.views.forms import read_post, sections
+from smartgov.kit import clock
+from smartgov.kit.errors import DomainError, InvalidInput
+from smartgov.tenancy.models import Tenant
+from smartgov.web import pages
+
+
+def _errors(exc: DomainError) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for detail in exc.details or [] if isinstance(exc.details, list) else []:
+        name = str(detail.get("field", "")).removeprefix("data.").split(".")[0].split("[")[0]
+        found.setdefault(name, str(detail.get("message", "")))
+    return found
+
+
+def _upload_files(
+    request: HttpRequest, tenant: Tenant, principal: Principal, version: ports.Version, only: set[str] | None = None
+) -> dict[str, Any]:
+    """Files chosen in file fields are uploaded into the wallet and answer the field with their id."""
+    answers: dict[str, Any] = {}
+    for name in ports.document_fields(version.form_schema):
+        if only is not None and name not in only:
+            continue
+        upload = request.FILES.get(f"upload_{name}")
+        if upload is None:
+            continue
+        doc = ports.upload(
+            principal.actor,
+            tenant,
+            me(principal),
+            upload.name or "upload",
+            upload.read(),
+            upload.content_type or "application/octet-stream",
+        )
+        answers[name] = str(doc.pk)
+    return answers
+
+
+@pages.member_page()
+def start(request: HttpRequest, tenant: Tenant, principal: Principal, service_id: str) -> HttpResponse:
+    """Continue the open draft for this service, or start one (pre-filled from the profile)."""
+    existing = (
+        selectors.my_applications(tenant, me(principal))
+        .filter(service_id=service_id, status=Application.Status.DRAFT)
+        .first()
+    )
+    if existing is None:
+        try:
+            existing = services.start(principal.actor, tenant, me(principal), service_id)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect("cases-mine", tenant=tenant.slug)
+    return redirect("cases-edit", tenant=tenant.slug, application_id=existing.pk)
+
+
+def _form_context(
+    request: HttpRequest,
+    tenant: Tenant,
+    principal: Principal,
+    app: Application,
+    data: dict[str, Any],
+    errors: dict[str, str],
+) -> dict[str, Any]:
+    version = ports.version(tenant, app.service_version_id)
+    wallet = ports.wallet(tenant, me(principal))
+    return {
+        "tenant": tenant,
+        "app": app,
+        "version": version,
+        "wallet": wallet,
+        "sections": sections(version, data, errors, language(request)),
+        "attachments": list(selectors.attachments(tenant, app)),
+    }
+
+
+@pages.member_page()
+def edit(request: HttpRequest, tenant: Tenant, principal: Principal, application_id: str) -> HttpResponse:
+    """The application form. POST with ``autosave`` (htmx, on change) keeps a draft; with
+    ``submit`` validates and submits, showing each field's problem next to it."""
+    app = selectors.application_of(tenant, me(principal), application_id)
+    if app.status != Application.Status.DRAFT:
+        return redirect("cases-detail", tenant=tenant.slug, application_id=app.pk)
+    version = ports.version(tenant, app.service_version_id)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        data, unreadable = read_post(version, request.POST)
+        try:
+            if not request.headers.get("HX-Request"):  # autosave leaves chosen files for the real submit
+                data.update(_upload_files(request, tenant, principal, version))
+            if "submit" in request.POST and not unreadable:
+                services.submit(principal.actor, tenant, app, data)
+                messages.success(request, _("Submitted. Your reference is shown below."))
+                return redirect("cases-detail", tenant=tenant.slug, application_id=app.pk)
+            services.save_draft(principal.actor, tenant, app, data)
+            if request.headers.get("HX-Request"):
+                now = clock.local_now().strftime("%H:%M:%S")
+                return HttpResponse(f'<span role="status">{_("Draft saved")} {now}</span>')
+            if unreadable:
+                errors = {name: _("This value cannot be read.") for name in unreadable}
+            else:
+                messages.success(request, _("Draft saved."))
+                return redirect("cases-edit", tenant=tenant.slug, application_id=app.pk)
+        except InvalidInput as exc:
+            if request.headers.get("HX-Request"):
+                return HttpResponse(f'<span role="alert">{exc.message}</span>')
+            errors = _errors(exc) or {"": exc.message}
+            messages.error(request, exc.message)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        app.refresh_from_db()
+    data = services.unseal_for_applicant(tenant, app)
+    return render(
+        request,
+        "cases/apply.html",
+        _form_context(request, tenant, principal, app, data, errors),
+        status=422 if errors else 200,
+    )
+
+
+@pages.member_page()
+def mine(request: HttpRequest, tenant: Tenant, principal: Principal) -> HttpResponse:
+    apps = selectors.my_applications(tenant, me(principal))[:200]
+    certificates = selectors.my_certificates(tenant, me(principal))
+    return render(request, "cases/mine.html", {"tenant": tenant, "apps": apps, "certificates": certificates})
+
+
+@pages.member_page()
+def detail(request: HttpRequest, tenant: Tenant, principal: Principal, application_id: str) -> HttpResponse:
+    app = selectors.application_of(tenant, me(principal), application_id)
+    return _detail(request, tenant, principal, app, {})
+
+
+def _detail(
+    request: HttpRequest,
+    tenant: Tenant,
+    principal: Principal,
+    app: Application,
+    errors: dict[str, str],
+    status: int = 200,
+) -> HttpResponse:
+    version = ports.version(tenant, app.service_version_id)
+    data = services.unseal_for_applicant(tenant, app)
+    correction = []
+    if app.status == Application.Status.AWAITING_CORRECTION:
+        correction = [
+            f
+            for s in sections(version, data, errors, language(request))
+            for f in s.fields
+            if f.name in set(app.correction_items)
+        ]
+    return render(
+        request,
+        "cases/detail.html",
+        {
+            "tenant": tenant,
+            "app": app,
+            "version": version,
+            "correction": correction,
+            "history": selectors.history(tenant, app, include_internal=False),
+            "attachments": selectors.attachments(tenant, app),
+            "decision": getattr(app, "decision", None) if hasattr(app, "decision") else None,
+            "certificate": getattr(app, "certificate", None) if hasattr(app, "certificate") else None,
+            "wallet": ports.wallet(tenant, me(principal)),
+            "all_sections": sections(version, data, {}, language(request)),
+        },
+        status=status,
+    )
+
+
+@require_POST
+@pages.member_page()
+def amend(request: HttpRequest, tenant: Tenant, principal: Principal, application_id: str) -> HttpResponse:
+    app = selectors.application_of(tenant, me(principal), application_id)
+    version = ports.version(tenant, app.service_version_id)
+    asked = set(app.correction_items)
+    data, unreadable = read_post(version, request.POST, only=asked)
+    try:
+        data.update(_upload_files(request, tenant, principal, version, only=asked))
+        if unreadable:
+            raise InvalidInput.for_field(f"data.{sorted(unreadable)[0]}", _("This value cannot be read."))
+        services.amend(principal.actor, tenant, app, data)
+    except InvalidInput as exc:
+        messages.error(request, exc.message)
+        return _detail(request, tenant, principal, app, _errors(exc), status=422)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Correction sent. The case is back with the department."))
+    return redirect("cases-detail", tenant=tenant.slug, application_id=app.pk)
+
+
+@require_POST
+@pages.member_page()
+def withdraw(request: HttpRequest, tenant: Tenant, principal: Principal, application_id: str) -> HttpResponse:
+    app = selectors.application_of(tenant, me(principal), application_id)
+    try:
+        services.withdraw(principal.actor, tenant, app, request.POST.get("reason", ""))
+        messages.success(request, _("Application withdrawn."))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("cases-detail", tenant=tenant.slug, application_id=app.pk)
+
+
+@pages.member_page()
+def certificate_pdf(request: HttpRequest, tenant: Tenant, principal: Principal, certificate_id: str) -> HttpResponse:
+    """The holder downloads their certificate (staff who work cases may too)."""
+    from smartgov.accounts import permissions as perms
+
+    cert = selectors.certificate(tenant, certificate_id)
+    if cert.holder_id != me(principal).pk and not principal.has(perms.CASES_WORK):
+        from django.http import Http404
+
+        raise Http404(_("No such certificate."))
+    data = services.certificate_pdf(principal.actor, tenant, cert)
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{cert.number}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,132 @@
+"""Issue 3's walk in a real headless Chromium (the system's): a citizen finds a service, applies with
+a pre-filled form and a document from the wallet, submits; staff claims and asks for a correction;
+the citizen amends; staff approves; the citizen downloads the certificate; the public verification
+page says valid, and after a supervisor revokes it, revoked."""
+
+from __future__ import annotations
+
+import re
+
+import pyotp
+import pytest
+
+from smartgov.cases.models import Application
+from tests.builders import PASSWORD
+from tests.cases.builders import make_world
+from tests.conftest import CHROMIUM
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def person(browser, live_server, email, totp_secret=None):
+    """A signed-in browser context for one person (staff complete the TOTP step)."""
+    from allauth.account.models import EmailAddress
+
+    EmailAddress.objects.get_or_create(email=email, defaults={"user": _user(email), "verified": True, "primary": True})
+    context = browser.new_context(locale="en-GB", accept_downloads=True)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=login]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("form button[type=submit]").last.click()
+    if totp_secret:
+        page.wait_for_url(re.compile(r"/accounts/2fa/authenticate/"))
+        page.fill("input[name=code]", pyotp.TOTP(totp_secret).now())
+        page.locator("form button[type=submit]").first.click()
+    page.wait_for_load_state()
+    return page
+
+
+def _user(email):
+    from smartgov.accounts.models import User
+
+    return User.objects.get(email=email)
+
+
+def test_apply_correct_approve_download_verify_revoke(browser, live_server):
+    world = make_world("walk")
+    base = f"{live_server.url}/{world.tenant.slug}"
+    citizen = person(browser, live_server, world.citizen.user.email)
+
+    # The citizen finds the service and applies: the form is pre-filled, the lease comes from the wallet.
+    citizen.goto(f"{base}/cases/apply/")
+    citizen.fill("#q", "Food")
+    citizen.get_by_role("button", name="Search").click()
+    citizen.get_by_role("link", name="Apply", exact=True).first.click()
+    citizen.wait_for_url(re.compile(r"/cases/mine/.+/edit"))
+    assert citizen.input_value("#id_full_name") == "张三"
+    assert citizen.input_value("#id_phone") == "13812345678"
+    citizen.fill("#id_shop_name", "老王面馆")
+    citizen.fill("#id_area", "12")
+    citizen.select_option("#id_lease", str(world.lease_id))
+    citizen.get_by_role("button", name="Submit application").click()
+    citizen.wait_for_url(re.compile(r"/cases/mine/[0-9a-f-]+$"))
+    reference = citizen.inner_text("#reference")
+    assert reference.startswith(world.tenant.reference_prefix)
+
+    # Staff claim the task, accept the case and ask for a correction of the area.
+    staff = person(browser, live_server, world.caseworker.user.email, world.totp[world.caseworker.user.email])
+    staff.goto(f"{base}/cases/work/")
+    assert reference in staff.inner_text("main")
+    staff.get_by_role("button", name="Claim").first.click()
+    staff.wait_for_url(re.compile(r"/cases/work/[0-9a-f-]+$"))
+    staff.select_option("#action", "accept")
+    staff.get_by_role("button", name="Take the action").click()
+    staff.wait_for_load_state()
+    staff.select_option("#action", "request_correction")
+    staff.fill("#reason", "The area does not match the lease.")
+    staff.check("input[name=items][value=area]")
+    staff.get_by_role("button", name="Take the action").click()
+    staff.wait_for_load_state()
+    assert "Awaiting correction" in staff.inner_text("#status")
+
+    # The citizen amends only the area.
+    citizen.reload()
+    assert "The area does not match the lease." in citizen.inner_text("#correction")
+    citizen.fill("#correction #id_area", "42")
+    citizen.get_by_role("button", name="Send the correction").click()
+    citizen.wait_for_load_state()
+    assert "In progress" in citizen.inner_text("#status")
+
+    # Staff approve.
+    staff.reload()
+    staff.select_option("#action", "approve")
+    staff.fill("#reason", "All requirements met.")
+    staff.get_by_role("button", name="Take the action").click()
+    staff.wait_for_load_state()
+    assert Application.objects.get(reference=reference).status == "approved"
+
+    # The citizen downloads the certificate; the public page verifies it.
+    citizen.reload()
+    with citizen.expect_download() as download:
+        citizen.click("#download-certificate")
+    with open(download.value.path(), "rb") as pdf:
+        assert pdf.read(5) == b"%PDF-"
+    verify_url = citizen.get_by_role("link", name="Verify").get_attribute("href")
+    public = browser.new_context(locale="en-GB").new_page()
+    public.goto(f"{live_server.url}{verify_url}")
+    assert public.get_attribute("#verdict", "data-status") == "valid"
+
+    # A supervisor revokes it; the public page then says revoked.
+    supervisor = person(browser, live_server, world.supervisor.user.email, world.totp[world.supervisor.user.email])
+    supervisor.goto(staff.url)
+    supervisor.fill("#revoke-reason", "Obtained by deception")
+    supervisor.get_by_role("button", name="Revoke").click()
+    supervisor.wait_for_load_state()
+    public.reload()
+    assert public.get_attribute("#verdict", "data-status") == "revoked"
+    assert "Obtained by deception" in public.inner_text("#verdict")
