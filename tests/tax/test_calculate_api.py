@@ -128,3 +128,30 @@ def test_needs_a_credential_of_the_tenant(client, city):
     _c, other_key = make_api_key(make_tenant("thirdcity"), [perms.TAX_FILE])
     response = post(client, other_key, "vat", {"period": "2024Q2"})
     assert response.status_code == 404
+
+
+def test_reconciliation_takes_what_employers_applied(client, city):
+    _tenant, key = city
+    employers = [
+        {"employer": "A", "wages": 150_000 * Y, "special_additional": 24_000 * Y},
+        {
+            "employer": "B",
+            "wages": 50_000 * Y,
+            "special_additional": 24_000 * Y,
+            "other_deductions": {"private_pension": 12_000 * Y},
+        },
+    ]
+    applied = post(client, key, "reconciliation", {"year": 2025, "employers": employers})
+    assert applied.status_code == 200, applied.content
+    # 200,000 − 60,000 − 48,000 applied − 12,000 = 80,000 × 10 % − 2,520
+    assert applied.json()["deductions"] == 120_000 * Y and applied.json()["total_tax"] == 5_480 * Y
+    declared = post(
+        client,
+        key,
+        "reconciliation",
+        {"year": 2025, "employers": employers, "special_additional": {"children_education": 24_000 * Y, "children": 1}},
+    )
+    # The year's declaration (one child, 24,000) replaces the 48,000 the two employers applied.
+    assert declared.json()["deductions"] == 96_000 * Y and declared.json()["taxable"] == 104_000 * Y
+    figures = {f["key"]: f for f in declared.json()["trace"]["figures"]}
+    assert figures["special_additional_applied"]["value"] == 48_000 * Y

@@ -124,7 +124,13 @@ def calculate_reconciliation(
     r = rules.annual_reconciliation(
         rules.AnnualReturn(
             year=payload.year,
-            employers=[rules.EmployerIncome(**e.model_dump()) for e in payload.employers],
+            employers=[
+                rules.EmployerIncome(
+                    **e.model_dump(exclude={"other_deductions"}),
+                    other_deductions=rules.OtherDeductions(**e.other_deductions.model_dump()),
+                )
+                for e in payload.employers
+            ],
             payments=[rules.PaymentIncome(**p.model_dump()) for p in payload.payments],
             bonus=rules.Bonus(**payload.bonus.model_dump()) if payload.bonus else None,
             bonus_method=payload.bonus_method,
@@ -139,6 +145,8 @@ def calculate_reconciliation(
         q,
         year=r.year,
         gross_income=r.gross_income,
+        comprehensive_income=r.comprehensive_income,
+        deductions=r.deductions,
         taxable=r.taxable,
         total_tax=r.total_tax,
         prepaid=r.prepaid,

@@ -3,48 +3,37 @@
 Filing, reconciliation and VAT services call only these functions, with their own records' figures
 in integer fen, and get back figures plus an explanation trace in the rules core's shape
 (``{"rule", "title", "figures": [{"key", "value", "unit", "label", "formula"}, ...]}``) that pages
-render as-is. Wages (scalar and vectorised), per-payment withholding, VAT and the annual table are
-the rules core's (``smartgov.tax.rules``). Two pieces are still computed here from the records the
-platform holds: the reconciliation's combination of pre-filled amounts (the rules core's
-``annual_reconciliation`` takes deductions as per-kind declarations, while employers' returns carry
-one applied total) and the annual amount of a portal declaration; both are the seam to move into
-the rules core next.
+render as-is. Every figure is the rules core's (``smartgov.tax.rules``): wages (scalar and
+vectorised), per-payment withholding, VAT, a portal declaration's yearly amount and the annual
+reconciliation. What is left here is translation: the platform's records (payroll columns, the
+portal's declaration details, the reconciliation's result vocabulary) into the rules core's inputs
+and back.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from datetime import date
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from smartgov.kit.errors import InvalidInput
+from smartgov.kit.money import parse_amount
 from smartgov.tax import rules
 
-BASIC_DEDUCTION_MONTH = 500_000
-BASIC_DEDUCTION_YEAR = 6_000_000
-PRIVATE_PENSION_CAP_YEAR = 1_200_000
-EXEMPT_INCOME_CEILING = 12_000_000  # reconciliation: income ≤ 120,000 with tax due → no filing
-EXEMPT_DUE_CEILING = 40_000  # or tax due ≤ 400
-LAW_ANNUAL = "个人所得税法 第二条、第三条、第六条 (comprehensive income, table 1)"
+if TYPE_CHECKING:
+    from smartgov.tax.selectors import EmployerFigures
 
 
-def round_half_up(numerator: int, denominator: int) -> int:
-    """Integer division rounded half away from zero: the law rounds tax to the fen this way."""
-    sign = -1 if (numerator < 0) != (denominator < 0) else 1
-    q, r = divmod(abs(numerator), abs(denominator))
-    return sign * (q + (1 if 2 * r >= abs(denominator) else 0))
+def private_pension_cap(year: int) -> int:
+    """The yearly cap of other deductions a payroll may apply (the private pension's, a dated parameter)."""
+    return int(rules.param("iit.other.private_pension_cap", date(year, 1, 1)).value)
 
 
-def _step(label: str, formula: str, value: int, key: str = "") -> dict[str, Any]:
-    """One figure of a trace, in the rules core's shape, so pages render both alike."""
-    return {
-        "key": key or label.replace(" ", "_"),
-        "value": value,
-        "unit": "fen",
-        "rule": "",
-        "label": {"en": label},
-        "formula": {"en": formula},
-    }
+def basic_deduction_month(period: str) -> int:
+    return int(rules.param("iit.basic_deduction_monthly", rules.parse_period(period).start).value)
 
 
 @dataclass(frozen=True)
@@ -181,83 +170,76 @@ def payment_withholding(kind: str, payment: int, period: str) -> tuple[int, dict
     return result.withholding, record
 
 
-def counted_income(wages: int, labour: int, authors: int, royalties: int) -> int:
-    """Comprehensive income as the annual computation counts it (labour and royalties at 80 %,
-    author's remuneration at 56 %)."""
-    return (
-        wages + round_half_up(labour * 80, 100) + round_half_up(authors * 56, 100) + round_half_up(royalties * 80, 100)
-    )
-
-
 @dataclass(frozen=True)
 class AnnualResult:
-    income: int
+    income: int  # comprehensive income amount (综合所得收入额)
     deductions: int
     taxable: int
     tax: int
     prepaid: int
     balance: int
     result: str  # refund / due / exempt / nil
-    explanation: dict[str, Any]
+    explanation: dict[str, Any]  # the rules core's trace
+
+
+def _result(r: rules.Reconciliation) -> str:
+    """The stored vocabulary: 'exempt' is tax due that the law does not require the worker to file for."""
+    if r.outcome == "refund":
+        return "refund"
+    if r.outcome == "settled":
+        return "nil"
+    return "due" if r.filing_required else "exempt"
+
+
+def annual_return(
+    year: int, employers: Sequence[EmployerFigures], declarations: Sequence[rules.Declaration]
+) -> rules.AnnualReturn:
+    """The rules core's input from the employers' returns for the year and the worker's declarations.
+
+    A return line carries one withholding for everything on it (wages and per-payment withholding),
+    so each employer's ``withheld`` is that total and its payments carry none of their own; the
+    payroll's other-deductions column is the private pension (the payroll checks it against that cap)."""
+    declared = rules.annual_declarations(year, declarations)
+    return rules.AnnualReturn(
+        year=year,
+        employers=[
+            rules.EmployerIncome(
+                employer=e.uscc,
+                wages=e.wages,
+                withheld=e.withheld,
+                special_deductions=e.special,
+                special_additional=e.special_additional,
+                other_deductions=rules.OtherDeductions(private_pension=e.other),
+            )
+            for e in employers
+        ],
+        payments=[
+            rules.PaymentIncome(kind=PAYMENT_KINDS[column], amount=getattr(e, column))
+            for e in employers
+            for column in PAYMENT_KINDS
+            if getattr(e, column)
+        ],
+        special_additional=declared.special_additional,
+        serious_illness_expense=declared.serious_illness_expense,
+        other_deductions=declared.other_deductions,
+    )
 
 
 def annual_reconciliation(
-    *,
-    year: int,
-    wages: int,
-    labour: int,
-    authors: int,
-    royalties: int,
-    special: int,
-    special_additional: int,
-    other: int,
-    prepaid: int,
+    year: int, employers: Sequence[EmployerFigures], declarations: Sequence[rules.Declaration] = ()
 ) -> AnnualResult:
-    income = counted_income(wages, labour, authors, royalties)
-    other_capped = min(other, PRIVATE_PENSION_CAP_YEAR)
-    deductions = BASIC_DEDUCTION_YEAR + special + special_additional + other_capped
-    taxable = max(0, income - deductions)
-    tax = rules.annual_tax(taxable, year)  # the annual table in force for the year (dated parameter)
-    balance = tax - prepaid
-    if balance < 0:
-        result = "refund"
-    elif balance == 0:
-        result = "nil"
-    elif income <= EXEMPT_INCOME_CEILING or balance <= EXEMPT_DUE_CEILING:
-        result = "exempt"
-    else:
-        result = "due"
-    explanation = {
-        "rule": "iit.annual_reconciliation",
-        "title": {"zh-Hans": f"{year} 年度综合所得汇算清缴", "en": f"Annual reconciliation, {year}"},
-        "law": LAW_ANNUAL + "; 汇算清缴 免于办理: 综合所得≤12万元且需补税, 或补税≤400元",
-        "parameters": {
-            "basic_deduction_year": BASIC_DEDUCTION_YEAR,
-            "private_pension_cap": PRIVATE_PENSION_CAP_YEAR,
-            "exempt_income_ceiling": EXEMPT_INCOME_CEILING,
-            "exempt_due_ceiling": EXEMPT_DUE_CEILING,
-            "annual_table": "iit.annual_table",
-        },
-        "inputs": {
-            "wages": wages,
-            "labour": labour,
-            "authors": authors,
-            "royalties": royalties,
-            "special": special,
-            "special_additional": special_additional,
-            "other": other,
-            "prepaid": prepaid,
-        },
-        "figures": [
-            _step("comprehensive income", "wages + labour × 80 % + author's × 56 % + royalties × 80 %", income),
-            _step("deductions", "60,000 + special + special additional + other (pension ≤ 12,000)", deductions),
-            _step("taxable income", "income − deductions (not below 0)", taxable),
-            _step("annual tax", "taxable × rate − quick deduction", tax),
-            _step("balance", "annual tax − tax prepaid (> 0 due, < 0 refund)", balance),
-        ],
-        "result": balance,
-    }
-    return AnnualResult(income, deductions, taxable, tax, prepaid, balance, result, explanation)
+    """The worker's annual reconciliation, every figure by the rules core's ``annual_reconciliation``."""
+    r = rules.annual_reconciliation(annual_return(year, employers, declarations))
+    return AnnualResult(
+        income=r.comprehensive_income,
+        deductions=r.deductions,
+        taxable=r.taxable,
+        tax=r.total_tax,
+        prepaid=r.prepaid,
+        balance=r.balance,
+        result=_result(r),
+        explanation=r.trace.as_dict(),
+    )
 
 
 # --- small-scale VAT ----------------------------------------------------------------------------
@@ -297,99 +279,56 @@ def small_scale_vat(*, period: str, sales: int, special_invoice_sales: int, loca
     )
 
 
-# --- special additional deductions --------------------------------------------------------------
+# --- declarations of deductions ----------------------------------------------------------------
+
+# The portal's city tiers (1, 2, 3 as the form offers them) → the rules core's names.
+CITY_TIERS = {"1": "major", "2": "large", "3": "other"}
 
 
-class DeductionRefused(ValueError):
-    """A declaration beyond what the law allows; ``field`` names the offending detail."""
+def _int(details: dict[str, Any], name: str, default: int) -> int:
+    value = details.get(name, default)
+    try:
+        if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+            raise ValueError
+        return int(value)
+    except (TypeError, ValueError):
+        raise InvalidInput.for_field(name, f"{name} must be a whole number.") from None
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
+
+def _fen(details: dict[str, Any], name: str) -> int:
+    try:
+        return parse_amount(details.get(name, 0))
+    except (TypeError, ValueError):
+        raise InvalidInput.for_field(name, f"{name} must be an amount in yuan.") from None
 
 
-def _from_2023(year: int, new: int, old: int) -> int:
-    return new if year >= 2023 else old
+def _flag(details: dict[str, Any], name: str, default: bool) -> bool:
+    value = details.get(name, default)
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)
+
+
+def declaration(kind: str, year: int, details: dict[str, Any]) -> rules.Declaration:
+    """The rules core's declaration from the portal's details (amounts in yuan, tiers 1–3)."""
+    tier = details.get("city_tier")
+    return rules.Declaration(
+        kind=kind,
+        year=year,
+        months=_int(details, "months", 12),
+        children=_int(details, "children", 1),
+        share_percent=_int(details, "share_percent", 100),
+        certificate=_flag(details, "certificate", False),
+        city_tier=CITY_TIERS.get(str(tier), str(tier)) if tier not in (None, "") else None,
+        only_child=_flag(details, "only_child", True),
+        monthly_share=_fen(details, "monthly_share"),
+        out_of_pocket=_fen(details, "out_of_pocket"),
+        contributions=_fen(details, "contributions"),
+    )
 
 
 def deduction_amount(kind: str, year: int, details: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-    """The annual amount (fen) of one declared special additional deduction, within its legal cap
-    (国发〔2018〕41号 as raised by 国发〔2023〕13号). Raises DeductionRefused beyond the cap."""
-    months = int(details.get("months", 12))
-    if not 1 <= months <= 12:
-        raise DeductionRefused("months", "months must be 1 to 12")
-    share = int(details.get("share_percent", 100))
-    count = int(details.get("children", 1))
-    params: dict[str, Any]
-    if kind in ("child_education", "infant_care"):
-        if kind == "infant_care" and year < 2022:
-            raise DeductionRefused("kind", "infant care is deductible from 2022")
-        if share not in (50, 100):
-            raise DeductionRefused("share_percent", "parents split 100/0 or 50/50")
-        if not 1 <= count <= 20:
-            raise DeductionRefused("children", "children must be 1 to 20")
-        monthly = _from_2023(year, 200_000, 100_000)
-        amount = monthly * count * months * share // 100
-        params = {"monthly_per_child": monthly, "children": count, "share_percent": share}
-    elif kind == "continuing_education":
-        certificate = bool(details.get("certificate"))
-        amount = 360_000 if certificate else 40_000 * months
-        params = {"degree_monthly": 40_000, "certificate_once": 360_000, "certificate": certificate}
-    elif kind == "housing_loan":
-        amount = 100_000 * months
-        params = {"monthly": 100_000}
-    elif kind == "housing_rent":
-        tiers = {"1": 150_000, "2": 110_000, "3": 80_000}
-        tier = str(details.get("city_tier", ""))
-        if tier not in tiers:
-            raise DeductionRefused("city_tier", "city_tier must be 1, 2 or 3")
-        amount = tiers[tier] * months
-        params = {"monthly": tiers[tier], "city_tier": tier}
-    elif kind == "elderly_support":
-        whole = _from_2023(year, 300_000, 200_000)
-        sibling_cap = _from_2023(year, 150_000, 100_000)
-        only_child = bool(details.get("only_child", True))
-        monthly = whole
-        if not only_child:
-            try:
-                monthly = money_fen(details.get("monthly_share", ""))
-            except ValueError:
-                raise DeductionRefused("monthly_share", "monthly_share must be an amount in yuan") from None
-            if not 0 < monthly <= sibling_cap:
-                raise DeductionRefused("monthly_share", f"a sibling's share is at most {sibling_cap // 100} a month")
-        amount = monthly * months
-        params = {"monthly": monthly, "only_child": only_child, "sibling_cap": sibling_cap}
-    elif kind == "serious_illness":
-        try:
-            expenses = money_fen(details.get("out_of_pocket", ""))
-        except ValueError:
-            raise DeductionRefused("out_of_pocket", "out_of_pocket must be an amount in yuan") from None
-        amount = min(max(0, expenses - 1_500_000), 8_000_000)
-        params = {"floor": 1_500_000, "cap": 8_000_000, "out_of_pocket": expenses}
-    elif kind == "private_pension":
-        try:
-            paid = money_fen(details.get("contributions", ""))
-        except ValueError:
-            raise DeductionRefused("contributions", "contributions must be an amount in yuan") from None
-        if paid > PRIVATE_PENSION_CAP_YEAR:
-            raise DeductionRefused("contributions", "private pension is deductible up to 12,000 a year")
-        amount = paid
-        params = {"cap": PRIVATE_PENSION_CAP_YEAR}
-    else:
-        raise DeductionRefused("kind", f"unknown deduction kind {kind}")
-    explanation = {
-        "rule": f"iit.deduction.{kind}",
-        "title": {"zh-Hans": "专项附加扣除", "en": f"Special additional deduction: {kind}"},
-        "law": "国发〔2018〕41号; 国发〔2023〕13号",
-        "parameters": params,
-        "inputs": {"year": year, **{k: v for k, v in details.items()}},
-        "figures": [_step("annual amount", "monthly amount × months × share (within the cap)", amount)],
-        "result": amount,
-    }
-    return amount, explanation
-
-
-def money_fen(value: Any) -> int:
-    from smartgov.kit.money import parse_amount
-
-    return parse_amount(str(value))
+    """The yearly amount (fen) of one declared deduction within its legal cap, and its trace, by the
+    rules core. Raises ``InvalidInput`` naming the field for a malformed or over-cap declaration."""
+    result = rules.declaration_amount(declaration(kind, year, details))
+    return result.amount, result.trace.as_dict()

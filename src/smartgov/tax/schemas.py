@@ -106,6 +106,16 @@ class EmployerIncomeIn(Schema):
     withheld: Fen = 0
     exempt_income: Fen = 0
     special_deductions: Fen = 0
+    special_additional: Fen = Field(
+        0,
+        description="Special additional deductions this employer applied in the year (one total); "
+        "replaced by the year's declaration in `special_additional` when one is given",
+    )
+    other_deductions: OtherDeductionsIn = Field(
+        default_factory=OtherDeductionsIn,
+        description="Other deductions this employer applied in the year, by kind; replaced by the "
+        "year's declaration in `other_deductions` when one is given, else limited to each kind's cap",
+    )
 
 
 class PaymentIncomeIn(Schema):
@@ -136,6 +146,8 @@ class ReconciliationIn(Schema):
 class ReconciliationOut(ExplainedOut):
     year: int
     gross_income: Fen
+    comprehensive_income: Fen
+    deductions: Fen
     taxable: Fen
     total_tax: Fen
     prepaid: Fen

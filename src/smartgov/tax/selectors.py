@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -136,32 +135,23 @@ class EmployerFigures:
 
 @dataclass
 class Prefill:
-    """The annual reconciliation as the employers' returns and the worker's declarations fill it."""
+    """The annual reconciliation as the employers' returns and the worker's declarations fill it:
+    the records only; the rules core (through ``computation.annual_reconciliation``) does the sums."""
 
     year: int
     employers: list[EmployerFigures] = field(default_factory=list)
-    declared_additional: int = 0  # declarations on the platform for the year (incl. illness, pension)
-    declared_other: int = 0
+    # The worker's live declarations on the platform for the year: kind, details as declared, and
+    # the yearly amount computed when declared (shown; the reconciliation recomputes from details).
+    declarations: list[dict[str, Any]] = field(default_factory=list)
 
     def total(self, name: str) -> int:
         return sum(getattr(e, name) for e in self.employers)
-
-    @property
-    def special_additional(self) -> int:
-        # The larger of what employers applied and what the worker declared: a worker who declared
-        # late still gets the deduction at reconciliation (that is what reconciliation is for).
-        return max(self.total("special_additional"), self.declared_additional)
-
-    @property
-    def other(self) -> int:
-        return max(self.total("other"), self.declared_other)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "year": self.year,
             "employers": [e.__dict__ for e in self.employers],
-            "declared_additional": self.declared_additional,
-            "declared_other": self.declared_other,
+            "declarations": self.declarations,
         }
 
 
@@ -187,12 +177,16 @@ def reconciliation_prefill(tenant: Tenant, membership: Any, year: int) -> Prefil
         figures: dict[str, Any] = dict(r)
         uscc, name = figures.pop("withholding_return__agent__uscc"), figures.pop("withholding_return__agent__name")
         prefill.employers.append(EmployerFigures(uscc=uscc, name=name, **figures))
-    declared: dict[str, int] = defaultdict(int)
-    for d in declarations(tenant, membership, year):
-        declared["other" if d.kind == "private_pension" else "additional"] += d.annual_amount
-    prefill.declared_additional = declared["additional"]
-    prefill.declared_other = declared["other"]
+    prefill.declarations = declared_deductions(tenant, membership, year)
     return prefill
+
+
+def declared_deductions(tenant: Tenant, membership: Any, year: int) -> list[dict[str, Any]]:
+    """The worker's live declarations for the year as records: kind, details, the amount declared."""
+    return [
+        {"kind": d.kind, "details": d.details, "annual_amount": d.annual_amount}
+        for d in declarations(tenant, membership, year).order_by("declared_at", "id")
+    ]
 
 
 def reconciliations(tenant: Tenant, membership: Any | None = None) -> QuerySet[AnnualReconciliation]:

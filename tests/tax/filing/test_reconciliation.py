@@ -82,17 +82,8 @@ def test_filing_twice_or_outside_the_window_is_refused():
 )
 def test_the_filing_exemptions(wages, prepaid, expected):
     # 200,000 − 60,000 = 140,000 × 10 % − 2,520 = 11,480 of tax
-    result = computation.annual_reconciliation(
-        year=2025,
-        wages=wages,
-        labour=0,
-        authors=0,
-        royalties=0,
-        special=0,
-        special_additional=0,
-        other=0,
-        prepaid=prepaid,
-    )
+    employer = selectors.EmployerFigures(uscc="A", name="甲公司", months=12, wages=wages, withheld=prepaid)
+    result = computation.annual_reconciliation(2025, [employer])
     assert result.result == expected
 
 

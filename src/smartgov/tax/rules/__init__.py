@@ -21,8 +21,11 @@ Individual income tax
 - ``annual_reconciliation(AnnualReturn(...)) -> Reconciliation``: every employer's and payer's income,
   deductions and withholding combined; the refund or amount due; whether filing is required.
 - ``annual_tax(taxable, year) -> int``: the annual table alone.
-- ``special_additional_total`` / ``other_deductions_total``: cap checks usable on their own (the
-  portal's declaration form).
+- ``special_additional_total`` / ``other_deductions_total``: cap checks usable on their own.
+- ``declaration_amount(Declaration(...)) -> DeclaredAmount``: a portal declaration (kind, months and
+  what its cap depends on) as its yearly amount within its cap; ``annual_declarations(year, [...])
+  -> DeclaredYear``: a year's declarations combined into what ``AnnualReturn`` takes, checked against
+  the year's caps.
 
 Small-scale VAT
 
@@ -49,6 +52,14 @@ from .annual import (
 )
 from .base import MAX_AMOUNT, Explained
 from .bonus import BonusTax, bonus_allowed, bonus_separate_tax
+from .declarations import (
+    DECLARATION_KINDS,
+    Declaration,
+    DeclaredAmount,
+    DeclaredYear,
+    annual_declarations,
+    declaration_amount,
+)
 from .deductions import (
     RENT_TIERS,
     OtherDeductions,
@@ -81,6 +92,7 @@ from .wages import (
 
 __all__ = [
     "BASIC_DEDUCTION_RULES",
+    "DECLARATION_KINDS",
     "LANGUAGES",
     "LOCATIONS",
     "MAX_AMOUNT",
@@ -89,6 +101,9 @@ __all__ = [
     "Bonus",
     "BonusTax",
     "Bracket",
+    "Declaration",
+    "DeclaredAmount",
+    "DeclaredYear",
     "EmployerIncome",
     "Explained",
     "Figure",
@@ -108,10 +123,12 @@ __all__ = [
     "WagesWithholding",
     "WagesYear",
     "WagesYearToDate",
+    "annual_declarations",
     "annual_reconciliation",
     "annual_tax",
     "bonus_allowed",
     "bonus_separate_tax",
+    "declaration_amount",
     "history",
     "names",
     "other_deductions_total",

@@ -6,6 +6,9 @@
                            folded in)
     comprehensive income = wages + 80 % labour + 80 % × 70 % author's + 80 % royalties − exempt income
     taxable              = comprehensive income − 60,000 − special − special additional − other (≥ 0)
+    special additional   = the taxpayer's declaration for the year (per kind, within the caps), or,
+                           if none, the total the employers applied in their monthly withholding
+    other deductions     = likewise; employers' amounts limited to each kind's annual cap
     tax                  = taxable × rate − quick deduction (annual table) + bonus taxed separately
     balance              = tax − reliefs − everything withheld; > 0 due, < 0 refund
 
@@ -37,6 +40,7 @@ from .tables import tax_by_table
 from .trace import Trace
 
 PAYMENT_KINDS = ("labour_remuneration", "author_remuneration", "royalties")
+OTHER_KINDS = ("private_pension", "health_insurance", "other")
 BONUS_METHODS = ("separate", "combined")
 
 
@@ -46,9 +50,13 @@ class EmployerIncome:
 
     employer: str
     wages: int
-    withheld: int = 0
+    withheld: int = 0  # everything this agent withheld on what it paid (see ``PaymentIncome.withheld``)
     exempt_income: int = 0
     special_deductions: int = 0  # social insurance and housing fund the employee paid
+    # Deductions this agent already applied in its monthly withholding for the year: one total of
+    # special additional deductions (a return carries no kinds), other deductions by kind.
+    special_additional: int = 0
+    other_deductions: OtherDeductions = field(default_factory=OtherDeductions)
 
 
 @dataclass(frozen=True)
@@ -57,7 +65,7 @@ class PaymentIncome:
 
     kind: str
     amount: int
-    withheld: int = 0
+    withheld: int = 0  # 0 when the payer's withholding is already counted in its EmployerIncome.withheld
 
 
 @dataclass(frozen=True)
@@ -83,6 +91,8 @@ class AnnualReturn:
 class Reconciliation(Explained):
     year: int
     gross_income: int
+    comprehensive_income: int
+    deductions: int  # basic + special + special additional + serious illness + other, as deducted
     taxable: int
     total_tax: int
     prepaid: int
@@ -111,12 +121,16 @@ def annual_reconciliation(r: AnnualReturn) -> Reconciliation:
             "en": f"Annual reconciliation of comprehensive income, {year}",
         },
     )
-    wages = exempt = special = prepaid = 0
+    wages = exempt = special = prepaid = applied_additional = 0
+    applied_other = dict.fromkeys(OTHER_KINDS, 0)
     for i, e in enumerate(r.employers):
         wages += amount(e.wages, f"employers[{i}].wages")
         exempt += amount(e.exempt_income, f"employers[{i}].exempt_income")
         special += amount(e.special_deductions, f"employers[{i}].special_deductions")
         prepaid += amount(e.withheld, f"employers[{i}].withheld")
+        applied_additional += amount(e.special_additional, f"employers[{i}].special_additional")
+        for kind in OTHER_KINDS:
+            applied_other[kind] += amount(getattr(e.other_deductions, kind), f"employers[{i}].other_deductions.{kind}")
     by_kind = dict.fromkeys(PAYMENT_KINDS, 0)
     for i, p in enumerate(r.payments):
         by_kind[choice(p.kind, f"payments[{i}].kind", PAYMENT_KINDS)] += amount(p.amount, f"payments[{i}].amount")
@@ -186,12 +200,13 @@ def annual_reconciliation(r: AnnualReturn) -> Reconciliation:
     )
     if r.special_additional.months != 12:
         raise InvalidInput.for_field("special_additional.months", "Annual declarations cover 12 months.")
-    additional = special_additional_total(r.special_additional, on, t)
+    additional = _special_additional(r.special_additional, applied_additional, on, t)
     illness = serious_illness_deduction(r.serious_illness_expense, on, t)
-    other = other_deductions_total(r.other_deductions, on, t, months=12)
+    other = _other_deductions(r.other_deductions, applied_other, on, t)
+    deductions = basic + special + additional + illness + other
     taxable = t.figure(
         "taxable",
-        max(0, income - basic - special - additional - illness - other),
+        max(0, income - deductions),
         rule="annual_taxable_income",
         formula="max(0, {comprehensive_income} − {basic_deduction} − {special_deductions}"
         " − {special_additional} − {serious_illness} − {other_deductions})",
@@ -222,6 +237,8 @@ def annual_reconciliation(r: AnnualReturn) -> Reconciliation:
         trace=t,
         year=year,
         gross_income=gross,
+        comprehensive_income=income,
+        deductions=deductions,
         taxable=taxable,
         total_tax=total,
         prepaid=prepaid,
@@ -229,6 +246,81 @@ def annual_reconciliation(r: AnnualReturn) -> Reconciliation:
         outcome=outcome,
         filing_required=required,
         reason=reason,
+    )
+
+
+def _special_additional(declared: SpecialAdditional, applied: int, on: date, t: Trace) -> int:
+    """The year's special additional deductions: the taxpayer's declaration for the year, checked
+    kind by kind against the annual caps; if the taxpayer declared none, what the employers applied.
+
+    Employers apply them month by month on the taxpayer's word and report one total, without kinds;
+    the annual declaration is the taxpayer's claim for the year and replaces those amounts, so a
+    deduction declared late is granted and one applied twice (by two employers) counts once. Only
+    when nothing is declared do the employers' amounts stand, as the only claim there is."""
+    if not applied:
+        return special_additional_total(declared, on, t)
+    t.input("special_additional_applied", applied)
+    total = special_additional_total(declared, on, t, key="special_additional_declared")
+    return int(
+        t.figure(
+            "special_additional",
+            total if total else applied,
+            rule="special_additional_annual",
+            formula=(
+                "{special_additional_declared}（已作年度申报时），否则 {special_additional_applied}",
+                "{special_additional_declared} if any is declared for the year, else {special_additional_applied}",
+            ),
+            note=(
+                "年度申报的专项附加扣除取代扣缴单位已扣除的金额"
+                if total
+                else "未作年度申报：以扣缴单位已扣除的金额为准",
+                "the deductions declared for the year replace what employers applied"
+                if total
+                else "nothing declared for the year: what the employers applied stands",
+            ),
+        )
+    )
+
+
+def _other_deductions(declared: OtherDeductions, applied: dict[str, int], on: date, t: Trace) -> int:
+    """The year's other deductions: the taxpayer's declaration (checked against the caps, refused
+    beyond them) or, if none, what the employers applied, each capped kind limited to its annual cap:
+    amounts applied by several employers are history to settle, not a declaration to correct."""
+    if not any(applied.values()):
+        return other_deductions_total(declared, on, t, months=12)
+    total = other_deductions_total(declared, on, t, months=12, key="other_deductions_declared")
+    if total:
+        return int(
+            t.figure(
+                "other_deductions",
+                total,
+                rule="other_deductions_annual",
+                formula="{other_deductions_declared}",
+                note=(
+                    "年度申报的其他扣除取代扣缴单位已扣除的金额",
+                    "the deductions declared for the year replace what employers applied",
+                ),
+            )
+        )
+    pension = param("iit.other.private_pension_cap", on)
+    health = param("iit.other.health_insurance_cap", on)
+    for kind in OTHER_KINDS:
+        t.input(f"{kind}_applied", applied[kind])
+    return int(
+        t.figure(
+            "other_deductions",
+            min(applied["private_pension"], pension.value)
+            + min(applied["health_insurance"], health.value)
+            + applied["other"],
+            rule="other_deductions_annual",
+            formula=f"min({{private_pension_applied}}, {{{pension.name}}}) + min({{health_insurance_applied}},"
+            f" {{{health.name}}}) + {{other_applied}}",
+            params=(pension, health),
+            note=(
+                "未作年度申报：以扣缴单位已扣除的金额为准，超过年度限额的部分不得扣除",
+                "nothing declared for the year: what the employers applied, within the annual caps",
+            ),
+        )
     )
 
 

@@ -49,8 +49,11 @@ def _cap(field: str, declared: int, limit: int, p: tuple[ParamValue, ...], what:
         )
 
 
-def special_additional_total(d: SpecialAdditional, on: date, trace: Trace, field: str = "special_additional") -> int:
-    """Check each declared amount against its cap in force on ``on``; return their sum (fen)."""
+def special_additional_total(
+    d: SpecialAdditional, on: date, trace: Trace, field: str = "special_additional", *, key: str = "special_additional"
+) -> int:
+    """Check each declared amount against its cap in force on ``on``; return their sum (fen), recorded
+    in ``trace`` as ``key``."""
     months = count(d.months, f"{field}.months", low=1, high=12)
     for name in (
         "children_education",
@@ -160,8 +163,8 @@ def special_additional_total(d: SpecialAdditional, on: date, trace: Trace, field
         + d.elderly_support
     )
     claimed = [
-        (key, value)
-        for key, value in (
+        (name, value)
+        for name, value in (
             ("children_education", d.children_education),
             ("infant_care", d.infant_care),
             ("continuing_education", d.continuing_education),
@@ -172,11 +175,11 @@ def special_additional_total(d: SpecialAdditional, on: date, trace: Trace, field
         )
         if value
     ]
-    for key, value in claimed:
-        trace.input(key, value)
-    formula = " + ".join(f"{{{key}}}" for key, _ in claimed) or "0"
+    for name, value in claimed:
+        trace.input(name, value)
+    formula = " + ".join(f"{{{name}}}" for name, _ in claimed) or "0"
     trace.figure(
-        "special_additional",
+        key,
         total,
         rule="special_additional_total",
         formula=(formula + "（均未超过法定标准）", formula + " (each within its legal cap)"),
@@ -212,7 +215,13 @@ class OtherDeductions:
 
 
 def other_deductions_total(
-    d: OtherDeductions, on: date, trace: Trace, *, months: int = 12, field: str = "other_deductions"
+    d: OtherDeductions,
+    on: date,
+    trace: Trace,
+    *,
+    months: int = 12,
+    field: str = "other_deductions",
+    key: str = "other_deductions",
 ) -> int:
     """Sum of other deductions; the annual caps scale with the months declared (2,400 a year is 200 a month)."""
     pension = param("iit.other.private_pension_cap", on)
@@ -234,7 +243,7 @@ def other_deductions_total(
     total = d.private_pension + d.health_insurance + amount(d.other, f"{field}.other")
     used = tuple(p for p, v in ((pension, d.private_pension), (health, d.health_insurance)) if v)
     trace.figure(
-        "other_deductions",
+        key,
         total,
         rule="other_deductions_total",
         formula=(

@@ -135,15 +135,18 @@ def _declared_caps(tenant: Tenant, year: int, indexes: list[str]) -> dict[str, i
 
 
 def _check_caps(
-    rows: list[payroll.PayrollRow], indexes: list[str], prior: dict[str, _Prior], caps: dict[str, int]
+    year: int, rows: list[payroll.PayrollRow], indexes: list[str], prior: dict[str, _Prior], caps: dict[str, int]
 ) -> list[payroll.Problem]:
     problems = []
+    pension_cap = computation.private_pension_cap(year)
     for row, index in zip(rows, indexes, strict=True):
         before = prior.get(index, _Prior())
-        if before.other + row.amounts["other_deductions"] > computation.PRIVATE_PENSION_CAP_YEAR:
+        if before.other + row.amounts["other_deductions"] > pension_cap:
             problems.append(
                 payroll.Problem(
-                    row.row, "other_deductions", _("beyond the legal cap of 12,000 a year (private pension)")
+                    row.row,
+                    "other_deductions",
+                    _("beyond the legal cap of %(cap)s a year (private pension)") % {"cap": f"{pension_cap // 100:,}"},
                 )
             )
         cap = caps.get(index)
@@ -206,7 +209,7 @@ def _compute(
 
 
 def _deductions(c: computation.Cumulative) -> int:
-    return computation.BASIC_DEDUCTION_MONTH * c.months + c.special + c.special_additional + c.other
+    return computation.basic_deduction_month(c.period) * c.months + c.special + c.special_additional + c.other
 
 
 @transaction.atomic
@@ -237,7 +240,7 @@ def file_withholding_return(
     sheet = payroll.read(data, filename, period=period)
     indexes = [keys.blind_index(tenant, row.id_number) for row in sheet.rows]
     prior = _prior_figures(tenant, agent, year, month)
-    problems = sheet.problems + _check_caps(sheet.rows, indexes, prior, _declared_caps(tenant, year, indexes))
+    problems = sheet.problems + _check_caps(year, sheet.rows, indexes, prior, _declared_caps(tenant, year, indexes))
     if problems:
         raise _rejected(sorted(problems, key=lambda p: (p.row, p.column)))
     figures = _compute(period, sheet.rows, indexes, prior)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
@@ -11,7 +13,7 @@ from django.utils.translation import gettext as _
 from smartgov.audit.services import Actor, record
 from smartgov.kit import clock
 from smartgov.kit.errors import Conflict, InvalidInput
-from smartgov.tax import collection, computation, selectors
+from smartgov.tax import collection, computation, rules, selectors
 from smartgov.tax.models import AnnualReconciliation, DeductionDeclaration, DeductionKind
 from smartgov.tax.services.common import next_reference, tax_bureau
 from smartgov.tenancy.models import Tenant
@@ -57,17 +59,12 @@ def declare_deduction(
             "kind", _("Unknown deduction kind; the kinds are %(k)s") % {"k": ", ".join(DeductionKind.values)}
         )
     selectors.id_index_of(tenant, worker)  # a worker without an identity number has no employers' lines
-    try:
+    with _refusals():
         amount, explanation = computation.deduction_amount(kind, year, details)
-    except computation.DeductionRefused as exc:
-        raise InvalidInput.for_field(exc.field, str(exc), code="deduction_beyond_cap") from None
-    except (TypeError, ValueError):
-        raise InvalidInput.for_field("details", _("The details are malformed.")) from None
-    exclusive = {"housing_loan": "housing_rent", "housing_rent": "housing_loan"}
-    if kind in exclusive and selectors.declarations(tenant, worker, year).filter(kind=exclusive[kind]).exists():
-        raise InvalidInput.for_field(
-            "kind", _("Housing-loan interest and housing rent cannot both be deducted."), code="deduction_beyond_cap"
-        )
+        # The year's declarations together must stay within the year's caps: rent for the same
+        # months twice, or rent with loan interest, is refused now rather than at reconciliation.
+        earlier = _declarations(year, selectors.declared_deductions(tenant, worker, year))
+        rules.annual_declarations(year, [*earlier, computation.declaration(kind, year, details)])
     declaration = DeductionDeclaration.objects.create(
         tenant=tenant,
         worker=worker,
@@ -96,22 +93,36 @@ def withdraw_deduction(actor: Actor, tenant: Tenant, declaration: DeductionDecla
     return declaration
 
 
+def _declarations(year: int, declared: list[dict[str, Any]]) -> list[rules.Declaration]:
+    return [computation.declaration(d["kind"], year, d["details"]) for d in declared]
+
+
+@contextmanager
+def _refusals() -> Iterator[None]:
+    """The rules core refuses a declaration beyond the law with ``deduction_over_cap`` or
+    ``deduction_not_combinable``; the filing API has always answered ``deduction_beyond_cap``."""
+    try:
+        yield
+    except InvalidInput as exc:
+        if exc.code == "deduction_not_combinable":
+            message = _("Housing-loan interest and housing rent cannot both be deducted.")
+        elif exc.code == "deduction_over_cap":
+            message = exc.message
+        else:
+            raise
+        fields = [d.get("field", "") for d in exc.details or []] or ["details"]
+        raise InvalidInput.for_field(fields[0], message, code="deduction_beyond_cap") from None
+
+
 def compute_reconciliation(
     tenant: Tenant, worker: Any, year: int
 ) -> tuple[selectors.Prefill, computation.AnnualResult]:
-    """The pre-filled reconciliation and its figures, without filing (for the page and the API)."""
+    """The pre-filled reconciliation and its figures, without filing (for the page and the API):
+    the records gathered here, every figure by the rules core."""
     prefill = selectors.reconciliation_prefill(tenant, worker, year)
-    result = computation.annual_reconciliation(
-        year=year,
-        wages=prefill.total("wages"),
-        labour=prefill.total("labour"),
-        authors=prefill.total("authors"),
-        royalties=prefill.total("royalties"),
-        special=prefill.total("special"),
-        special_additional=prefill.special_additional,
-        other=prefill.other,
-        prepaid=prefill.total("withheld"),
-    )
+    with _refusals():
+        declared = _declarations(year, prefill.declarations)
+        result = computation.annual_reconciliation(year, prefill.employers, declared)
     return prefill, result
 
 
