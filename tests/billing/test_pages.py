@@ -33,7 +33,7 @@ def test_anyone_with_the_code_can_look_up_and_pay(client):
 
 def test_a_bad_code_is_explained_not_a_500(client):
     tenant, _water, _citizen = billing_world()
-    r = client.get(f"/{tenant.slug}/bills/", {"code": "12345"})
+    r = client.get(f"/{tenant.slug}/bills/", {"code": "12345"}, HTTP_ACCEPT_LANGUAGE="en")
     assert r.status_code == 200 and b"payment code" in r.content.lower()
     assert client.get(f"/{tenant.slug}/bills/code/12345").status_code == 422
 

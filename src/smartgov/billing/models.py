@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from smartgov.kit.ids import uuid7
 from smartgov.tenancy.models import Department, Tenant, TenantOwned
@@ -115,7 +116,7 @@ class BillBatch(TenantOwned):
 
 class Bill(TenantOwned):
     class State(models.TextChoices):
-        ISSUED = "issued", _("Issued")
+        ISSUED = "issued", pgettext_lazy("bill state", "Issued")
         PARTLY_PAID = "partly_paid", _("Partly paid")
         PAID = "paid", _("Paid")
         OVERDUE = "overdue", _("Overdue")
@@ -245,9 +246,9 @@ class LateChargeRule(TenantOwned):
 
 class Payment(TenantOwned):
     class State(models.TextChoices):
-        CREATED = "created", _("Created")  # the checkout is open; nothing heard yet
+        CREATED = "created", pgettext_lazy("payment state", "Created")  # the checkout is open; nothing heard yet
         SUCCEEDED = "succeeded", _("Succeeded")
-        FAILED = "failed", _("Failed")
+        FAILED = "failed", pgettext_lazy("transaction state", "Failed")
         EXPIRED = "expired", _("Expired")
 
     id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
@@ -301,7 +302,7 @@ class Refund(TenantOwned):
     class State(models.TextChoices):
         PENDING = "pending", _("Pending")
         SUCCEEDED = "succeeded", _("Succeeded")
-        FAILED = "failed", _("Failed")
+        FAILED = "failed", pgettext_lazy("transaction state", "Failed")
 
     id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")

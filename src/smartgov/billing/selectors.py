@@ -43,7 +43,7 @@ def bills(tenant: Tenant, *, biller_id: Any = None, state: str | None = None, pa
 
 
 def bill(tenant: Tenant, bill_id: Any) -> Bill:
-    return _get(Bill.objects.filter(tenant=tenant).select_related("biller"), bill_id, "bill")
+    return _get(Bill.objects.filter(tenant=tenant).select_related("biller"), bill_id, _("bill"))
 
 
 def bill_lines(tenant: Tenant, bill: Bill) -> QuerySet[BillLine]:
@@ -72,7 +72,7 @@ def payments(tenant: Tenant, bill: Bill | None = None) -> QuerySet[Payment]:
 
 
 def payment(tenant: Tenant, payment_id: Any) -> Payment:
-    return _get(Payment.objects.filter(tenant=tenant).select_related("bill", "bill__biller"), payment_id, "payment")
+    return _get(Payment.objects.filter(tenant=tenant).select_related("bill", "bill__biller"), payment_id, _("payment"))
 
 
 def refunds(tenant: Tenant, payment: Payment) -> QuerySet[Refund]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from smartgov.kit.ids import uuid7
 from smartgov.tenancy.models import Department, TenantOwned
@@ -117,7 +118,7 @@ class Task(TenantOwned):
     ``group`` that must all be done before the workflow moves on."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("task status", "Open")
         DONE = "done", _("Done")
         CANCELLED = "cancelled", _("Cancelled")
 
