@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import re
 
-import pyotp
 import pytest
 
 from smartgov.cases.models import Application
 from smartgov.tenancy.context import tenant_context
-from tests.builders import PASSWORD
+from tests.builders import PASSWORD, totp_code
 from tests.cases.builders import make_world
 from tests.conftest import CHROMIUM
 
@@ -46,7 +45,7 @@ def person(browser, live_server, email, totp_secret=None):
     page.locator("form button[type=submit]").last.click()
     if totp_secret:
         page.wait_for_url(re.compile(r"/accounts/2fa/authenticate/"))
-        page.fill("input[name=code]", pyotp.TOTP(totp_secret).now())
+        page.fill("input[name=code]", totp_code(totp_secret))
         page.locator("form button[type=submit]").first.click()
     page.wait_for_load_state()
     return page

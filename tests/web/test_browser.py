@@ -8,10 +8,9 @@ import os
 import re
 from pathlib import Path
 
-import pyotp
 import pytest
 
-from tests.builders import PASSWORD, enable_totp, make_citizen, make_department, make_member, make_tenant
+from tests.builders import PASSWORD, enable_totp, make_citizen, make_department, make_member, make_tenant, totp_code
 from tests.conftest import CHROMIUM
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -108,7 +107,7 @@ def test_staff_sign_in_with_password_and_totp(browser_page, live_server):
     page.fill("input[name=password]", PASSWORD)
     page.locator("form button[type=submit]").last.click()
     page.wait_for_url(re.compile(r"/accounts/2fa/authenticate/"))
-    page.fill("input[name=code]", pyotp.TOTP(secret).now())
+    page.fill("input[name=code]", totp_code(secret))
     page.locator("form button[type=submit]").first.click()
     page.wait_for_url(re.compile(r"/lishui/"))
     page.get_by_role("link", name="Administration").click()
