@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 
 from smartgov.accounts.api import router as accounts_router
 from smartgov.api import errors
+from smartgov.api.renderers import OrjsonRenderer
 from smartgov.audit.api import router as audit_router
 from smartgov.billing.api import router as billing_router
 from smartgov.cases.api import router as cases_router
@@ -27,6 +28,7 @@ api = NinjaAPI(
         "object is a 404, exactly like a missing one."
     ),
     urls_namespace="api-v1",
+    renderer=OrjsonRenderer(),
 )
 errors.install(api)
 api.add_router("/platform", platform_router)
