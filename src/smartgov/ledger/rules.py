@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
+from types import MappingProxyType
 from uuid import UUID
 
 from .model import (
@@ -118,7 +119,8 @@ def check_fields(t: Transfer, *, system: bool = False) -> TransferResult | None:
         return R.INVALID_PHASE
     if t.phase is Phase.EXPIRE_PENDING and not system:
         return R.EXPIRE_RESERVED_FOR_LEDGER
-    if not isinstance(t.refs, Mapping) or not all(
+    # (the exact-type test first: a ``Transfer`` holds a MappingProxyType, and the ABC check is slow)
+    if not (type(t.refs) is MappingProxyType or isinstance(t.refs, Mapping)) or not all(
         _nonempty_str(k) and isinstance(v, str) for k, v in t.refs.items()
     ):
         return R.INVALID_REFS
@@ -319,6 +321,8 @@ def _check_limits(
     credit: Account,
     balances: Mapping[UUID, Balance] | None,
 ) -> TransferResult | None:
+    if not debit.debits_must_not_exceed_credits and not credit.credits_must_not_exceed_debits:
+        return None  # no constraint to break: the new balances are not needed to decide
     after = apply(balances or {}, t, pending)
     if debit.debit_limit_exceeded(after[debit.id]):
         return R.EXCEEDS_CREDITS
@@ -341,19 +345,22 @@ def apply(
         raise ValueError("apply() needs a transfer with both accounts and an integer amount")
     assert t.amount is not None
     amount = t.amount
+    d = balances.get(t.debit_account_id, ZERO)
+    c = balances.get(t.credit_account_id, ZERO)
+    # Each new balance is built once from the old one's fields (no intermediate Balance to add).
     if t.phase is Phase.SINGLE:
-        dr, cr = Balance(debits_posted=amount), Balance(credits_posted=amount)
+        dr = Balance(d.debits_pending, d.debits_posted + amount, d.credits_pending, d.credits_posted)
+        cr = Balance(c.debits_pending, c.debits_posted, c.credits_pending, c.credits_posted + amount)
     elif t.phase is Phase.PENDING:
-        dr, cr = Balance(debits_pending=amount), Balance(credits_pending=amount)
+        dr = Balance(d.debits_pending + amount, d.debits_posted, d.credits_pending, d.credits_posted)
+        cr = Balance(c.debits_pending, c.debits_posted, c.credits_pending + amount, c.credits_posted)
     else:
         assert pending is not None and pending.amount is not None
         posted = amount if t.phase is Phase.POST_PENDING else 0
-        dr = Balance(debits_pending=-pending.amount, debits_posted=posted)
-        cr = Balance(credits_pending=-pending.amount, credits_posted=posted)
-    return {
-        t.debit_account_id: balances.get(t.debit_account_id, ZERO) + dr,
-        t.credit_account_id: balances.get(t.credit_account_id, ZERO) + cr,
-    }
+        released = pending.amount
+        dr = Balance(d.debits_pending - released, d.debits_posted + posted, d.credits_pending, d.credits_posted)
+        cr = Balance(c.debits_pending, c.debits_posted, c.credits_pending - released, c.credits_posted + posted)
+    return {t.debit_account_id: dr, t.credit_account_id: cr}
 
 
 def expiry_transfer(pending: Transfer) -> Transfer:
