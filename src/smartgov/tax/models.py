@@ -197,6 +197,9 @@ class AnnualReconciliation(TenantOwned):
     bill_id = models.UUIDField(null=True, blank=True)
     bill_reference = models.CharField(max_length=40, blank=True)
     refund_reference = models.CharField(max_length=60, blank=True)
+    # Set when the treasury confirms it paid the refund out (``smartgov tax refund-paid``).
+    refund_paid_at = models.DateTimeField(null=True, blank=True)
+    refund_bank_reference = models.CharField(max_length=60, blank=True)
     filed_at = models.DateTimeField()
 
     class Meta:

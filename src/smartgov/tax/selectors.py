@@ -205,6 +205,13 @@ def reconciliation(
         raise NotFound(_("No such reconciliation.")) from None
 
 
+def reconciliation_by_reference(tenant: Tenant, reference: str) -> AnnualReconciliation:
+    found = reconciliations(tenant).filter(reference=reference).first()
+    if found is None:
+        raise NotFound(_("No such reconciliation."))
+    return found
+
+
 def filed_reconciliation(tenant: Tenant, membership: Any, year: int) -> AnnualReconciliation | None:
     return reconciliations(tenant, membership).filter(year=year, status="filed").first()
 

@@ -34,6 +34,36 @@ def test_a_late_declaration_gives_a_refund_booked_for_payout():
             assert payable.credits_pending == 158000
 
 
+def test_the_treasury_payout_posts_the_refund_once_and_the_books_balance():
+    tenant = make_tenant()
+    agent = make_agent(tenant)
+    worker, id_number = make_worker(tenant)
+    with clock.frozen_at(at(2026, 4, 1)):
+        for month in (1, 2):
+            file(tenant, agent, f"2025-{month:02d}", payroll_csv([employee(id_number, additional="0")]))
+        with tenant_context(tenant):
+            services.declare_deduction(
+                SYSTEM, tenant, worker, year=2025, kind="housing_rent", details={"city_tier": "1"}
+            )
+            filed = services.file_reconciliation(SYSTEM, tenant, worker, year=2025)
+            with pytest.raises(InvalidInput):
+                services.confirm_refund_paid(SYSTEM, tenant, filed, bank_reference=" ")
+            paid = services.confirm_refund_paid(SYSTEM, tenant, filed, bank_reference="ICBC-20260402-0001")
+            assert paid.refund_paid_at is not None and paid.refund_bank_reference == "ICBC-20260402-0001"
+            accounts = {a.code: a for a in billing_selectors.ledger_accounts(tenant)}
+            payable, bank = accounts["refunds_payable"], accounts["bank:settlement"]
+            # Reserved, then posted and paid out of the bank: nothing pending, nothing left payable.
+            assert (payable.credits_pending, payable.credits_posted, payable.debits_posted) == (0, 158000, 158000)
+            assert bank.credits_posted == 158000
+            with pytest.raises(Conflict) as again:
+                services.confirm_refund_paid(SYSTEM, tenant, paid, bank_reference="ICBC-20260402-0001")
+            assert again.value.code == "refund_already_paid"
+            assert selectors.reconciliation_by_reference(tenant, paid.reference) == paid
+    from django.core.management import call_command
+
+    call_command("ledger", "verify", "--tenant", tenant.slug)  # raises SystemExit on an unbalanced book
+
+
 def test_income_from_two_employers_leaves_tax_due_which_is_billed():
     tenant = make_tenant()
     first, second = make_agent(tenant, name="甲公司"), make_agent(tenant, name="乙公司")

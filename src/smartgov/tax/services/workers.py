@@ -197,3 +197,31 @@ def file_reconciliation(actor: Actor, tenant: Tenant, worker: Any, *, year: int)
         changes={"year": year, "result": result.result, "balance": result.balance},
     )
     return reconciliation
+
+
+@transaction.atomic
+def confirm_refund_paid(
+    actor: Actor, tenant: Tenant, reconciliation: AnnualReconciliation, *, bank_reference: str
+) -> AnnualReconciliation:
+    """The treasury paid a reconciliation refund out: post it in the ledger with the payout, once."""
+    locked = AnnualReconciliation.objects.select_for_update().get(tenant=tenant, pk=reconciliation.pk)
+    if locked.result != AnnualReconciliation.Result.REFUND or not locked.refund_reference:
+        raise Conflict(_("This reconciliation has no refund to pay out."), code="no_refund")
+    if locked.refund_paid_at is not None:
+        raise Conflict(_("This refund was paid out already."), code="refund_already_paid")
+    if not bank_reference.strip():
+        raise InvalidInput.for_field("bank_reference", _("Give the bank's reference of the payout."))
+    collection.pay_out_refund(
+        tenant, refund_reference=locked.refund_reference, amount=-locked.balance, bank_reference=bank_reference.strip()
+    )
+    locked.refund_paid_at = clock.now()
+    locked.refund_bank_reference = bank_reference.strip()[:60]
+    locked.save(update_fields=["refund_paid_at", "refund_bank_reference"])
+    record(
+        actor=actor,
+        tenant=tenant,
+        action="tax.refund_paid",
+        obj=locked,
+        changes={"amount": -locked.balance, "bank_reference": locked.refund_bank_reference},
+    )
+    return locked

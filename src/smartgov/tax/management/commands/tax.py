@@ -1,7 +1,10 @@
 """``smartgov tax assess --period YYYY-MM [--tenant SLUG] [--show N]``: the monthly compliance check
 and provisional assessment of unfiled withholding agents, per tenant (every active one by default).
 
-``smartgov tax setup [--tenant SLUG]``: the tax bureau department and its late-charge rule."""
+``smartgov tax setup [--tenant SLUG]``: the tax bureau department and its late-charge rule.
+
+``smartgov tax refund-paid --tenant SLUG --reference HS-2026-000001 --bank-reference REF``: the treasury
+paid a reconciliation refund out; posts it in the ledger with the payout."""
 
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from smartgov.audit.services import Actor
 from smartgov.kit.errors import DomainError
 from smartgov.kit.money import format_amount
-from smartgov.tax import services
+from smartgov.tax import selectors, services
 from smartgov.tenancy import selectors as tenancy_selectors
 from smartgov.tenancy.context import tenant_context
 
@@ -33,6 +36,10 @@ class Command(BaseCommand):
         assess.add_argument("--json", action="store_true", help="Print the whole report as JSON.")
         setup = sub.add_parser("setup", help="Create the tax bureau and its late-charge rule (0.05 %% a day).")
         setup.add_argument("--tenant", help="Tenant slug; default: every active tenant.")
+        paid = sub.add_parser("refund-paid", help="Record that the treasury paid a reconciliation refund out.")
+        paid.add_argument("--tenant", required=True, help="Tenant slug.")
+        paid.add_argument("--reference", required=True, help="The reconciliation's reference (HS-...).")
+        paid.add_argument("--bank-reference", required=True, help="The bank's reference of the payout.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         slug = options.get("tenant")
@@ -42,6 +49,18 @@ class Command(BaseCommand):
             raise CommandError(exc.message) from None
         for tenant in tenants:
             try:
+                if options["action"] == "refund-paid":
+                    with tenant_context(tenant):
+                        paid = services.confirm_refund_paid(
+                            ACTOR,
+                            tenant,
+                            selectors.reconciliation_by_reference(tenant, options["reference"]),
+                            bank_reference=options["bank_reference"],
+                        )
+                    self.stdout.write(
+                        f"{tenant.slug} {paid.reference}: refund of {format_amount(-paid.balance)} paid out"
+                    )
+                    continue
                 if options["action"] == "setup":
                     with tenant_context(tenant):
                         services.configure_late_charges(ACTOR, tenant)
