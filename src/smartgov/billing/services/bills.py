@@ -30,6 +30,7 @@ from .common import (
     local_today,
     mask_name,
     payer_display_name,
+    post_issued,
     quantity,
     refresh_state,
 )
@@ -134,22 +135,7 @@ def issue_bill(
             for i, (item, q, unit, amount) in enumerate(parsed)
         ]
     )
-    accounts = accounts_for_bill(tenant, biller.code, cur)
-    ledger.post(
-        tenant,
-        [
-            Transfer(
-                id=ledger.transfer_id("bill", bill.pk, "issued"),
-                debit_account_id=accounts[chart.receivable(biller.code).code].pk,
-                credit_account_id=accounts[chart.revenue(biller.code).code].pk,
-                amount=total,
-                ledger=chart.LEDGER,
-                currency=cur,
-                code=chart.ISSUE,
-                refs={"bill": str(bill.pk)},
-            )
-        ],
-    )
+    post_issued(tenant, biller.code, cur, total, source="bill", source_id=bill.pk)
     record(
         actor=actor,
         tenant=tenant,

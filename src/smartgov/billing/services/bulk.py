@@ -27,15 +27,13 @@ from django.db import IntegrityError, connection, transaction
 
 from smartgov.accounts import selectors as accounts_selectors
 from smartgov.audit.services import Actor, record
-from smartgov.billing import chart, paycode
+from smartgov.billing import paycode
 from smartgov.billing.models import Bill, BillBatch, BillLine
 from smartgov.kit import clock
 from smartgov.kit.errors import InvalidInput
-from smartgov.ledger import Transfer
 from smartgov.tenancy.models import Department, Tenant
 
-from . import ledger
-from .common import accounts_for_bill, currency, line_amount, local_today, mask_name
+from .common import currency, line_amount, local_today, mask_name, post_issued
 
 COLUMNS = ("payer_id", "account_no", "previous_reading", "current_reading", "due_date")
 MAX_ROWS = 2_000_000
@@ -308,22 +306,7 @@ def _issue(
             continue  # a payment code collided (odds ~1e-13 per bill): draw new codes and retry
     else:
         raise RuntimeError("could not draw unique payment codes")
-    accounts = accounts_for_bill(tenant, biller.code, cur)
-    ledger.post(
-        tenant,
-        [
-            Transfer(
-                id=ledger.transfer_id("batch", batch.pk, "issued"),
-                debit_account_id=accounts[chart.receivable(biller.code).code].pk,
-                credit_account_id=accounts[chart.revenue(biller.code).code].pk,
-                amount=total,
-                ledger=chart.LEDGER,
-                currency=cur,
-                code=chart.ISSUE,
-                refs={"batch": str(batch.pk)},
-            )
-        ],
-    )
+    post_issued(tenant, biller.code, cur, total, source="batch", source_id=batch.pk)
     record(
         actor=actor,
         tenant=tenant,

@@ -14,7 +14,7 @@ from smartgov.billing import chart
 from smartgov.billing.models import Bill
 from smartgov.kit import clock
 from smartgov.kit.errors import InvalidInput
-from smartgov.ledger import MAX_AMOUNT
+from smartgov.ledger import MAX_AMOUNT, Transfer
 from smartgov.tenancy.models import Tenant
 
 from . import ledger
@@ -86,6 +86,26 @@ def accounts_for_bill(tenant: Tenant, biller_code: str, cur: str, *, channel: st
     if channel is not None:
         specs += [chart.clearing(channel, cur), chart.refunds_payable(cur)]
     return ledger.ensure_accounts(tenant, specs)
+
+
+def post_issued(tenant: Tenant, biller_code: str, cur: str, amount: int, *, source: str, source_id: Any) -> None:
+    """Book what was billed (one bill, or one bulk batch): receivable of the biller ← its revenue."""
+    accounts = accounts_for_bill(tenant, biller_code, cur)
+    ledger.post(
+        tenant,
+        [
+            Transfer(
+                id=ledger.transfer_id(source, source_id, "issued"),
+                debit_account_id=accounts[chart.receivable(biller_code).code].pk,
+                credit_account_id=accounts[chart.revenue(biller_code).code].pk,
+                amount=amount,
+                ledger=chart.LEDGER,
+                currency=cur,
+                code=chart.ISSUE,
+                refs={source: str(source_id)},
+            )
+        ],
+    )
 
 
 def mask_name(name: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import date
+from typing import Any
 
 from django.utils.translation import gettext as _
 
@@ -68,3 +69,24 @@ def due_date_after(year: int, month: int) -> date:
     due = date(y, m, min(PAYMENT_DAYS, calendar.monthrange(y, m)[1]))
     today = clock.local_now().date()
     return max(due, today)
+
+
+def bill_return(
+    actor: Actor, tenant: Tenant, filed: Any, *, payer: Any, item: str, due_date: date, source_type: str
+) -> None:
+    """Bill what a filed return leaves to pay (nothing when it leaves nothing) and link the bill to it."""
+    if filed.billed_amount <= 0:
+        return
+    bill = collection.issue_tax_bill(
+        actor,
+        tenant,
+        bureau=tax_bureau(actor, tenant),
+        payer=payer,
+        item=item,
+        amount=filed.billed_amount,
+        due_date=due_date,
+        source_type=source_type,
+        source_id=str(filed.pk),
+    )
+    filed.bill_id, filed.bill_reference = bill.id, bill.reference
+    filed.save(update_fields=["bill_id", "bill_reference"])

@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 from smartgov.audit.services import Actor, record
 from smartgov.kit import clock
 from smartgov.kit.errors import Conflict, InvalidInput
-from smartgov.tax import collection, computation
+from smartgov.tax import computation
 from smartgov.tax.models import LIVE, ReturnStatus, Taxpayer, VatReturn
-from smartgov.tax.services.common import due_date_after, next_reference, tax_bureau
+from smartgov.tax.services.common import bill_return, due_date_after, next_reference
 from smartgov.tenancy.models import Tenant
 
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
@@ -115,20 +115,15 @@ def file_vat_return(
         raise Conflict(
             _("The VAT return for %(p)s is filed already.") % {"p": period}, code="period_already_filed"
         ) from None
-    if filed.billed_amount > 0:
-        bill = collection.issue_tax_bill(
-            actor,
-            tenant,
-            bureau=tax_bureau(actor, tenant),
-            payer=taxpayer.membership,
-            item=_("VAT and surcharges, %(p)s (%(r)s)") % {"p": period, "r": filed.reference},
-            amount=filed.billed_amount,
-            due_date=due_date_after(year, last_month),
-            source_type="tax.vat_return",
-            source_id=str(filed.pk),
-        )
-        filed.bill_id, filed.bill_reference = bill.id, bill.reference
-        filed.save(update_fields=["bill_id", "bill_reference"])
+    bill_return(
+        actor,
+        tenant,
+        filed,
+        payer=taxpayer.membership,
+        item=_("VAT and surcharges, %(p)s (%(r)s)") % {"p": period, "r": filed.reference},
+        due_date=due_date_after(year, last_month),
+        source_type="tax.vat_return",
+    )
     record(
         actor=actor,
         tenant=tenant,

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from smartgov.audit.services import Actor, record
 from smartgov.kit import clock, identity
 from smartgov.kit.errors import Conflict, InvalidInput
-from smartgov.tax import collection, computation, payroll, selectors
+from smartgov.tax import computation, payroll, selectors
 from smartgov.tax.models import (
     LIVE,
     DeductionDeclaration,
@@ -21,7 +21,7 @@ from smartgov.tax.models import (
     WithholdingLine,
     WithholdingReturn,
 )
-from smartgov.tax.services.common import due_date_after, month_period, next_reference, tax_bureau
+from smartgov.tax.services.common import bill_return, due_date_after, month_period, next_reference
 from smartgov.tenancy import keys
 from smartgov.tenancy.models import Tenant
 
@@ -292,20 +292,15 @@ def file_withholding_return(
         ],
         batch_size=1000,
     )
-    if filed.billed_amount > 0:
-        bill = collection.issue_tax_bill(
-            actor,
-            tenant,
-            bureau=tax_bureau(actor, tenant),
-            payer=agent.membership,
-            item=_("Individual income tax withheld, %(period)s (%(ref)s)") % {"period": period, "ref": filed.reference},
-            amount=filed.billed_amount,
-            due_date=due_date_after(year, month),
-            source_type="tax.withholding_return",
-            source_id=str(filed.pk),
-        )
-        filed.bill_id, filed.bill_reference = bill.id, bill.reference
-        filed.save(update_fields=["bill_id", "bill_reference"])
+    bill_return(
+        actor,
+        tenant,
+        filed,
+        payer=agent.membership,
+        item=_("Individual income tax withheld, %(period)s (%(ref)s)") % {"period": period, "ref": filed.reference},
+        due_date=due_date_after(year, month),
+        source_type="tax.withholding_return",
+    )
     record(
         actor=actor,
         tenant=tenant,
