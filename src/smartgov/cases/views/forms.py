@@ -5,6 +5,7 @@ addresses as objects, file fields as document ids)."""
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -125,6 +126,8 @@ def read_post(
                 data[name] = money.parse_amount(raw)
             elif kind == "number":
                 number = float(raw)
+                if not math.isfinite(number):  # "inf" and "nan" parse, but are no answer (and int(inf) raises)
+                    raise ValueError(raw)
                 data[name] = int(number) if spec.get("type") == "integer" or number.is_integer() else number
             elif kind == "group":
                 data[name] = json.loads(raw)
