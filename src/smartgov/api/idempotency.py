@@ -20,7 +20,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
@@ -73,21 +73,35 @@ def run(
     identity = {"tenant": tenant, "caller": _caller(request), "operation": operation, "key": key}
     digest = fingerprint(payload)
     with transaction.atomic():
-        stored = IdempotencyRecord.objects.filter(**identity).first()
-        if stored is not None:
-            return _replay(request, stored, digest)
-        try:
-            with transaction.atomic():
-                # Claim the key before the effect: a concurrent duplicate now waits on the unique index.
-                claim = IdempotencyRecord.objects.create(**identity, fingerprint=digest, created_at=clock.now())
-        except IntegrityError:
-            pass  # a duplicate committed first: answer as it did, below
-        else:
+        # Claim the key before the effect: a concurrent duplicate now waits on the unique index.
+        claim = _claim(IdempotencyRecord(**identity, fingerprint=digest, created_at=clock.now()))
+        if claim is not None:
             status, body = execute()
             claim.status_code, claim.response = status, _jsonable(body)
             claim.save(update_fields=["status_code", "response"])
             return status, body
+    # The key was used before (or by a duplicate that committed first): answer as it did.
     return _replay(request, IdempotencyRecord.objects.get(**identity), digest)
+
+
+def _claim(record: IdempotencyRecord) -> IdempotencyRecord | None:
+    """Insert ``record`` unless its key is taken, in one statement (``ON CONFLICT DO NOTHING``, on
+    PostgreSQL and SQLite alike): the record, or None when the key was taken."""
+    fields = IdempotencyRecord._meta.concrete_fields
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    values = [f.get_db_prep_save(getattr(record, f.attname), connection) for f in fields]
+    table = connection.ops.quote_name(IdempotencyRecord._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))}) "  # noqa: S608
+            "ON CONFLICT DO NOTHING RETURNING 1",
+            values,
+        )
+        inserted = cursor.fetchone() is not None
+    if not inserted:
+        return None
+    record._state.adding = False
+    return record
 
 
 def _replay(request: HttpRequest, stored: IdempotencyRecord, digest: str) -> tuple[int, Any]:

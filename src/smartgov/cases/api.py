@@ -129,7 +129,7 @@ def create_application(request: HttpRequest, tenant: str, payload: ApplicationIn
             _attachments(payload.attachments),
             agency=agency,
         )
-        return 201, ApplicationOut.from_orm(selectors.application(the_tenant, app.pk))
+        return 201, ApplicationOut.from_orm(app)  # the submitted application as this transaction holds it
 
     return idempotency.run(request, "cases.apply", payload, execute)
 

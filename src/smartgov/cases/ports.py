@@ -186,12 +186,18 @@ def owned_document(tenant: Tenant, owner: accounts.Membership, document_id: UUID
         raise NotFound(_("No such document in the applicant's wallet."), details=[{"field": field}]) from None
 
 
-def file_document(actor: Actor, tenant: Tenant, document_id: UUID) -> None:
-    """Attached to a submitted application: the document is kept for its retention period."""
+def attached_documents(tenant: Tenant, app: Application) -> list[Any]:
+    """The documents attached to an application."""
     from smartgov.documents import selectors as documents
+
+    return list(documents.documents(tenant, app.attachments.values("document_id")))
+
+
+def file_document(actor: Actor, tenant: Tenant, document: Any) -> None:
+    """Attached to a submitted application: the document is kept for its retention period."""
     from smartgov.documents import services as document_services
 
-    document_services.file_document(actor, tenant, documents.document(tenant, document_id))
+    document_services.file_document(actor, tenant, document)
 
 
 def store_issued(actor: Actor, tenant: Tenant, cert: Certificate, content: bytes) -> UUID:

@@ -94,6 +94,8 @@ class ApplicationOut(Schema):
 
     @staticmethod
     def resolve_certificate_id(obj: Any) -> UUID | None:
+        if obj.status != "approved":  # only an approved application has a certificate: no query
+            return None
         cert = getattr(obj, "certificate", None) if hasattr(obj, "certificate") else None
         return cert.pk if cert is not None else None
 

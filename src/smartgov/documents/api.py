@@ -58,7 +58,7 @@ def upload(
         caller.actor, the_tenant, membership, file_name=file.name or "", content=file,
         declared_type=declared_type or file.content_type or "", doc_type=doc_type, title=title,
     )
-    return 201, selectors.document(the_tenant, document.pk)
+    return 201, document
 
 
 @router.get("/t/{tenant}/documents", response=list[DocumentOut], summary="List a wallet")

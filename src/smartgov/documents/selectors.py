@@ -3,7 +3,9 @@ see, is a 404: the two are indistinguishable on purpose."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 from django.db.models import QuerySet
@@ -24,6 +26,11 @@ def document(tenant: Tenant, document_id: UUID | str) -> Document:
         return Document.objects.select_related("owner__user", "issuer_department").get(tenant=tenant, pk=document_id)
     except (Document.DoesNotExist, ValueError):
         raise NotFound(_("No such document.")) from None
+
+
+def documents(tenant: Tenant, ids: Iterable[UUID | str] | QuerySet[Any]) -> QuerySet[Document]:
+    """The tenant's documents with these ids (a list, or a subquery of ids)."""
+    return Document.objects.filter(tenant=tenant, pk__in=ids).order_by("created_at")
 
 
 def may_read(principal: accounts.Principal, document: Document) -> bool:

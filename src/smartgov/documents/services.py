@@ -96,12 +96,18 @@ def max_upload_bytes(tenant: Tenant) -> int:
 
 def _reserve(tenant: Tenant, size: int) -> None:
     """Take ``size`` bytes of the tenant's quota in one conditional UPDATE: two uploads racing for
-    the last bytes cannot both win."""
-    _account(tenant)
+    the last bytes cannot both win. (The UPDATE locks the tenant's account row until the upload
+    commits: callers take it late.)"""
     quota = tenant.quota_storage_bytes
-    taken = StorageAccount.objects.filter(tenant=tenant, used_bytes__lte=quota - size).update(
-        used_bytes=F("used_bytes") + size
-    )
+
+    def take() -> int:
+        return StorageAccount.objects.filter(tenant=tenant, used_bytes__lte=quota - size).update(
+            used_bytes=F("used_bytes") + size
+        )
+
+    taken = take()
+    if not taken and _account(tenant).used_bytes <= quota - size:  # the tenant's first upload: no row yet
+        taken = take()
     if not taken:
         used = StorageAccount.objects.filter(tenant=tenant).values_list("used_bytes", flat=True).get()
         raise Conflict(
@@ -200,9 +206,9 @@ def _store(
     document_id = uuid7()
     profile = tenant.crypto_profile
     wrapped, sealed = store.seal(tenant, document_id, data)
-    _reserve(tenant, len(sealed))
     name = store.put(store.object_name(tenant, document_id), sealed)
     try:
+        _reserve(tenant, len(sealed))  # after the slow write: the quota row stays locked until commit
         now = clock.now()
         document = Document.objects.create(
             id=document_id,

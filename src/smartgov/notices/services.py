@@ -162,22 +162,23 @@ def notify(
         tenant=tenant, recipient=recipient, event=event, language=language, subject=text.subject, body=text.body,
         sms_text=text.sms, link=link[:500], created_at=now,
     )
-    # The inbox message is the in-app delivery: it is there the moment the transaction commits.
-    Delivery.objects.create(tenant=tenant, message=message, channel=Delivery.Channel.IN_APP,
-                            status=Delivery.Status.SENT, attempts=1, created_at=now, updated_at=now, sent_at=now)
     chosen = preference(tenant, recipient)
     queued = []
     if chosen.email and user.email:
-        queued.append(Delivery.objects.create(
+        queued.append(Delivery(
             tenant=tenant, message=message, channel=Delivery.Channel.EMAIL, address_masked=mask_email(user.email),
             created_at=now, updated_at=now,
         ))
     phone = _phone(tenant, recipient) if chosen.sms else ""
     if phone:
-        queued.append(Delivery.objects.create(
+        queued.append(Delivery(
             tenant=tenant, message=message, channel=Delivery.Channel.SMS, address_masked=identity.mask_phone(phone),
             created_at=now, updated_at=now,
         ))
+    # The inbox message is the in-app delivery: it is there the moment the transaction commits.
+    in_app = Delivery(tenant=tenant, message=message, channel=Delivery.Channel.IN_APP,
+                      status=Delivery.Status.SENT, attempts=1, created_at=now, updated_at=now, sent_at=now)
+    Delivery.objects.bulk_create([in_app, *queued])
     record(actor=SYSTEM, tenant=tenant, action="notice.create", obj=message,
            changes={"event": event, "recipient": str(recipient.pk),
                     "channels": ["in_app", *(d.channel for d in queued)]})

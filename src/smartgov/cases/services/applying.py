@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
 from smartgov.accounts import services as accounts
@@ -162,10 +162,20 @@ def _from_wallet(doc: Any, app: Application) -> bool:
     return bool(doc.source == "issued" or doc.status == "filed")
 
 
-def _attach(tenant: Tenant, app: Application, attachments: list[AttachmentIn], replace: set[str] | None = None) -> None:
+def _attach(
+    tenant: Tenant,
+    app: Application,
+    attachments: list[AttachmentIn],
+    replace: set[str] | None = None,
+    *,
+    fresh: bool = False,
+) -> list[Any]:
     """Attach documents the applicant owns: fresh uploads or documents from the wallet. A document
-    the applicant held before starting this application counts as re-used from the wallet."""
+    the applicant held before starting this application counts as re-used from the wallet. A
+    ``fresh`` application (created in this transaction) has no earlier answers to replace.
+    Returns the attached documents."""
     seen: set[str] = set()
+    documents = []
     for i, item in enumerate(attachments):
         doc = ports.owned_document(tenant, app.applicant, item.document_id, field=f"attachments[{i}].document_id")
         if replace is not None and item.requirement not in replace:
@@ -173,7 +183,8 @@ def _attach(tenant: Tenant, app: Application, attachments: list[AttachmentIn], r
                 f"attachments[{i}].requirement", _("Only the items asked for may be changed."), code="not_requested"
             )
         if item.requirement not in seen:  # a new answer for a requirement replaces the old one
-            Attachment.objects.filter(application=app, requirement=item.requirement).delete()
+            if not fresh:
+                Attachment.objects.filter(application=app, requirement=item.requirement).delete()
             seen.add(item.requirement)
         Attachment.objects.create(
             tenant=tenant,
@@ -184,6 +195,8 @@ def _attach(tenant: Tenant, app: Application, attachments: list[AttachmentIn], r
             from_wallet=_from_wallet(doc, app),
             created_at=clock.now(),
         )
+        documents.append(doc)
+    return documents
 
 
 @transaction.atomic
@@ -209,24 +222,42 @@ def save_draft(
 # --- submission ------------------------------------------------------------------------------
 
 
+def _take_number(tenant: Tenant, year: int) -> int | None:
+    """Increment the year's counter and read it back in one statement (None: no row yet)."""
+    meta = ReferenceCounter._meta
+    tenant_id = meta.get_field("tenant").get_db_prep_value(tenant.pk, connection)  # type: ignore[union-attr]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {connection.ops.quote_name(meta.db_table)} SET last = last + 1 "  # noqa: S608
+            "WHERE tenant_id = %s AND year = %s RETURNING last",
+            [tenant_id, year],
+        )
+        row = cursor.fetchone()
+    return int(row[0]) if row else None
+
+
 def allocate_reference(tenant: Tenant, year: int) -> str:
     """The next readable reference of the tenant's year. The counter row is locked until the
     submitting transaction ends, so concurrent submissions get consecutive, distinct numbers and
-    a rolled-back submission gives its number back."""
-    try:
-        with transaction.atomic():
-            ReferenceCounter.objects.get_or_create(tenant=tenant, year=year)
-    except IntegrityError:
-        pass  # created concurrently: lock the winner's row below
-    counter = ReferenceCounter.objects.select_for_update().get(tenant=tenant, year=year)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return ids.reference(tenant.reference_prefix, year, counter.last)
+    a rolled-back submission gives its number back. One statement once the year's row exists."""
+    number = _take_number(tenant, year)
+    if number is None:
+        try:
+            with transaction.atomic():
+                ReferenceCounter.objects.get_or_create(tenant=tenant, year=year)
+        except IntegrityError:
+            pass  # created concurrently: take the next number from the winner's row
+        number = _take_number(tenant, year)
+    assert number is not None  # the row exists now
+    return ids.reference(tenant.reference_prefix, year, number)
 
 
-def _validate(tenant: Tenant, app: Application, version: ports.Version) -> None:
+def _validate(tenant: Tenant, app: Application, version: ports.Version, attached: set[str] | None = None) -> None:
+    """Schema and required documents; ``attached`` (the requirements answered) is read from the
+    database unless the caller knows it."""
     problems = ports.validate_form(version, common.unseal(tenant, app))
-    attached = set(app.attachments.values_list("requirement", flat=True))
+    if attached is None:
+        attached = set(app.attachments.values_list("requirement", flat=True))
     for doc in version.required_documents:
         if doc.get("required", True) and doc["code"] not in attached:
             problems.append({"field": f"attachments.{doc['code']}", "message": _("This document is required.")})
@@ -246,19 +277,36 @@ def submit(
     attachments: list[AttachmentIn] = (),  # type: ignore[assignment]
     *,
     agency: str = "",
-    version: ports.Version | None = None,
 ) -> Application:
     """Validate against the version's schema, number it, start its clock and its workflow (or wait
     for the fee to be paid first), and tell the applicant."""
     app = Application.objects.select_for_update().get(pk=app.pk, tenant=tenant)
     _require_draft(app)
-    if version is None or version.id != app.service_version_id:
-        version = ports.version(tenant, app.service_version_id)
+    version = ports.version(tenant, app.service_version_id)
+    return _submit(actor, tenant, app, version, data or {}, attachments, agency=agency, fresh=False)
+
+
+def _submit(
+    actor: Actor,
+    tenant: Tenant,
+    app: Application,
+    version: ports.Version,
+    data: dict[str, Any],
+    attachments: list[AttachmentIn],
+    *,
+    agency: str,
+    fresh: bool,
+) -> Application:
+    """Submit a draft this transaction holds (locked, or ``fresh``: created in it)."""
     if data:
         _merge(tenant, app, version, data)
-    _attach(tenant, app, [*_document_answers(version, data or {}), *attachments])
-    app.save(update_fields=["form_data", "sealed_data"])
-    _validate(tenant, app, version)
+    answers = [*_document_answers(version, data), *attachments]
+    documents = _attach(tenant, app, answers, fresh=fresh)
+    if fresh:
+        _validate(tenant, app, version, attached={a.requirement for a in answers})
+    else:
+        _validate(tenant, app, version)
+        documents = ports.attached_documents(tenant, app)
     now = clock.now()
     today = common.local_date(tenant, now)
     app.submitted_at = now
@@ -267,6 +315,9 @@ def submit(
     app.submitted_by_agency = agency
     app.updated_at = now
     app.state = ports.start_state(version)
+    if version.fee_fen == 0:
+        flow.enter_state(tenant, app, version, app.state)
+    common.event(app, "submitted", actor, _("Submitted"), to_state=app.state)
     # The tenant-wide locks (the reference counter, then the audit chain head) are taken last, so
     # concurrent submissions of a tenant queue only for the short tail of the transaction.
     app.reference = allocate_reference(tenant, today.year)
@@ -276,9 +327,6 @@ def submit(
     else:
         app.status = Application.Status.SUBMITTED
     app.save()
-    if app.status == Application.Status.SUBMITTED:
-        flow.enter_state(tenant, app, version, app.state)
-    common.event(app, "submitted", actor, _("Submitted"), to_state=app.state)
     common.notify_after_commit(
         tenant,
         app.applicant,
@@ -286,8 +334,8 @@ def submit(
         {"reference": app.reference, "service": app.service_name_zh, "deadline": app.deadline},
         common.applicant_link(app),
     )
-    for document_id in app.attachments.values_list("document_id", flat=True):
-        ports.file_document(actor, tenant, document_id)
+    for document in documents:
+        ports.file_document(actor, tenant, document)
     record(
         actor=actor,
         tenant=tenant,
@@ -299,6 +347,7 @@ def submit(
             "agency": agency,
             "deadline": app.deadline,
             "form": app.form_data,
+            "filed_documents": [str(d.pk) for d in documents],
         },
     )
     return app
@@ -314,12 +363,12 @@ def apply(
     *,
     agency: str = "",
 ) -> Application:
-    """Create and submit in one go (the API's create-and-submit, an agency's system)."""
-    with transaction.atomic():
-        # One audit event (the submission names the version) instead of a draft's and a submission's.
+    """Create and submit in one go (the API's create-and-submit, an agency's system): one audit
+    event (the submission names the version) instead of a draft's and a submission's."""
+    with transaction.atomic(savepoint=False):  # a failure anywhere undoes all of it: no savepoint needed
         version = ports.current_version(tenant, service_id)
         app = _new_draft(tenant, applicant, service_id, version)
-        return submit(actor, tenant, app, data, attachments, agency=agency, version=version)
+        return _submit(actor, tenant, app, version, data, attachments, agency=agency, fresh=True)
 
 
 @transaction.atomic
@@ -365,8 +414,8 @@ def amend(
     _merge(tenant, app, version, data)
     _attach(tenant, app, [*_document_answers(version, data), *attachments], replace=asked)
     _validate(tenant, app, version)
-    for document_id in app.attachments.values_list("document_id", flat=True):
-        ports.file_document(actor, tenant, document_id)
+    for document in ports.attached_documents(tenant, app):
+        ports.file_document(actor, tenant, document)
     app.correction_items, app.correction_message = [], ""
     app.save(update_fields=["form_data", "sealed_data", "correction_items", "correction_message"])
     flow.resubmit(actor, tenant, app, version)

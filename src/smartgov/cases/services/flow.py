@@ -25,14 +25,14 @@ from smartgov.tenancy.models import Department, Tenant
 WITH_STAFF = (Application.Status.SUBMITTED, Application.Status.IN_PROGRESS, Application.Status.AWAITING_CORRECTION)
 
 
-def _department(tenant: Tenant, code: str | None, fallback_id: UUID | None) -> Department | None:
+def _department(tenant: Tenant, code: str | None, fallback_id: UUID | None) -> UUID | None:
+    """The department a task goes to: the one the workflow names by code, else the service's own
+    (its id comes from the tenant's service version: no look-up needed)."""
     if code:
-        found = Department.objects.filter(tenant=tenant, code=code).first()
+        found = Department.objects.filter(tenant=tenant, code=code).values_list("pk", flat=True).first()
         if found is not None:
             return found
-    if fallback_id:
-        return Department.objects.filter(tenant=tenant, pk=fallback_id).first()
-    return None
+    return fallback_id
 
 
 def staff_roles(definition: dict, state: str) -> list[str]:
@@ -69,7 +69,7 @@ def enter_state(tenant: Tenant, app: Application, version: ports.Version, state_
                 application=app,
                 step=state_id,
                 group=state_id,
-                department=_department(tenant, code, None),
+                department_id=_department(tenant, code, None),
                 role=",".join(signoff["roles"]),
                 due_at=due,
                 created_at=now,
@@ -81,7 +81,7 @@ def enter_state(tenant: Tenant, app: Application, version: ports.Version, state_
             tenant=tenant,
             application=app,
             step=state_id,
-            department=_department(tenant, state.get("department"), version.department_id),
+            department_id=_department(tenant, state.get("department"), version.department_id),
             role=",".join(roles),
             due_at=due,
             created_at=now,
