@@ -224,3 +224,63 @@ def test_draft_autosave_then_submit_with_a_key(client):
     assert replay.status_code == 201 and replay.json()["reference"] == done.json()["reference"]
     again = post(client, url(world, f"applications/{app_id}/submit"), {"data": {}}, HTTP_IDEMPOTENCY_KEY="d-2")
     assert again.status_code == 409 and again.json()["code"] == "not_a_draft"
+
+
+PDF = b"%PDF-1.4\n" + b"x" * 2048 + b"\n%%EOF\n"
+
+
+def with_files(client, world, application, files, key, **headers):
+    parts = {"application": json.dumps(application, ensure_ascii=False), **files}
+    return client.post(url(world, "applications/with-files"), parts, HTTP_IDEMPOTENCY_KEY=key, **headers)
+
+
+def pdf(name, content=PDF):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, content, "application/pdf")
+
+
+def test_an_agency_applies_with_the_file_in_one_request(client):
+    from smartgov.documents.models import Document
+
+    world = make_world()
+    _client, key = make_api_key(world.tenant, [perms.APPLICATIONS_SUBMIT_ON_BEHALF])
+    application = {"service_id": str(world.service.pk), "applicant_id": str(world.citizen.pk),
+                   "data": {"shop_name": "老王面馆", "area": 42}}
+    done = with_files(client, world, application, {"lease": pdf("租赁合同.pdf")}, "wf-1", **bearer(key))
+    assert done.status_code == 201, done.content
+    body = done.json()
+    assert body["status"] == "submitted" and body["submitted_by_agency"]
+    with tenant_context(world.tenant):
+        app = Application.objects.get(pk=body["id"])
+        lease = Document.objects.get(pk=app.form_data["lease"])
+        assert (lease.owner_id, lease.status, lease.file_name) == (world.citizen.pk, "filed", "租赁合同.pdf")
+        assert [a.document_id for a in app.attachments.all()] == [lease.pk]
+    # A retry with the same key and file answers as the first time; another file under the key is a 409.
+    again = with_files(client, world, application, {"lease": pdf("租赁合同.pdf")}, "wf-1", **bearer(key))
+    assert again.status_code == 201 and again.json()["id"] == body["id"]
+    other = with_files(client, world, application, {"lease": pdf("租赁合同.pdf", PDF + b" ")}, "wf-1", **bearer(key))
+    assert other.status_code == 409 and other.json()["code"] == "idempotency_key_reused"
+
+
+def test_a_refused_application_with_files_keeps_none_of_them(client):
+    from smartgov.documents.models import Document
+
+    world = make_world()
+    as_user(client, world.citizen)
+    with tenant_context(world.tenant):
+        before = Document.objects.filter(tenant=world.tenant).count()
+    bad = with_files(client, world, {"service_id": str(world.service.pk), "data": {"shop_name": "x", "area": 42}},
+                     {"lease": pdf("lease.pdf")}, "wf-bad")
+    assert bad.status_code == 422 and "data.shop_name" in {d["field"] for d in bad.json()["details"]}
+    not_a_pdf = with_files(client, world, apply_body(world), {"lease": pdf("lease.pdf", b"MZ\x90\x00 program")}, "wf-exe")
+    assert not_a_pdf.status_code == 422
+    malformed = client.post(url(world, "applications/with-files"), {"application": "{not json"},
+                            HTTP_IDEMPOTENCY_KEY="wf-json")
+    assert malformed.status_code == 400 and malformed.json()["code"] == "malformed_json"
+    assert malformed.json()["details"][0]["field"] == "application"
+    missing = client.post(url(world, "applications/with-files"), {}, HTTP_IDEMPOTENCY_KEY="wf-none")
+    assert missing.status_code == 422 and missing.json()["details"][0]["field"] == "application"
+    with tenant_context(world.tenant):
+        assert Document.objects.filter(tenant=world.tenant).count() == before
+        assert not Application.objects.filter(tenant=world.tenant).exclude(status="draft").exists()

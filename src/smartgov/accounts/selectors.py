@@ -24,8 +24,9 @@ def memberships(tenant: Tenant, kind: str | None = None) -> QuerySet[Membership]
 
 
 def membership(tenant: Tenant, membership_id: UUID | str) -> Membership:
+    """One member with their user, department and profile (roles load when first asked for)."""
     try:
-        return memberships(tenant).get(pk=membership_id)
+        return Membership.objects.select_related("user", "department", "profile").get(tenant=tenant, pk=membership_id)
     except (Membership.DoesNotExist, ValueError, ValidationError):
         raise NotFound(_("No such member.")) from None
 

@@ -3,12 +3,15 @@ decisions, certificates, their public verification, and statistics."""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 from urllib.parse import quote
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Router
+from ninja.errors import ValidationError
+from pydantic import ValidationError as PydanticValidationError
 
 from smartgov.accounts import permissions as perms
 from smartgov.accounts import selectors as accounts
@@ -34,7 +37,7 @@ from smartgov.cases.schemas import (
     VerificationOut,
     WithdrawIn,
 )
-from smartgov.kit.errors import Forbidden, NotFound
+from smartgov.kit.errors import Forbidden, InvalidInput, NotFound
 from smartgov.tenancy.models import Tenant
 
 router = Router(tags=["applications and cases"], auth=tenant_auth)
@@ -88,6 +91,20 @@ def _detail(tenant: Tenant, app: Application, *, staff: bool) -> Application:
     return app
 
 
+def _applicant(request: HttpRequest, payload: ApplicationIn) -> tuple[Principal, Any, str]:
+    """Who applies: the caller, or the citizen an agency's system names (then the agency's id)."""
+    caller = principal(request)
+    if payload.applicant_id is not None:
+        caller.require(perms.APPLICATIONS_SUBMIT_ON_BEHALF)
+        applicant = accounts.membership(tenant_of(request), payload.applicant_id)
+        if applicant.kind not in ("citizen", "business") or not applicant.is_active:
+            raise NotFound(_("No such citizen or business."), details=[{"field": "applicant_id"}])
+        return caller, applicant, caller.actor.id if caller.user is None else ""
+    if caller.membership is not None:
+        return caller, caller.membership, ""
+    raise Forbidden(_("An API client applies on a citizen's behalf: name applicant_id."), code="applicant_required")
+
+
 @router.post(
     "/t/{tenant}/applications",
     response={200: ApplicationOut, 201: ApplicationOut},
@@ -99,20 +116,8 @@ def create_application(request: HttpRequest, tenant: str, payload: ApplicationIn
     a retry with the same key returns the first answer, the same key with another body is a 409.
     Field problems answer 422 with each field named (`data.<field>`). Agencies' systems submit on a
     citizen's behalf with `applications.submit_on_behalf`, naming `applicant_id`."""
-    caller = principal(request)
+    caller, applicant, agency = _applicant(request, payload)
     the_tenant = tenant_of(request)
-    agency = ""
-    if payload.applicant_id is not None:
-        caller.require(perms.APPLICATIONS_SUBMIT_ON_BEHALF)
-        applicant = accounts.membership(the_tenant, payload.applicant_id)
-        if applicant.kind not in ("citizen", "business") or not applicant.is_active:
-            raise NotFound(_("No such citizen or business."), details=[{"field": "applicant_id"}])
-        agency = caller.actor.id if caller.user is None else ""
-    elif caller.membership is not None:
-        applicant = caller.membership
-    else:
-        raise Forbidden(_("An API client applies on a citizen's behalf: name applicant_id."), code="applicant_required")
-
     if not payload.submit:
         app = services.start(caller.actor, the_tenant, applicant, payload.service_id)
         if payload.data or payload.attachments:
@@ -132,6 +137,83 @@ def create_application(request: HttpRequest, tenant: str, payload: ApplicationIn
         return 201, ApplicationOut.from_orm(app)  # the submitted application as this transaction holds it
 
     return idempotency.run(request, "cases.apply", payload, execute)
+
+
+APPLICATION_WITH_FILES_BODY = {
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["application"],
+                "properties": {
+                    "application": {
+                        "type": "string",
+                        "description": "The application as JSON, as for POST /applications (submitted at once)",
+                    },
+                },
+                "additionalProperties": {
+                    "type": "string",
+                    "format": "binary",
+                    "description": "A file; its part name is the form's file field or the required document it answers",
+                },
+            }
+        }
+    }
+}
+
+
+@router.post(
+    "/t/{tenant}/applications/with-files",
+    response={200: ApplicationOut, 201: ApplicationOut},
+    summary="Apply with the documents in the same request",
+    openapi_extra={"requestBody": APPLICATION_WITH_FILES_BODY},
+)
+def create_application_with_files(request: HttpRequest, tenant: str) -> Any:
+    """One multipart request instead of an upload per document and then the application: the part
+    `application` holds the application's JSON (as for `POST /applications`), every other part is a
+    file answering the form's file field or the required document its part name names. The files
+    are checked like any upload (type sniffed, size limit, quota), put into the applicant's wallet
+    and the application is submitted, all in one transaction: a refused application keeps none of
+    the files. **Needs an `Idempotency-Key` header**; a retry with the same key and the same files
+    returns the first answer."""
+    raw = request.POST.get("application")
+    if raw is None:
+        raise InvalidInput.for_field("application", _("Send the application's JSON in the part 'application'."))
+    try:
+        payload = ApplicationIn.model_validate_json(raw)
+    except PydanticValidationError as exc:
+        raise ValidationError([{**e, "loc": ("form", "application", *e["loc"])} for e in exc.errors()]) from None
+    files = [
+        services.FileIn(part, upload.name or part, upload, upload.content_type or "")
+        for part, uploads in request.FILES.lists()
+        for upload in uploads
+    ]
+    caller, applicant, agency = _applicant(request, payload)
+
+    def execute() -> tuple[int, Any]:
+        app = services.apply(
+            caller.actor,
+            tenant_of(request),
+            applicant,
+            payload.service_id,
+            payload.data,
+            _attachments(payload.attachments),
+            agency=agency,
+            files=files,
+        )
+        return 201, ApplicationOut.from_orm(app)
+
+    sent = [{"part": f.answers, "name": f.file_name, "sha256": _sha256(f.content)} for f in files]
+    body = {"application": payload.model_dump(mode="json"), "files": sent}
+    return idempotency.run(request, "cases.apply_with_files", body, execute)
+
+
+def _sha256(upload: Any) -> str:
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()
 
 
 @router.get("/t/{tenant}/applications", response=list[ApplicationOut], summary="List my applications")

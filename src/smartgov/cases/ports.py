@@ -231,8 +231,9 @@ def wallet(tenant: Tenant, owner: accounts.Membership) -> list[Any]:
 
 
 def upload(
-    actor: Actor, tenant: Tenant, owner: accounts.Membership, file_name: str, content: bytes, content_type: str
+    actor: Actor, tenant: Tenant, owner: accounts.Membership, file_name: str, content: Any, content_type: str
 ) -> Any:
+    """Into the owner's wallet as a draft (``content``: bytes or a readable file)."""
     from smartgov.documents import services as document_services
 
     return document_services.upload(

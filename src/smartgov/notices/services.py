@@ -140,7 +140,7 @@ def _name(membership: accounts.Membership) -> str:
     return (profile.full_name if profile is not None and profile.full_name else "") or membership.user.full_name or ""
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # called inside a caller's transaction: no savepoint round trips
 def notify(
     tenant: Tenant, recipient: accounts.Membership, event: str, context: dict[str, Any], *, link: str = ""
 ) -> Message:

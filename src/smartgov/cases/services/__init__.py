@@ -6,6 +6,7 @@ package and reach the functions re-exported here."""
 from smartgov.cases.services._common import unseal as unseal_for_applicant
 from smartgov.cases.services.applying import (
     AttachmentIn,
+    FileIn,
     allocate_reference,
     amend,
     apply,
@@ -37,6 +38,7 @@ from smartgov.cases.services.flow import act, assign, available_actions, claim, 
 
 __all__ = [
     "AttachmentIn",
+    "FileIn",
     "Verification",
     "act",
     "add_note",

@@ -39,6 +39,17 @@ class AttachmentIn:
     document_id: UUID
 
 
+@dataclass(frozen=True)
+class FileIn:
+    """A file sent with the application itself: ``answers`` names the form's file field or the
+    required document it is for."""
+
+    answers: str
+    file_name: str
+    content: Any  # bytes or a readable file
+    content_type: str
+
+
 # --- pre-fill --------------------------------------------------------------------------------
 
 
@@ -225,7 +236,7 @@ def save_draft(
 def _take_number(tenant: Tenant, year: int) -> int | None:
     """Increment the year's counter and read it back in one statement (None: no row yet)."""
     meta = ReferenceCounter._meta
-    tenant_id = meta.get_field("tenant").get_db_prep_value(tenant.pk, connection)  # type: ignore[union-attr]
+    tenant_id = meta.get_field("tenant").get_db_prep_value(tenant.pk, connection)
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {connection.ops.quote_name(meta.db_table)} SET last = last + 1 "  # noqa: S608
@@ -362,11 +373,26 @@ def apply(
     attachments: list[AttachmentIn] = (),  # type: ignore[assignment]
     *,
     agency: str = "",
+    files: list[FileIn] = (),  # type: ignore[assignment]
 ) -> Application:
     """Create and submit in one go (the API's create-and-submit, an agency's system): one audit
-    event (the submission names the version) instead of a draft's and a submission's."""
+    event (the submission names the version) instead of a draft's and a submission's. ``files``
+    go into the applicant's wallet in the same transaction and answer what they name: a refused
+    application keeps none of them."""
     with transaction.atomic(savepoint=False):  # a failure anywhere undoes all of it: no savepoint needed
         version = ports.current_version(tenant, service_id)
+        data, attachments = dict(data), list(attachments)
+        file_fields = set(ports.document_fields(version.form_schema))
+        sent: set[str] = set()
+        for file in files:
+            doc = ports.upload(actor, tenant, applicant, file.file_name, file.content, file.content_type)
+            if file.answers in file_fields:  # several files for one field: a list (the schema says if it may be)
+                earlier = data.get(file.answers)
+                data[file.answers] = [*earlier, str(doc.pk)] if isinstance(earlier, list) else (
+                    [earlier, str(doc.pk)] if file.answers in sent else str(doc.pk))
+                sent.add(file.answers)
+            else:
+                attachments.append(AttachmentIn(file.answers, doc.pk))
         app = _new_draft(tenant, applicant, service_id, version)
         return _submit(actor, tenant, app, version, data, attachments, agency=agency, fresh=True)
 
