@@ -5,8 +5,9 @@ each with a 200 KB attachment (sniffed, checksummed, encrypted, quota-counted; t
 schema validation, readable reference, workflow task, audit, notice), measured two ways: in one
 request (``POST /applications/with-files``: the application's JSON and its file in one multipart
 body, one transaction), and as two (upload into the wallet with ``POST /documents``, then
-``POST /applications`` referencing it; one "submission" is that pair). The baseline is a bare Django view that inserts one row per request (receiving
-the same 200 KB body), served by the same gunicorn, in the same run, over the same connections.
+``POST /applications`` referencing it; one "submission" is that pair). The baseline is a bare
+Django view that inserts one row per request (receiving the same 200 KB body), served by the same
+gunicorn, in the same run, over the same connections.
 
     python bench/submit.py [--seconds 20] [--clients 32]
 

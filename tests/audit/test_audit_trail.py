@@ -117,3 +117,71 @@ def test_verify_finds_the_last_event_deleted(capsys):
     with pytest.raises(CommandError):
         call_command("audit", "verify", "--tenant", "truncated")
     assert "chain head records" in capsys.readouterr().err
+
+
+def _chain_after(tenant, write):
+    """Run ``write`` in a transaction of its own, then verify the tenant's chain."""
+    from django.db import transaction
+
+    with tenant_context(tenant), transaction.atomic():
+        write()
+    with tenant_context(tenant):
+        return selectors.verify_chain(tenant)
+
+
+def test_events_of_one_transaction_read_the_chain_head_once():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from smartgov.audit.services import Actor, record
+
+    tenant = make_tenant()
+    actor = Actor.system()
+    with tenant_context(tenant), CaptureQueriesContext(connection) as queries:
+        for n in range(3):
+            record(actor=actor, tenant=tenant, action=f"test.{n}", object_type="x", object_id=str(n))
+    head_reads = [q for q in queries.captured_queries if 'FROM "audit_auditchainhead"' in q["sql"]]
+    assert len(head_reads) <= 1  # (none when the test's own transaction wrote an event before)
+    assert selectors.verify_chain(tenant) is None
+
+
+def test_a_rolled_back_savepoint_does_not_leave_the_chain_with_a_gap():
+    from django.db import transaction
+
+    from smartgov.audit.services import Actor, record
+
+    tenant = make_tenant()
+    actor = Actor.system()
+
+    def write():
+        record(actor=actor, tenant=tenant, action="test.kept", object_type="x", object_id="1")
+        try:
+            with transaction.atomic():
+                record(actor=actor, tenant=tenant, action="test.undone", object_type="x", object_id="2")
+                raise RuntimeError("undo this savepoint")
+        except RuntimeError:
+            pass
+        record(actor=actor, tenant=tenant, action="test.after", object_type="x", object_id="3")
+
+    assert _chain_after(tenant, write) is None
+    with tenant_context(tenant):
+        actions = list(AuditEvent.objects.filter(tenant=tenant).order_by("seq").values_list("action", flat=True))
+    assert actions[-2:] == ["test.kept", "test.after"] and "test.undone" not in actions
+
+
+def test_a_new_transaction_reads_the_head_again_after_a_rollback():
+    from django.db import transaction
+
+    from smartgov.audit.services import Actor, record
+
+    tenant = make_tenant()
+    actor = Actor.system()
+    with tenant_context(tenant):
+        try:
+            with transaction.atomic():
+                record(actor=actor, tenant=tenant, action="test.rolled_back", object_type="x", object_id="1")
+                raise RuntimeError("roll the transaction back")
+        except RuntimeError:
+            pass
+    assert _chain_after(tenant, lambda: record(actor=actor, tenant=tenant, action="test.next", object_type="x",
+                                               object_id="2")) is None

@@ -273,7 +273,8 @@ def test_a_refused_application_with_files_keeps_none_of_them(client):
     bad = with_files(client, world, {"service_id": str(world.service.pk), "data": {"shop_name": "x", "area": 42}},
                      {"lease": pdf("lease.pdf")}, "wf-bad")
     assert bad.status_code == 422 and "data.shop_name" in {d["field"] for d in bad.json()["details"]}
-    not_a_pdf = with_files(client, world, apply_body(world), {"lease": pdf("lease.pdf", b"MZ\x90\x00 program")}, "wf-exe")
+    program = pdf("lease.pdf", b"MZ\x90\x00 program")
+    not_a_pdf = with_files(client, world, apply_body(world), {"lease": program}, "wf-exe")
     assert not_a_pdf.status_code == 422
     malformed = client.post(url(world, "applications/with-files"), {"application": "{not json"},
                             HTTP_IDEMPOTENCY_KEY="wf-json")

@@ -53,9 +53,7 @@ def record(
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
     key = chain_key(tenant)
-    head, _ = AuditChainHead.objects.select_for_update().get_or_create(
-        chain_key=key, defaults={"tenant": tenant, "last_hash": chain.GENESIS}
-    )
+    head = _locked_head(key, tenant)
     info = requestctx.current()
     event = AuditEvent(
         tenant=tenant,
@@ -77,4 +75,39 @@ def record(
     event.hash = chain.event_hash(event.chain_content(), event.prev_hash)
     event.save(force_insert=True)
     AuditChainHead.objects.filter(pk=head.pk).update(last_seq=event.seq, last_hash=event.hash)
+    _hold(HeldHead(head.pk, event.seq, event.hash), key)
     return event
+
+
+@dataclass(frozen=True, eq=False)
+class HeldHead:
+    """A chain head this transaction has locked and advanced. It doubles as a no-op on-commit
+    callback: Django drops it when the transaction ends, or when a savepoint around the write is
+    rolled back, which is exactly when what it remembers stops being true."""
+
+    pk: Any
+    last_seq: int
+    last_hash: str
+
+    def __call__(self) -> None:
+        pass
+
+
+def _hold(head: HeldHead, key: str) -> None:
+    connection = transaction.get_connection()
+    connection.on_commit(head)
+    held = connection.__dict__.setdefault("smartgov_audit_heads", {})
+    held[key] = head
+
+
+def _locked_head(key: str, tenant: Tenant | None) -> HeldHead | AuditChainHead:
+    """The chain's head, locked until the transaction ends. A second event of the same
+    transaction reuses what the first learnt instead of reading (and locking) the row again."""
+    connection = transaction.get_connection()
+    held = connection.__dict__.get("smartgov_audit_heads", {}).get(key)
+    if held is not None and any(callback is held for _sids, callback, _robust in connection.run_on_commit):
+        return held
+    head, _ = AuditChainHead.objects.select_for_update().get_or_create(
+        chain_key=key, defaults={"tenant": tenant, "last_hash": chain.GENESIS}
+    )
+    return head

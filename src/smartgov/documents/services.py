@@ -252,7 +252,7 @@ def _store(
     return document
 
 
-@transaction.atomic(savepoint=False)  # called inside a caller's transaction: no savepoint round trips
+@transaction.atomic  # with its savepoint: pages catch a refused upload and go on in the request's transaction
 def upload(
     actor: Actor,
     tenant: Tenant,
