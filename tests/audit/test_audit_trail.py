@@ -185,3 +185,50 @@ def test_a_new_transaction_reads_the_head_again_after_a_rollback():
             pass
     assert _chain_after(tenant, lambda: record(actor=actor, tenant=tenant, action="test.next", object_type="x",
                                                object_id="2")) is None
+
+
+def test_a_batch_chains_its_events_at_its_end_and_drops_those_rolled_back():
+    from django.db import transaction
+
+    from smartgov.audit.services import Actor, batched, record
+
+    tenant = make_tenant()
+    actor = Actor.system()
+
+    def write():
+        with batched():
+            record(actor=actor, tenant=tenant, action="test.first", object_type="x", object_id="1")
+            assert not AuditEvent.objects.filter(tenant=tenant, action="test.first").exists()  # not yet
+            try:
+                with transaction.atomic():
+                    record(actor=actor, tenant=tenant, action="test.undone", object_type="x", object_id="2")
+                    raise RuntimeError("undo this savepoint")
+            except RuntimeError:
+                pass
+            record(actor=actor, tenant=None, action="test.platform", object_type="x", object_id="p")
+            record(actor=actor, tenant=tenant, action="test.second", object_type="x", object_id="3")
+
+    assert _chain_after(tenant, write) is None
+    with tenant_context(tenant):
+        actions = list(AuditEvent.objects.filter(tenant=tenant).order_by("seq").values_list("action", flat=True))
+    assert actions[-2:] == ["test.first", "test.second"] and "test.undone" not in actions
+    assert AuditEvent.objects.filter(chain_key="platform", action="test.platform").count() == 1
+    assert selectors.verify_chain(None) is None
+
+
+def test_a_batch_that_fails_writes_no_events():
+    from django.db import transaction
+
+    from smartgov.audit.services import Actor, batched, record
+
+    tenant = make_tenant()
+    with tenant_context(tenant):
+        before = AuditEvent.objects.filter(tenant=tenant).count()
+        try:
+            with transaction.atomic(), batched():
+                record(actor=Actor.system(), tenant=tenant, action="test.failed", object_type="x", object_id="1")
+                raise RuntimeError("the effect failed")
+        except RuntimeError:
+            pass
+        assert AuditEvent.objects.filter(tenant=tenant).count() == before
+        assert selectors.verify_chain(tenant) is None

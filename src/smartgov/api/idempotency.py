@@ -25,6 +25,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from smartgov.api.models import IdempotencyRecord
+from smartgov.audit import services as audit
 from smartgov.kit import clock
 from smartgov.kit.errors import Conflict, DomainError, InvalidInput
 
@@ -76,7 +77,8 @@ def run(
         # Claim the key before the effect: a concurrent duplicate now waits on the unique index.
         claim = _claim(IdempotencyRecord(**identity, fingerprint=digest, created_at=clock.now()))
         if claim is not None:
-            status, body = execute()
+            with audit.batched():  # the tenant's audit chain is locked only at the end of the effect
+                status, body = execute()
             claim.status_code, claim.response = status, _jsonable(body)
             claim.save(update_fields=["status_code", "response"])
             return status, body

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,19 +48,17 @@ def record(
 ) -> AuditEvent:
     """Append one event to the tenant's chain. Must run inside the service's transaction, so the
     event and the write it describes commit or vanish together. Personal data in ``changes`` must
-    already be masked by the caller."""
-    if not transaction.get_connection().in_atomic_block:
+    already be masked by the caller. Inside ``batched()`` the event is chained when the block ends."""
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
         raise RuntimeError("audit.record must run inside the service's transaction")
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
-    key = chain_key(tenant)
-    head = _locked_head(key, tenant)
     info = requestctx.current()
     event = AuditEvent(
         tenant=tenant,
-        chain_key=key,
-        seq=head.last_seq + 1,
+        chain_key=chain_key(tenant),
         created_at=clock.now(),
         actor_type=actor.type,
         actor_id=actor.id,
@@ -70,13 +70,73 @@ def record(
         changes=json.loads(json.dumps(changes or {}, cls=DjangoJSONEncoder)),
         request_id=info.request_id,
         ip=info.ip,
-        prev_hash=head.last_hash,
     )
-    event.hash = chain.event_hash(event.chain_content(), event.prev_hash)
-    event.save(force_insert=True)
-    AuditChainHead.objects.filter(pk=head.pk).update(last_seq=event.seq, last_hash=event.hash)
-    _hold(HeldHead(head.pk, event.seq, event.hash), key)
+    batches = connection.__dict__.get(BATCHES)
+    if batches:
+        pending = PendingEvent(event)
+        connection.on_commit(pending)  # dropped by Django if a savepoint around this write rolls back
+        batches[-1].append(pending)
+    else:
+        _append(tenant, [event])
     return event
+
+
+def _append(tenant: Tenant | None, events: list[AuditEvent]) -> None:
+    """Chain ``events`` (all of ``tenant``'s chain) onto its head, in order, and move the head."""
+    key = chain_key(tenant)
+    head = _locked_head(key, tenant)
+    seq, last_hash = head.last_seq, head.last_hash
+    for event in events:
+        seq += 1
+        event.seq, event.prev_hash = seq, last_hash
+        event.hash = last_hash = chain.event_hash(event.chain_content(), event.prev_hash)
+    if len(events) == 1:
+        events[0].save(force_insert=True)
+    else:
+        AuditEvent.objects.bulk_create(events)
+    AuditChainHead.objects.filter(pk=head.pk).update(last_seq=seq, last_hash=last_hash)
+    _hold(HeldHead(head.pk, seq, last_hash), key)
+
+
+BATCHES = "smartgov_audit_batches"
+
+
+@dataclass(frozen=True, eq=False)
+class PendingEvent:
+    """An event waiting for its batch to end; a no-op on-commit callback, so Django forgets it
+    when a savepoint around the write it describes is rolled back."""
+
+    event: AuditEvent
+
+    def __call__(self) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def batched() -> Iterator[None]:
+    """Chain the events recorded in this block when it ends, all at once. The chain head is a
+    tenant-wide lock held until the transaction commits: taken at the end, concurrent requests of a
+    tenant queue for it only during the short tail of their transactions. The block is atomic (an
+    exception leaving it dooms the enclosing transaction, as the block's writes and events go
+    together); events of a rolled-back savepoint inside it are dropped with the writes they describe."""
+    connection = transaction.get_connection()
+    batches = connection.__dict__.setdefault(BATCHES, [])
+    if batches:  # inside another batch: its end chains these too
+        with transaction.atomic(savepoint=False):
+            yield
+        return
+    pending: list[PendingEvent] = []
+    batches.append(pending)
+    try:
+        with transaction.atomic(savepoint=False):
+            yield
+            alive = {id(callback) for _sids, callback, _robust in connection.run_on_commit}
+            events = [p.event for p in pending if id(p) in alive]
+            for key in dict.fromkeys(e.chain_key for e in events):  # each chain in order of first event
+                _append(next(e.tenant for e in events if e.chain_key == key),
+                        [e for e in events if e.chain_key == key])
+    finally:
+        batches.pop()
 
 
 @dataclass(frozen=True, eq=False)
