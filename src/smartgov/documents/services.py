@@ -307,7 +307,7 @@ def store_issued(
     )
 
 
-@transaction.atomic(savepoint=False)  # called inside a caller's transaction: no savepoint round trips
+@transaction.atomic
 def file_document(actor: Actor, tenant: Tenant, document: Document) -> Document:
     """A draft upload is now part of a record (attached to a submitted application): the owner can
     no longer delete it, and its retention period governs it. Idempotent."""

@@ -140,7 +140,6 @@ def _name(membership: accounts.Membership) -> str:
     return (profile.full_name if profile is not None and profile.full_name else "") or membership.user.full_name or ""
 
 
-@transaction.atomic(savepoint=False)  # called inside a caller's transaction: no savepoint round trips
 def notify(
     tenant: Tenant, recipient: accounts.Membership, event: str, context: dict[str, Any], *, link: str = ""
 ) -> Message:
@@ -153,6 +152,13 @@ def notify(
     # Pages render the link as a button: only a path on this site or an https address.
     if link and not ((link.startswith("/") and not link.startswith("//")) or link.startswith("https://")):
         raise InvalidInput.for_field("link", _("link must be a path on this site or an https:// address"))
+    # Checked above, before anything is written: no savepoint is needed for a refusal to leave the
+    # caller's transaction usable, and the writes below commit or vanish with the caller's.
+    with transaction.atomic(savepoint=False):
+        return _write(tenant, recipient, event, context, link)
+
+
+def _write(tenant: Tenant, recipient: accounts.Membership, event: str, context: dict[str, Any], link: str) -> Message:
     user = recipient.user
     language = events.language_of(user.language)
     full_context = {**context, "tenant": tenant.display_name(language), "name": _name(recipient)}
