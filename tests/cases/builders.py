@@ -56,6 +56,7 @@ def make_service(
     fee_fen: int = 0,
     time_limit_days: int = 5,
     delivery_mode: str = "online",
+    certificate_validity_months: int | None = 60,
 ) -> Service:
     with tenant_context(tenant):
         service = catalogue.create_service(
@@ -69,6 +70,7 @@ def make_service(
             delivery_mode=delivery_mode,
             fee_kind="fixed" if fee_fen else "none",
             fee_fen=fee_fen,
+            certificate_validity_months=certificate_validity_months,
         )
         catalogue.save_draft(SYSTEM, tenant, service, form_fields=FIELDS, workflow=workflow)
         catalogue.publish_service(SYSTEM, tenant, service)

@@ -4,13 +4,14 @@ tampering, a foreign key, revocation and expiry all show on verification."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from smartgov.cases import services
 from smartgov.cases.models import Certificate
-from smartgov.kit import signing
+from smartgov.catalogue import services as catalogue
+from smartgov.kit import clock, signing
 from smartgov.tenancy import keys
 from smartgov.tenancy.context import tenant_context
 from tests.builders import SYSTEM
@@ -77,3 +78,64 @@ def test_the_certificate_pdf_is_filed_in_the_holders_wallet():
     with tenant_context(world.tenant):
         wallet = {d.pk: d for d in documents.wallet(world.tenant, world.citizen)}
     assert cert.document_id in wallet and wallet[cert.document_id].source == "issued"
+
+
+MONDAY = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
+
+
+def test_the_certificate_runs_as_long_as_the_service_version_says():
+    with clock.frozen_at(MONDAY):
+        world = make_world(certificate_validity_months=12)
+        cert = approved_certificate(world)
+    assert (cert.valid_from, cert.valid_until) == (date(2026, 3, 2), date(2027, 3, 2))
+    assert json.loads(cert.content)["valid_until"] == "2027-03-02"  # what is signed says so too
+    with tenant_context(world.tenant):
+        assert services.verify(cert, today=date(2027, 3, 2)).status == "valid"  # the last day is included
+        assert services.verify(cert, today=date(2027, 3, 3)).status == "expired"
+
+
+def test_a_certificate_without_expiry_stays_valid_and_says_so():
+    with clock.frozen_at(MONDAY):
+        world = make_world(certificate_validity_months=None)
+        cert = approved_certificate(world)
+    assert cert.valid_until is None and json.loads(cert.content)["valid_until"] is None
+    with tenant_context(world.tenant):
+        assert services.verify(cert, today=date(2076, 3, 2)).status == "valid"
+        assert services.render_pdf(world.tenant, cert).startswith(b"%PDF")
+
+
+def test_the_validity_is_the_one_of_the_version_applied_for():
+    with clock.frozen_at(MONDAY):
+        world = make_world(certificate_validity_months=12)
+        t, cw = world.tenant, world.caseworker
+        with tenant_context(t):
+            app = services.submit(SYSTEM, t, services.start(SYSTEM, t, world.citizen, world.service.pk),
+                                  answers(world))
+            # The service now issues five-year certificates; this application was made under version 1.
+            catalogue.save_draft(SYSTEM, t, world.service, certificate_validity_months=60)
+            catalogue.publish_service(SYSTEM, t, world.service)
+            services.act(SYSTEM, t, app, cw, "accept")
+            cert = services.decide(SYSTEM, t, app, cw, "approve", "符合条件").certificate
+    assert cert.valid_until == date(2027, 3, 2)
+
+
+def test_the_public_page_and_api_show_expired_and_no_expiry(client):
+    with clock.frozen_at(MONDAY):
+        short = make_world(certificate_validity_months=1)
+        expiring = approved_certificate(short)
+        forever = make_world(certificate_validity_months=None)
+        lasting = approved_certificate(forever)
+    client.cookies["django_language"] = "en"
+    with clock.frozen_at(MONDAY + timedelta(days=31)):  # 2 April: the 2 April last day still counts
+        page = client.get(f"/{short.tenant.slug}/verify/{expiring.pk}").content.decode()
+        assert 'data-status="valid"' in page
+    with clock.frozen_at(MONDAY + timedelta(days=32)):  # 3 April 2026: past the month
+        page = client.get(f"/{short.tenant.slug}/verify/{expiring.pk}").content.decode()
+        assert 'data-status="expired"' in page and "valid until 2026-04-02" in page
+        api = client.get(f"/api/v1/t/{short.tenant.slug}/verify/{expiring.pk}").json()
+        assert (api["status"], api["valid_until"]) == ("expired", "2026-04-02")
+    with clock.frozen_at(MONDAY + timedelta(days=365 * 40)):
+        page = client.get(f"/{forever.tenant.slug}/verify/{lasting.pk}").content.decode()
+        assert 'data-status="valid"' in page and "from 2026-03-02, no expiry" in page
+        api = client.get(f"/api/v1/t/{forever.tenant.slug}/verify/{lasting.pk}").json()
+        assert (api["status"], api["valid_until"]) == ("valid", None)

@@ -220,3 +220,76 @@ def test_the_applicant_is_told_at_submission_correction_and_decision():
             .values_list("event", flat=True)
         )
     assert events == ["application_submitted", "correction_requested", "decision_made", "certificate_issued"]
+
+
+def test_a_breach_tells_the_assignee_and_the_departments_supervisors_once(django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    from smartgov.cases import tasks
+    from smartgov.notices.models import Message
+    from smartgov.tenancy import services as tenancy
+    from tests.builders import make_member
+
+    with clock.frozen_at(MONDAY):
+        world = make_world(time_limit_days=3)
+        app = submitted(world)
+        with tenant_context(world.tenant):
+            services.act(SYSTEM, world.tenant, app, world.caseworker, "accept")
+            (task,) = selectors.open_tasks(world.tenant, app)
+            services.claim(SYSTEM, world.tenant, task, world.caseworker)
+            elsewhere = tenancy.create_department(SYSTEM, world.tenant, "public-security", "公安局", "Police")
+    far_supervisor = make_member(world.tenant, roles=("supervisor",))  # another department's: not told
+    with tenant_context(world.tenant):
+        far_supervisor.department = elsewhere
+        far_supervisor.save(update_fields=["department"])
+        world.supervisor.user.language = "en"
+        world.supervisor.user.save(update_fields=["language"])
+    mail.outbox.clear()
+    # The review step (2 working days) was due on Wednesday 4 March; the task runs two weeks later.
+    with clock.frozen_at(datetime(2026, 3, 20, 2, 0, tzinfo=UTC)):
+        with django_capture_on_commit_callbacks(execute=True):
+            assert tasks.watch_deadlines()[world.tenant.slug]["breached"] == 1
+        with django_capture_on_commit_callbacks(execute=True):
+            again = tasks.watch_deadlines()  # the next quarter-hour's run
+        assert again.get(world.tenant.slug, {}).get("breached", 0) == 0
+    with tenant_context(world.tenant):
+        told = list(Message.objects.filter(tenant=world.tenant, event="task_breached").order_by("recipient_id"))
+    assert sorted(m.recipient_id for m in told) == sorted([world.caseworker.pk, world.supervisor.pk])
+    by_person = {m.recipient_id: m for m in told}
+    english = by_person[world.supervisor.pk]
+    assert english.subject == f"Overdue: Food business licence ({app.reference})"
+    assert "The step Review of application" in english.body and "due by 2026-03-04" in english.body
+    assert "escalated to: Supervisor" in english.body and english.link.endswith(f"/cases/work/{app.pk}")
+    chinese = by_person[world.caseworker.pk]
+    assert chinese.subject == f"办理超时：食品经营许可（{app.reference}）" and "“审查”环节" in chinese.body
+    # E-mail went after the commit, once per person, however often the task ran.
+    staff = {world.supervisor.user.email, world.caseworker.user.email, far_supervisor.user.email}
+    assert sorted(m.subject for m in mail.outbox if set(m.to) & staff) == sorted([english.subject, chinese.subject])
+
+
+def test_the_applicant_is_warned_once_before_the_legal_deadline_and_told_what_to_do():
+    from smartgov.notices.models import Message
+
+    with clock.frozen_at(MONDAY):
+        world = make_world()  # 5 working days: decided by Monday 9 March
+        app = submitted(world)
+        with tenant_context(world.tenant):
+            services.act(SYSTEM, world.tenant, app, world.caseworker, "accept")
+            services.act(SYSTEM, world.tenant, app, world.caseworker, "request_correction", reason="缺面积",
+                         items=["area"])
+            world.citizen.user.language = "en"
+            world.citizen.user.save(update_fields=["language"])
+
+    def warnings():
+        return list(Message.objects.filter(tenant=world.tenant, recipient=world.citizen, event="deadline_approaching"))
+
+    with tenant_context(world.tenant):
+        with clock.frozen_at(datetime(2026, 3, 4, 2, 0, tzinfo=UTC)):  # three working days left: not yet
+            assert services.notify_deadlines(world.tenant) == 0
+        with clock.frozen_at(datetime(2026, 3, 5, 2, 0, tzinfo=UTC)):  # two working days left
+            assert services.notify_deadlines(world.tenant) == 1
+            assert services.notify_deadlines(world.tenant) == 0
+        (warning,) = warnings()
+    assert warning.subject == f"Deadline approaching: Food business licence ({app.reference})"
+    assert "is due on 2026-03-09" in warning.body
+    assert "Please submit the corrections asked for soon." in warning.body  # the case waits for the applicant

@@ -112,6 +112,36 @@ def test_errors_are_4xx_naming_the_field(client, city):
     assert send(client, "get", f"{base}/services/not-a-uuid", admin).status_code == 404
 
 
+def test_certificate_validity_through_the_api(client, city):
+    tenant, _dept, admin, reader = city
+    base = BASE.format(tenant.slug)
+    created = send(client, "post", f"{base}/services", admin, {
+        "code": "residence-permit", "name_zh": "居住证", "name_en": "Residence permit",
+        "department": "market-regulation", "certificate_validity_months": 12})
+    assert created.status_code == 201, created.content
+    assert created.json()["certificate_validity_months"] == 12
+    url = f"{base}/services/{created.json()['id']}"
+    draft = send(client, "put", f"{url}/draft", admin, {"form_fields": FIELDS})
+    assert draft.json()["certificate_validity_months"] == 12  # left out: unchanged
+    draft = send(client, "put", f"{url}/draft", admin, {"certificate_validity_months": None})
+    assert draft.status_code == 200 and draft.json()["certificate_validity_months"] is None  # null: no expiry
+    assert send(client, "post", f"{url}/publish", admin).status_code == 200
+    shown = send(client, "get", url, reader).json()
+    assert "certificate_validity_months" in shown and shown["certificate_validity_months"] is None
+    send(client, "put", f"{url}/draft", admin, {"certificate_validity_months": 60})
+    versions = send(client, "get", f"{url}/versions", admin).json()
+    assert [(v["number"], v["certificate_validity_months"]) for v in versions] == [(2, 60), (1, None)]
+    for bad in (0, 601, "five years"):
+        refused = send(client, "put", f"{url}/draft", admin, {"certificate_validity_months": bad})
+        assert refused.status_code == 422, bad
+        assert any("certificate_validity_months" in d["field"] for d in refused.json()["details"]), refused.json()
+    # The API's description says what the number means and what null means.
+    spec = api.get_openapi_schema()["components"]["schemas"]
+    described = spec["DraftIn"]["properties"]["certificate_validity_months"]
+    assert "null" in described["description"] and "months" in described["description"]
+    assert "certificate_validity_months" in spec["ServiceDetailOut"]["properties"]
+
+
 def test_workflow_check_and_calendar(client, city):
     tenant, _dept, admin, reader = city
     base = BASE.format(tenant.slug)

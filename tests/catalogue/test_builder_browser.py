@@ -36,11 +36,12 @@ def page(live_server, monkeypatch):
             browser.close()
 
 
-def test_fields_conditions_and_preview(page, live_server):
+def open_builder(page, live_server, code):
+    """A new draft service and its form builder, open in English for a signed-in administrator."""
     tenant = make_tenant()
     department = make_department(tenant, "market-regulation")
     with tenant_context(tenant):
-        service = services.create_service(SYSTEM, tenant, code="pet-licence", name_zh="犬只登记",
+        service = services.create_service(SYSTEM, tenant, code=code, name_zh="犬只登记",
                                           name_en="Dog registration", department=department)
     admin = make_member(tenant, Membership.Kind.ADMIN, roles=("tenant_admin",))
     enable_totp(admin.user)  # staff must have a second factor; signing in with it is not tested here
@@ -51,6 +52,11 @@ def test_fields_conditions_and_preview(page, live_server):
                       {"name": "django_language", "value": "en", "domain": host, "path": "/"}])
     tab = page.new_page()
     tab.goto(f"{live_server.url}/{tenant.slug}/services/manage/{service.pk}/form/")
+    return tab, tenant, service
+
+
+def test_fields_conditions_and_preview(page, live_server):
+    tab, tenant, service = open_builder(page, live_server, "pet-licence")
     preview = tab.locator("#preview")
     assert "Add a field" in preview.inner_text()
 
@@ -72,7 +78,7 @@ def test_fields_conditions_and_preview(page, live_server):
     assert "Vaccination date *" in preview.inner_text()
     if SHOTS:
         tab.set_viewport_size({"width": 1280, "height": 900})
-        tab.locator("#builder-form").screenshot(path=os.path.join(SHOTS, "form-builder.png"))
+        tab.locator(".builder").screenshot(path=os.path.join(SHOTS, "form-builder.png"))
     preview.get_by_label("Vaccinated?").select_option("no")
     assert preview.locator('[data-preview="date_1"]').count() == 0
 
@@ -88,3 +94,71 @@ def test_fields_conditions_and_preview(page, live_server):
     # The saved form comes back into the builder.
     tab.reload()
     assert tab.locator('[data-field="date_1"] [data-key="label_en"]').input_value() == "Vaccination date"
+
+
+def test_a_repeating_groups_fields_are_built_with_the_field_editor(page, live_server):
+    tab, tenant, service = open_builder(page, live_server, "company-registration")
+    preview = tab.locator("#preview")
+    tab.select_option("#new-type", "group")
+    tab.click("#add-field")
+    group = '[data-field="group_1"]'
+    own = f"{group} > .field"  # the group's own settings, not those of the fields inside it
+    tab.fill(f'{own} [data-key="name"]', "shareholders")
+    group = '[data-field="shareholders"]'
+    own = f"{group} > .field"
+    tab.fill(f'{own} [data-key="label_en"]', "Shareholders")
+    tab.fill(f'{own} [data-key="max_items"]', "3")
+    assert tab.locator('[data-key="fields"]').count() == 0  # no raw JSON to type any more
+    # The group starts with one field of its own ("name"); give it labels through the same editor.
+    first = f'{group} [data-field="name"]'
+    tab.fill(f'{first} [data-key="label_zh"]', "股东名称")
+    tab.fill(f'{first} [data-key="label_en"]', "Shareholder name")
+    tab.fill(f'{first} [data-key="max_length"]', "60")
+    # A second field inside the group: money, required, at least 100 fen.
+    tab.select_option(f'{group} [data-key="new_subfield_type"]', "money")
+    tab.click(f'{group} [data-action="add-subfield"]')
+    second = f'{group} [data-field="money_1"]'
+    tab.fill(f'{second} [data-key="name"]', "contribution")
+    second = f'{group} [data-field="contribution"]'
+    tab.fill(f'{second} [data-key="label_en"]', "Contribution")
+    tab.fill(f'{second} [data-key="label_zh"]', "认缴出资额")
+    tab.check(f'{second} [data-key="required"]')
+    tab.fill(f'{second} [data-key="minimum"]', "100")
+
+    # The live preview draws the group as the applicant will fill it in: items with both fields.
+    drawn = preview.locator('[data-preview="shareholders"]')
+    assert drawn.locator(".group-item").count() == 1
+    assert drawn.get_by_label("Shareholder name").count() == 1 and drawn.get_by_label("Contribution *").count() == 1
+    drawn.get_by_label("Shareholder name").fill("山海投资有限公司")
+    drawn.locator('[data-action="add-item"]').click()
+    assert drawn.locator(".group-item").count() == 2
+    assert tab.locator("#p-shareholders-0-name").input_value() == "山海投资有限公司"  # kept across redraws
+    drawn.locator('[data-action="add-item"]').click()
+    assert drawn.locator(".group-item").count() == 3 and drawn.locator('[data-action="add-item"]').is_disabled()
+    if SHOTS:
+        tab.set_viewport_size({"width": 1280, "height": 1100})
+        tab.locator(".builder").screenshot(path=os.path.join(SHOTS, "form-builder-group.png"))
+
+    with tab.expect_navigation():  # the page posts and comes back to the same address
+        tab.click("text=Validate and save")
+    assert "The form is saved" in tab.content()
+    with tenant_context(tenant):
+        draft = selectors.draft_version(tenant, service)
+    (stored,) = draft.form_fields
+    assert stored["name"] == "shareholders" and [f["name"] for f in stored["fields"]] == ["name", "contribution"]
+    assert all("__id" not in f for f in [stored, *stored["fields"]])  # the editor's bookkeeping stays in the page
+    schema = draft.form_schema["properties"]["shareholders"]
+    assert schema["type"] == "array" and schema["maxItems"] == 3
+    items = schema["items"]
+    assert list(items["properties"]) == ["name", "contribution"] and items["required"] == ["name", "contribution"]
+    assert items["properties"]["name"] == {"type": "string", "maxLength": 60, "minLength": 1,
+                                           "title": "Shareholder name"}
+    assert items["properties"]["contribution"] == {"type": "integer", "minimum": 100, "x-unit": "fen",
+                                                   "title": "Contribution"}
+    assert draft.form_ui["fields"]["shareholders"]["order"] == ["name", "contribution"]
+    # Back in the builder, the group's fields come back into their editors and the preview.
+    tab.reload()
+    assert tab.locator(f'{group} [data-field="contribution"] [data-key="label_zh"]').input_value() == "认缴出资额"
+    assert tab.locator(f'{group} [data-field="contribution"] [data-key="required"]').is_checked()
+    assert preview.locator('[data-preview="shareholders"] .group-item').count() == 1
+    assert preview.get_by_label("Contribution *").count() == 1

@@ -12,6 +12,7 @@ from smartgov.catalogue.calendar import (
     OFFICIAL_SCHEDULES,
     WorkingCalendar,
     add_working_days,
+    months_after,
     official_days,
     working_days_between,
 )
@@ -95,3 +96,21 @@ def test_between_is_antisymmetric_and_additive(a, b, extra):
     lo, hi = min(a, b), max(a, b)
     assert working_days_between(lo, hi, cal) == working_days_between(lo, middle, cal) + working_days_between(
         middle, hi, cal)
+
+
+@pytest.mark.parametrize(("start", "months", "last_day"), [
+    (date(2026, 3, 15), 12, date(2027, 3, 15)),  # the corresponding day of the final month
+    (date(2026, 11, 30), 3, date(2027, 2, 28)),  # no 30 February: the month's last day
+    (date(2024, 1, 31), 1, date(2024, 2, 29)),  # leap year
+    (date(2026, 12, 31), 60, date(2031, 12, 31)),
+    (date(2026, 5, 5), 0, date(2026, 5, 5)),
+])
+def test_a_period_of_months_ends_as_the_civil_code_counts(start, months, last_day):
+    assert months_after(start, months) == last_day
+
+
+@given(st.dates(min_value=date(2000, 1, 1), max_value=date(2090, 12, 31)), st.integers(0, 600))
+def test_months_after_lands_in_the_right_month_never_past_the_corresponding_day(start, months):
+    end = months_after(start, months)
+    assert (end.year * 12 + end.month) - (start.year * 12 + start.month) == months
+    assert end.day == start.day or (end.day < start.day and (end + timedelta(days=1)).day == 1)

@@ -44,3 +44,7 @@ def test_demo_loads_published_services_once():
         assert services.validate_submission(food, answers) == []
         assert [e.path for e in services.validate_submission(food, dict(answers, has_central_kitchen="yes"))] == [
             "kitchen_plan"]
+        validity = {code: selectors.current_version(tenant, selectors.service_by_code(tenant, code))
+                    .certificate_validity_months
+                    for code in ("business-licence", "food-business-licence", "residence-permit")}
+        assert validity == {"business-licence": None, "food-business-licence": 60, "residence-permit": 12}

@@ -125,3 +125,42 @@ def test_fixed_fees_are_entered_in_yuan_and_stored_in_fen(client, city):
         assert selectors.draft_version(tenant, service).fee_fen == 101250
     listing = client.get(f"/{tenant.slug}/services/manage/").content.decode()
     assert "¥1,012.50" in listing
+
+
+def test_the_administrator_sets_the_certificate_validity_and_citizens_read_it(client, city):
+    tenant, dept = city
+    service = make_service(tenant, dept)
+    sign_in(client, make_member(tenant, Membership.Kind.ADMIN, roles=("tenant_admin",)))
+    url = f"/{tenant.slug}/services/manage/{service.pk}/"
+    page = client.get(url).content.decode()
+    assert 'name="certificate_validity"' in page and 'value="5"' in page  # the five-year default, in years
+    form = {"code": service.code, "name_zh": service.name_zh, "name_en": service.name_en,
+            "department": "market-regulation", "delivery_mode": "online", "fee_kind": "none", "time_limit_days": 3}
+    refused = client.post(url, dict(form, certificate_validity="", certificate_validity_unit="years"))
+    assert refused.status_code == 422
+    saved = client.post(url, dict(form, certificate_validity="18", certificate_validity_unit="months"))
+    assert saved.status_code == 302
+    with tenant_context(tenant):
+        draft = selectors.draft_version(tenant, service)
+        assert draft.certificate_validity_months == 18
+        assert selectors.current_version(tenant, service).certificate_validity_months == 60  # published: untouched
+    client.post(url, dict(form, certificate_validity="1", certificate_validity_unit="years"))
+    with tenant_context(tenant):
+        assert selectors.draft_version(tenant, service).certificate_validity_months == 12
+    client.post(url, dict(form, certificate_validity_unit="none"))
+    with tenant_context(tenant):
+        assert selectors.draft_version(tenant, service).certificate_validity_months is None
+    client.post(url, form)  # a client that says nothing about validity changes nothing
+    with tenant_context(tenant):
+        assert selectors.draft_version(tenant, service).certificate_validity_months is None
+    client.cookies["django_language"] = "en"
+    listing = client.get(url).content.decode()
+    assert 'data-validity="none">No expiry<' in listing and 'data-validity="60">5 years<' in listing
+    public = client.get(f"/{tenant.slug}/services/{service.pk}/").content.decode()
+    assert '<dd id="certificate-validity">5 years</dd>' in public  # the published version's
+    client.post(f"{url}publish/")
+    public = client.get(f"/{tenant.slug}/services/{service.pk}/").content.decode()
+    assert '<dd id="certificate-validity">No expiry</dd>' in public
+    client.cookies["django_language"] = "zh-hans"
+    chinese = client.get(f"/{tenant.slug}/services/{service.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert '<dd id="certificate-validity">长期有效</dd>' in chinese

@@ -158,3 +158,50 @@ def test_the_cases_app_drives_a_versions_workflow_through_selectors(city):
         assert selectors.workflow_breach(version, "review").escalate_to == "supervisor"
         assert selectors.submission_data(version, dict(GOOD, branch_address={"detail": "x"})) == GOOD
         assert selectors.document_fields(version) == []
+
+
+def test_certificate_validity_is_versioned_like_the_other_terms(city):
+    tenant, dept = city
+    service = make_service(tenant, dept)
+    with tenant_context(tenant):
+        v1 = selectors.current_version(tenant, service)
+        assert v1.certificate_validity_months == 60  # five years unless the service says otherwise
+        v1.certificate_validity_months = 12
+        with pytest.raises(VersionImmutable):
+            v1.save()
+        # The next edit is a new draft copied from v1 (validity included); the published v1 keeps its own.
+        draft = services.save_draft(SYSTEM, tenant, service, time_limit_days=4)
+        assert draft.number == 2 and draft.certificate_validity_months == 60
+        draft = services.save_draft(SYSTEM, tenant, service, certificate_validity_months=None)
+        assert draft.certificate_validity_months is None  # no expiry
+        draft = services.save_draft(SYSTEM, tenant, service, time_limit_days=5)
+        assert draft.certificate_validity_months is None  # other edits leave it alone
+        services.publish_service(SYSTEM, tenant, service)
+        service.refresh_from_db()
+        assert selectors.current_version(tenant, service).certificate_validity_months is None
+        assert selectors.service_version(tenant, v1.pk).certificate_validity_months == 60
+        saved = AuditEvent.objects.filter(tenant=tenant, action="catalogue.draft_saved")
+        assert any(e.changes.get("certificate_validity_months") == [60, None] for e in saved)
+        made = services.create_service(SYSTEM, tenant, code="residence", name_zh="居住证", name_en="Residence permit",
+                                       department=dept, certificate_validity_months=12)
+        assert selectors.draft_version(tenant, made).certificate_validity_months == 12
+
+
+@pytest.mark.parametrize("months", [0, -1, 601, True, "12", 1.5])
+def test_a_bad_certificate_validity_is_refused_naming_the_field(city, months):
+    tenant, dept = city
+    service = make_service(tenant, dept, publish=False)
+    with tenant_context(tenant):
+        with pytest.raises(InvalidInput) as exc:
+            services.save_draft(SYSTEM, tenant, service, certificate_validity_months=months)
+        assert exc.value.details[0]["field"] == "certificate_validity_months"
+        with pytest.raises(InvalidInput) as exc:
+            services.create_service(SYSTEM, tenant, code="other", name_zh="x", name_en="x", department=dept,
+                                    certificate_validity_months=months)
+        assert exc.value.details[0]["field"] == "certificate_validity_months"
+
+
+def test_a_certificates_last_day_follows_the_versions_validity(city):
+    assert selectors.certificate_valid_until(60, date(2026, 3, 2)) == date(2031, 3, 2)
+    assert selectors.certificate_valid_until(1, date(2026, 1, 31)) == date(2026, 2, 28)
+    assert selectors.certificate_valid_until(None, date(2026, 3, 2)) is None

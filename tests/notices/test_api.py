@@ -3,7 +3,7 @@ delivery status for staff."""
 
 import pytest
 
-from smartgov.notices import services
+from smartgov.notices import events, services
 from smartgov.tenancy.context import tenant_context
 from tests.builders import bearer, enable_totp, make_api_key, make_citizen, make_member, make_tenant
 
@@ -67,7 +67,7 @@ def test_templates_need_notices_manage_and_refuse_bad_syntax(client, city):
     enable_totp(admin.user)
     client.force_login(admin.user)
     listed = client.get(f"/api/v1/t/{tenant.slug}/notices/templates").json()
-    assert len(listed) == 14 and not any(t["overridden"] for t in listed)
+    assert len(listed) == len(events.EVENTS) * 2 and not any(t["overridden"] for t in listed)
     body = {"event": "bill_issued", "language": "en", "subject": "Bill {{ bill_reference }}",
             "body": "Pay {{ amount }}.", "sms": "Pay {{ amount }}"}
     saved = client.put(f"/api/v1/t/{tenant.slug}/notices/templates", data=body, content_type="application/json")

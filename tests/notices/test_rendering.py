@@ -12,6 +12,7 @@ SAMPLE = {
     "approved": True, "reason": "材料齐全", "certificate": "食品经营许可证", "valid_until": "2031-11-30",
     "action": "补正材料", "amount": "¥12.34", "bill_reference": "BL-2026-000001", "paid_at": "2026-11-24 10:00",
     "due_date": "2026-12-31", "description": "水费", "tenant": "丽水市", "name": "张三",
+    "step": "现场核查", "due": "2026-11-20", "escalated_to": "科长",
 }
 
 

@@ -50,7 +50,7 @@ class Version:
     required_documents: list[dict[str, Any]]
     certificate_title_zh: str
     certificate_title_en: str
-    certificate_validity_days: int | None
+    certificate_validity_months: int | None  # None: certificates of this version do not expire
     issues_certificate: bool
 
     def name(self, language: str | None) -> str:
@@ -120,9 +120,6 @@ def breach(v: Version, state: str) -> Any:
     return catalogue.workflow_breach(v, state)  # type: ignore[arg-type]
 
 
-CERTIFICATE_VALIDITY_DAYS = 5 * 365  # licences in the demo run five years; catalogue has no field for it yet
-
-
 def _version(tenant: Tenant, found: Any) -> Version:
     service = found.service
     department = service.department
@@ -143,7 +140,7 @@ def _version(tenant: Tenant, found: Any) -> Version:
         required_documents=[],
         certificate_title_zh=service.name_zh,
         certificate_title_en=service.name_en,
-        certificate_validity_days=CERTIFICATE_VALIDITY_DAYS,
+        certificate_validity_months=found.certificate_validity_months,
         issues_certificate=True,
     )
 
@@ -162,6 +159,11 @@ def validate_form(v: Version, data: dict[str, Any]) -> list[dict[str, str]]:
     """Field-level problems of ``data`` against the version's schema, each named ``data.<path>``."""
     errors = catalogue_services.validate_submission(v, data)  # type: ignore[arg-type]  # reads .form_schema only
     return [{"field": f"data.{e.path}" if e.path else "data", "message": e.message} for e in errors]
+
+
+def certificate_valid_until(v: Version, issued_on: date) -> date | None:
+    """The last day a certificate issued today under ``v`` is in force (None: it does not expire)."""
+    return catalogue.certificate_valid_until(v.certificate_validity_months, issued_on)
 
 
 def add_working_days(tenant: Tenant, start: date, n: int) -> date:

@@ -109,7 +109,7 @@ def create_service(request: HttpRequest, tenant: str, payload: ServiceIn) -> obj
               summary="Change a service's description")
 def update_service(request: HttpRequest, tenant: str, service_id: str, payload: ServicePatchIn) -> object:
     """Names, descriptions, eligibility, required documents, delivery mode, owning department.
-    Form, workflow, fee and time limit change through the draft version."""
+    Form, workflow, fee, time limit and certificate validity change through the draft version."""
     caller = principal(request)
     caller.require(perms.CATALOGUE_MANAGE)
     the_tenant = tenant_of(request)
@@ -150,7 +150,8 @@ def get_draft(request: HttpRequest, tenant: str, service_id: str) -> object:
 @router.put("/t/{tenant}/catalogue/services/{service_id}/draft", response=VersionOut,
             summary="Save the draft version")
 def save_draft(request: HttpRequest, tenant: str, service_id: str, payload: DraftIn) -> object:
-    """Form fields and sections, workflow (YAML/JSON text or object), fee and time limit. A bad form or
+    """Form fields and sections, workflow (YAML/JSON text or object), fee, time limit and the validity of
+    the certificates it issues (`certificate_validity_months`; `null` for no expiry). A bad form or
     workflow is a 422 whose `details` name each problem's path (`fields[2].name`, `workflow.transitions[3].to`)."""
     caller = principal(request)
     caller.require(perms.CATALOGUE_MANAGE)

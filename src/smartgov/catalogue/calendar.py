@@ -113,3 +113,16 @@ def days_in_month(year: int, month: int) -> list[date]:
     first = date(year, month, 1)
     nxt = date(year + (month == 12), month % 12 + 1, 1)
     return _span(first, nxt - timedelta(days=1))
+
+
+def months_after(start: date, months: int) -> date:
+    """The last day of a period of ``months`` calendar months that starts on ``start``.
+
+    Civil Code art. 201-202 (民法典): the start day does not count, and the period ends on the
+    corresponding day of its final month, or on that month's last day when it has none (31 January
+    plus one month ends on 28 or 29 February)."""
+    if months < 0:
+        raise ValueError("months must not be negative")
+    index = start.month - 1 + months
+    year, month = start.year + index // 12, index % 12 + 1
+    return min(date(year, month, 1) + timedelta(days=start.day - 1), days_in_month(year, month)[-1])

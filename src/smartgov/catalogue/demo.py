@@ -58,6 +58,7 @@ def _business_licence() -> dict[str, Any]:
                                {"name_zh": "住所使用证明", "name_en": "Proof of the registered address"},
                                {"name_zh": "股东主体资格证明", "name_en": "Shareholders' identity documents"}],
         "delivery_mode": "online", "fee_kind": "none", "time_limit_days": 3,
+        "certificate_validity_months": None,  # a business licence does not expire (营业期限 is the company's own)
         "sections": [APPLICANT_SECTION, {"id": "company", "label": _l("公司信息", "Company")}],
         "fields": [*APPLICANT_FIELDS,
                    _f("company_name", "text", "拟设公司名称", "Proposed company name", min_length=4, max_length=60,
@@ -103,6 +104,7 @@ def _food_licence() -> dict[str, Any]:
                                {"name_zh": "从业人员健康证明", "name_en": "Staff health certificates",
                                 "optional": True}],
         "delivery_mode": "one_visit", "fee_kind": "none", "time_limit_days": 10,
+        "certificate_validity_months": 60,  # 食品经营许可和备案管理办法: a food business licence runs five years
         "sections": [APPLICANT_SECTION, {"id": "business", "label": _l("经营信息", "Business")}],
         "fields": [*APPLICANT_FIELDS,
                    _f("business_name", "text", "经营者名称", "Business name", section="business"),
@@ -139,6 +141,7 @@ def _residence_permit() -> dict[str, Any]:
                                {"name_zh": "劳动合同或租房合同", "name_en": "Employment or tenancy contract"},
                                {"name_zh": "近期免冠照片", "name_en": "Recent photo"}],
         "delivery_mode": "one_visit", "fee_kind": "none", "time_limit_days": 15,
+        "certificate_validity_months": 12,  # 居住证暂行条例: endorsed once a year
         "sections": [APPLICANT_SECTION, {"id": "residence", "label": _l("居住信息", "Residence")}],
         "fields": [*APPLICANT_FIELDS,
                    _f("address", "address", "居住地址", "Address here", section="residence"),
@@ -207,6 +210,7 @@ def _building_permit() -> dict[str, Any]:
                                {"name_zh": "质量安全监督手续", "name_en": "Quality and safety supervision filing"}],
         "delivery_mode": "online", "fee_kind": "computed", "fee_rule": "infrastructure-levy",
         "time_limit_days": 7,
+        "certificate_validity_months": 3,  # 建筑工程施工许可管理办法 art. 9: lapses unless work starts in 3 months
         "sections": [APPLICANT_SECTION, {"id": "project", "label": _l("工程信息", "Project")}],
         "fields": [*APPLICANT_FIELDS,
                    _f("project_name", "text", "工程名称", "Project name", section="project"),
@@ -237,6 +241,7 @@ def _social_insurance_certificate() -> dict[str, Any]:
         "eligibility_zh": "本市参保人员本人。", "eligibility_en": "Insured persons, for themselves.",
         "required_documents": [],
         "delivery_mode": "online", "fee_kind": "none", "time_limit_days": 1,
+        "certificate_validity_months": 3,  # payment certificates are accepted for three months from issue
         "sections": [APPLICANT_SECTION, {"id": "period", "label": _l("证明期间", "Period")}],
         "fields": [*APPLICANT_FIELDS,
                    _f("from_month", "date", "起始日期", "From", section="period", minimum="1990-01-01"),
@@ -281,6 +286,7 @@ def _elderly_care_filing() -> dict[str, Any]:
         "required_documents": [{"name_zh": "备案书", "name_en": "Filing form"},
                                {"name_zh": "承诺书", "name_en": "Undertaking"}],
         "delivery_mode": "online", "fee_kind": "none", "time_limit_days": 5,
+        "certificate_validity_months": None,  # a filing receipt does not expire
         "sections": [APPLICANT_SECTION, {"id": "institution", "label": _l("机构信息", "Institution")}],
         "fields": [*APPLICANT_FIELDS,
                    _f("institution_name", "text", "机构名称", "Institution", section="institution"),
@@ -320,6 +326,7 @@ def _driving_licence_replacement() -> dict[str, Any]:
         "eligibility_zh": "驾驶证遗失的持证人。", "eligibility_en": "Holders who lost their licence.",
         "required_documents": [{"name_zh": "身份证明", "name_en": "Identity document"}],
         "delivery_mode": "online", "fee_kind": "fixed", "fee_fen": 1000, "time_limit_days": 1,
+        "certificate_validity_months": 72,  # 机动车驾驶证申领和使用规定: a licence's first period is six years
         "sections": [APPLICANT_SECTION],
         "fields": [*APPLICANT_FIELDS,
                    _f("licence_number", "text", "驾驶证号", "Licence number", pattern="^[0-9]{17}[0-9X]$"),
@@ -357,7 +364,7 @@ def load(tenant: Tenant, rng: random.Random) -> None:
             description_en=spec["description_en"], eligibility_zh=spec["eligibility_zh"],
             eligibility_en=spec["eligibility_en"], required_documents=spec["required_documents"],
             delivery_mode=spec["delivery_mode"], fee_kind=spec["fee_kind"], fee_fen=spec.get("fee_fen", 0),
-            time_limit_days=spec["time_limit_days"],
+            time_limit_days=spec["time_limit_days"], certificate_validity_months=spec["certificate_validity_months"],
         )
         services.save_draft(ACTOR, tenant, service, form_fields=spec["fields"], form_sections=spec["sections"],
                             workflow=wf.dump(spec["workflow"]), fee_rule=spec.get("fee_rule"))

@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from smartgov.catalogue.models import DeliveryMode, FeeKind
+from smartgov.catalogue.services import MAX_CERTIFICATE_VALIDITY_MONTHS as MAX_VALIDITY_MONTHS
 from smartgov.kit import money
 
 
@@ -60,6 +61,11 @@ class ServiceForm(forms.Form):
     fee_yuan = forms.CharField(label=_("Fixed fee (yuan)"), required=False, max_length=20,
                                help_text=_("e.g. 10 or 12.50"))
     time_limit_days = forms.IntegerField(label=_("Legal time limit (working days)"), min_value=1, max_value=365)
+    certificate_validity = forms.IntegerField(label=_("Certificates issued are valid for"), min_value=1,
+                                              max_value=MAX_VALIDITY_MONTHS, required=False)
+    certificate_validity_unit = forms.ChoiceField(
+        label=_("Validity counted in"), required=False, choices=[
+            ("years", _("years")), ("months", _("months")), ("none", _("no expiry: certificates never expire"))])
 
     def __init__(self, *args: Any, departments: list[tuple[str, str]], editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -79,6 +85,37 @@ class ServiceForm(forms.Form):
         if fen < 0:
             raise forms.ValidationError(_("The fee cannot be negative."))
         return fen
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        unit, amount = data.get("certificate_validity_unit"), data.get("certificate_validity")
+        if unit in ("years", "months"):
+            if amount is None:
+                self.add_error("certificate_validity", _("Say how long, or choose no expiry."))
+            elif amount * (12 if unit == "years" else 1) > MAX_VALIDITY_MONTHS:
+                self.add_error("certificate_validity", _("At most %(n)d years; choose no expiry for longer.")
+                               % {"n": MAX_VALIDITY_MONTHS // 12})
+        return data
+
+    def validity_given(self) -> bool:
+        """Whether the page said anything about validity (a client that leaves both out changes nothing)."""
+        return bool(self.cleaned_data.get("certificate_validity_unit"))
+
+    def validity_months(self) -> int | None:
+        """The validity in months as the catalogue stores it; None: no expiry."""
+        unit, amount = self.cleaned_data.get("certificate_validity_unit"), self.cleaned_data.get("certificate_validity")
+        if unit == "none" or amount is None:
+            return None
+        return int(amount) * (12 if unit == "years" else 1)
+
+    @staticmethod
+    def validity_initial(months: int | None) -> dict[str, Any]:
+        """The amount and unit the page shows for a stored validity (whole years as years)."""
+        if months is None:
+            return {"certificate_validity": None, "certificate_validity_unit": "none"}
+        if months % 12 == 0:
+            return {"certificate_validity": months // 12, "certificate_validity_unit": "years"}
+        return {"certificate_validity": months, "certificate_validity_unit": "months"}
 
     def fee_fen(self) -> int:
         """The fixed fee in fen (0 unless the fee is fixed)."""

@@ -10,6 +10,9 @@ from django.utils.translation import gettext_lazy as _
 from smartgov.kit.ids import uuid7
 from smartgov.tenancy.models import Department, TenantOwned
 
+# Five years: what certificates got before services said their own validity (most licences run five years).
+DEFAULT_CERTIFICATE_VALIDITY_MONTHS = 60
+
 
 class FeeKind(models.TextChoices):
     NONE = "none", _("Free of charge")
@@ -92,6 +95,10 @@ class ServiceVersion(TenantOwned):
     fee_fen = models.PositiveBigIntegerField(default=0)
     fee_rule = models.CharField(max_length=100, blank=True, help_text="Billing rule code of a computed fee")
     time_limit_days = models.PositiveIntegerField(help_text="Legal time limit in working days")
+    certificate_validity_months = models.PositiveSmallIntegerField(
+        null=True, blank=True, default=DEFAULT_CERTIFICATE_VALIDITY_MONTHS,
+        help_text="How long a certificate issued under this version is valid, in months; empty: it does not expire",
+    )
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
     published_at = models.DateTimeField(null=True, blank=True)

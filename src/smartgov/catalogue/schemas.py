@@ -8,6 +8,9 @@ from uuid import UUID
 
 from ninja import Field, Schema
 
+VALIDITY = ("How long a certificate issued under this version is valid, in calendar months (60 = five years); "
+            "null: certificates do not expire")
+
 
 class RequiredDocument(Schema):
     name_zh: str = Field(max_length=200)
@@ -30,6 +33,7 @@ class ServiceIn(Schema):
     fee_kind: str = Field("none", description="none, fixed or computed")
     fee_fen: int = Field(0, ge=0, description="A fixed fee in fen (integer minor units)")
     time_limit_days: int = Field(20, ge=1, le=365, description="Legal time limit in working days")
+    certificate_validity_months: int | None = Field(60, ge=1, le=600, description=VALIDITY)
 
 
 class ServicePatchIn(Schema):
@@ -54,6 +58,8 @@ class DraftIn(Schema):
     fee_fen: int | None = Field(None, ge=0)
     fee_rule: str | None = Field(None, max_length=100)
     time_limit_days: int | None = Field(None, ge=1, le=365)
+    certificate_validity_months: int | None = Field(
+        None, ge=1, le=600, description=f"{VALIDITY}. Sent as null it means no expiry; left out, it stays as it is")
 
 
 class RetireIn(Schema):
@@ -78,6 +84,8 @@ class ServiceOut(Schema):
     fee_kind: str | None = Field(None, alias="shown_version.fee_kind")
     fee_fen: int | None = Field(None, alias="shown_version.fee_fen")
     time_limit_days: int | None = Field(None, alias="shown_version.time_limit_days")
+    certificate_validity_months: int | None = Field(
+        None, alias="shown_version.certificate_validity_months", description=VALIDITY)
     current_version_id: UUID | None
     published_at: datetime | None
     updated_at: datetime
@@ -98,6 +106,7 @@ class VersionSummaryOut(Schema):
     fee_kind: str
     fee_fen: int
     time_limit_days: int
+    certificate_validity_months: int | None = Field(description=VALIDITY)
     created_at: datetime
     published_at: datetime | None
     published_by: str

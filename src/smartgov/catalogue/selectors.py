@@ -1,9 +1,9 @@
 """Reads of the catalogue, each taking the tenant: services, versions and the working calendar.
 
 The cases app builds on these: ``published_services``, ``published_service``, ``service_version``,
-``current_version``, ``working_calendar``, ``add_working_days``, ``deadline_for``, and a version's
-workflow and form through ``workflow_*``, ``submission_data`` and ``document_fields`` (the pure
-cores stay behind this public module)."""
+``current_version``, ``working_calendar``, ``add_working_days``, ``deadline_for``,
+``certificate_valid_until``, and a version's workflow and form through ``workflow_*``,
+``submission_data`` and ``document_fields`` (the pure cores stay behind this public module)."""
 
 from __future__ import annotations
 
@@ -158,6 +158,13 @@ def local_date(tenant: Tenant, instant: datetime) -> date:
 def deadline_for(tenant: Tenant, started_at: datetime, n: int) -> date:
     """The deadline of a period of ``n`` working days that started at ``started_at`` (UTC)."""
     return add_working_days(tenant, local_date(tenant, started_at), n)
+
+
+def certificate_valid_until(validity_months: int | None, issued_on: date) -> date | None:
+    """The last day a certificate issued on ``issued_on`` (local date) is in force under a version's
+    ``certificate_validity_months``; None when it does not expire. Months count as the Civil Code
+    counts them: the corresponding day of the final month, or that month's last day."""
+    return cal.months_after(issued_on, validity_months) if validity_months else None
 
 
 def with_shown_versions(tenant: Tenant, found: QuerySet[Service] | list[Service]) -> list[Service]:

@@ -15,13 +15,22 @@ from django.utils.translation import gettext as _
 from smartgov.audit.services import Actor, record
 from smartgov.catalogue import formschema
 from smartgov.catalogue import workflow as wf
-from smartgov.catalogue.models import CalendarDay, DeliveryMode, FeeKind, Service, ServiceVersion
+from smartgov.catalogue.models import (
+    DEFAULT_CERTIFICATE_VALIDITY_MONTHS,
+    CalendarDay,
+    DeliveryMode,
+    FeeKind,
+    Service,
+    ServiceVersion,
+)
 from smartgov.kit import clock
 from smartgov.kit.errors import Conflict, InvalidInput
 from smartgov.tenancy.models import Department, Tenant
 
 _CODE = re.compile(r"^[a-z][a-z0-9-]{1,39}$")
 MAX_TIME_LIMIT_DAYS = 365
+MAX_CERTIFICATE_VALIDITY_MONTHS = 600  # fifty years; anything meant to last longer has no expiry
+_KEEP: Any = object()  # save_draft: "not given" for settings whose None has a meaning (no expiry)
 DESCRIBING_FIELDS = ("name_zh", "name_en", "description_zh", "description_en", "eligibility_zh", "eligibility_en",
                      "required_documents", "delivery_mode")
 
@@ -70,6 +79,19 @@ def _check_terms(fee_kind: str, fee_fen: int, time_limit_days: int) -> None:
             not 1 <= time_limit_days <= MAX_TIME_LIMIT_DAYS:
         raise InvalidInput.for_field(
             "time_limit_days", _("must be a whole number of working days from 1 to %(n)d") % {"n": MAX_TIME_LIMIT_DAYS}
+        )
+
+
+def _check_validity(months: int | None) -> None:
+    """A certificate validity in whole months, or None for certificates that do not expire."""
+    if months is None:
+        return
+    if isinstance(months, bool) or not isinstance(months, int) or \
+            not 1 <= months <= MAX_CERTIFICATE_VALIDITY_MONTHS:
+        raise InvalidInput.for_field(
+            "certificate_validity_months",
+            _("must be a whole number of months from 1 to %(n)d, or empty for no expiry")
+            % {"n": MAX_CERTIFICATE_VALIDITY_MONTHS},
         )
 
 
@@ -139,8 +161,10 @@ def create_service(
     fee_kind: str = FeeKind.NONE,
     fee_fen: int = 0,
     time_limit_days: int = 20,
+    certificate_validity_months: int | None = DEFAULT_CERTIFICATE_VALIDITY_MONTHS,
 ) -> Service:
-    """A draft service with its first draft version (no fields yet; the everyday workflow)."""
+    """A draft service with its first draft version (no fields yet; the everyday workflow).
+    ``certificate_validity_months`` None: its certificates do not expire."""
     if not _CODE.match(code or ""):
         raise InvalidInput.for_field("code", _("code must be 2-40 lowercase letters, digits or '-'"))
     values = {"name_zh": name_zh, "name_en": name_en, "description_zh": description_zh,
@@ -148,6 +172,7 @@ def create_service(
               "required_documents": required_documents or [], "delivery_mode": delivery_mode}
     _check_describing(values)
     _check_terms(fee_kind, fee_fen, time_limit_days)
+    _check_validity(certificate_validity_months)
     if department.tenant_id != tenant.pk:
         raise InvalidInput.for_field("department", _("No such department."))
     if Service.objects.filter(tenant=tenant, code=code).exists():
@@ -157,7 +182,8 @@ def create_service(
     ServiceVersion.objects.create(
         tenant=tenant, service=service, number=1, workflow=definition, workflow_source=wf.dump(definition),
         form_schema=formschema.build_schema([])[0], form_ui=formschema.build_schema([])[1],
-        fee_kind=fee_kind, fee_fen=fee_fen, time_limit_days=time_limit_days, **_now_fields(),
+        fee_kind=fee_kind, fee_fen=fee_fen, time_limit_days=time_limit_days,
+        certificate_validity_months=certificate_validity_months, **_now_fields(),
     )
     record(actor=actor, tenant=tenant, action="catalogue.service_created", obj=service,
            changes={"code": code, "name_zh": name_zh, "department": department.code})
@@ -216,7 +242,8 @@ def _draft_for_edit(tenant: Tenant, service: Service) -> ServiceVersion:
         tenant=tenant, service=service, number=base.number + 1, form_fields=base.form_fields,
         form_sections=base.form_sections, form_schema=base.form_schema, form_ui=base.form_ui,
         workflow=base.workflow, workflow_source=base.workflow_source, fee_kind=base.fee_kind, fee_fen=base.fee_fen,
-        fee_rule=base.fee_rule, time_limit_days=base.time_limit_days, **_now_fields(),
+        fee_rule=base.fee_rule, time_limit_days=base.time_limit_days,
+        certificate_validity_months=base.certificate_validity_months, **_now_fields(),
     )
 
 
@@ -233,10 +260,12 @@ def save_draft(
     fee_fen: int | None = None,
     fee_rule: str | None = None,
     time_limit_days: int | None = None,
+    certificate_validity_months: int | None = _KEEP,
 ) -> ServiceVersion:
     """Change the draft version (made from the published one if needed). Whatever is given is checked
     whole: a bad form or workflow is a 422 listing each problem by path (``fields[2].name``,
-    ``workflow.transitions[3].to``)."""
+    ``workflow.transitions[3].to``). ``certificate_validity_months=None`` means certificates issued
+    under the version do not expire; leaving it out keeps what the draft has."""
     if service.status == Service.Status.RETIRED:
         raise Conflict(_("A retired service cannot change."), code="service_retired")
     draft = _draft_for_edit(tenant, service)
@@ -269,6 +298,10 @@ def save_draft(
     if fee_rule is not None:
         draft.fee_rule = fee_rule[:100]
         changed["fee_rule"] = draft.fee_rule
+    if certificate_validity_months is not _KEEP:
+        _check_validity(certificate_validity_months)
+        changed["certificate_validity_months"] = [draft.certificate_validity_months, certificate_validity_months]
+        draft.certificate_validity_months = certificate_validity_months
     draft.updated_at = clock.now()
     draft.save()
     record(actor=actor, tenant=tenant, action="catalogue.draft_saved", obj=draft,

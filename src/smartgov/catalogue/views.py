@@ -19,7 +19,7 @@ from smartgov.accounts import services as accounts
 from smartgov.catalogue import diagram, formschema, selectors, services
 from smartgov.catalogue import workflow as wf
 from smartgov.catalogue.forms import CalendarDayForm, FormBuilderForm, ServiceForm, WorkflowForm
-from smartgov.catalogue.models import FeeKind, Service
+from smartgov.catalogue.models import DEFAULT_CERTIFICATE_VALIDITY_MONTHS, FeeKind, Service
 from smartgov.kit import clock, money
 from smartgov.kit.errors import DomainError, NotFound
 from smartgov.tenancy import selectors as tenancy_selectors
@@ -80,12 +80,16 @@ def detail(request: HttpRequest, tenant: str, service_id: str) -> HttpResponse:
 @pages.member_page(perms.CATALOGUE_MANAGE)
 def manage_list(request: HttpRequest, tenant: Tenant, principal: accounts.Principal) -> HttpResponse:
     form = ServiceForm(request.POST or None, departments=_departments(tenant),
-                       initial={"time_limit_days": 20, "delivery_mode": "online", "fee_kind": "none"})
+                       initial={"time_limit_days": 20, "delivery_mode": "online", "fee_kind": "none",
+                                **ServiceForm.validity_initial(DEFAULT_CERTIFICATE_VALIDITY_MONTHS)})
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         try:
             department = tenancy_selectors.department_by_code(tenant, data.pop("department"))
-            data.pop("fee_yuan")
+            for name in ("fee_yuan", "certificate_validity", "certificate_validity_unit"):
+                data.pop(name)
+            if form.validity_given():
+                data["certificate_validity_months"] = form.validity_months()
             service = services.create_service(principal.actor, tenant, department=department,
                                               fee_fen=form.fee_fen(), **data)
             messages.success(request, _("Service created as a draft. Build its form next."))
@@ -105,7 +109,8 @@ def _service_initial(service: Service, version: Any) -> dict[str, Any]:
     initial.update(code=service.code, department=service.department.code)
     if version is not None:
         initial.update(fee_kind=version.fee_kind, time_limit_days=version.time_limit_days,
-                       fee_yuan=money.to_decimal_text(version.fee_fen) if version.fee_fen else "")
+                       fee_yuan=money.to_decimal_text(version.fee_fen) if version.fee_fen else "",
+                       **ServiceForm.validity_initial(version.certificate_validity_months))
     return initial
 
 
@@ -123,10 +128,15 @@ def manage_service(request: HttpRequest, tenant: Tenant, principal: accounts.Pri
             department = tenancy_selectors.department_by_code(tenant, data["department"])
             services.update_service(principal.actor, tenant, service, department=department,
                                     **{name: data[name] for name in services.DESCRIBING_FIELDS})
+            # Terms belong to the draft version: only a real change starts one.
+            terms: dict[str, Any] = {}
             if shown is None or (data["fee_kind"], form.fee_fen(), data["time_limit_days"]) != (
                     shown.fee_kind, shown.fee_fen, shown.time_limit_days):
-                services.save_draft(principal.actor, tenant, service, fee_kind=data["fee_kind"],
-                                    fee_fen=form.fee_fen(), time_limit_days=data["time_limit_days"])
+                terms.update(fee_kind=data["fee_kind"], fee_fen=form.fee_fen(), time_limit_days=data["time_limit_days"])
+            if form.validity_given() and (shown is None or form.validity_months() != shown.certificate_validity_months):
+                terms["certificate_validity_months"] = form.validity_months()
+            if terms:
+                services.save_draft(principal.actor, tenant, service, **terms)
             messages.success(request, _("Saved."))
             return redirect("catalogue-manage-service", tenant=tenant.slug, service_id=service.pk)
         except DomainError as exc:
@@ -198,10 +208,11 @@ def _builder_strings() -> dict[str, str]:
         "max_length": _("Max. length"), "pattern": _("Pattern (regular expression)"), "minimum": _("Minimum"),
         "maximum": _("Maximum"), "min_items": _("Min. items"), "max_items": _("Max. items"),
         "choices": _("Choices, one a line: value | 中文 | English"), "multiple": _("Several files"),
-        "subfields": _("Fields of each item (JSON list)"), "up": _("Move up"), "down": _("Move down"),
+        "subfields": _("Fields of each item"), "subfield_type": _("Type of the new field"),
+        "add_subfield": _("Add a field to each item"), "up": _("Move up"), "down": _("Move down"),
         "remove": _("Remove"), "add": _("Add field"), "add_section": _("Add section"), "section_id": _("Section id"),
         "fen": _("in fen (1 yuan = 100 fen)"), "add_item": _("Add another"), "upload": _("Choose a file"),
-        "preview_empty": _("Add a field to see the form."), "bad_json": _("Not valid JSON"),
+        "preview_empty": _("Add a field to see the form."),
         "region": _("Region"), "detail": _("Street and number"), "accept": _("Accepted types"),
         "text": _("Text"), "textarea": _("Long text"), "number": _("Number"), "money": _("Money"), "date": _("Date"),
         "choice": _("Choice"), "multi_choice": _("Multiple choice"), "address": _("Address"),

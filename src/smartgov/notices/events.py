@@ -15,6 +15,7 @@ CORRECTION_REQUESTED = "correction_requested"
 DECISION_MADE = "decision_made"
 CERTIFICATE_ISSUED = "certificate_issued"
 DEADLINE_APPROACHING = "deadline_approaching"
+TASK_BREACHED = "task_breached"  # to staff: a step of a case overran its time limit
 PAYMENT_RECEIVED = "payment_received"
 BILL_ISSUED = "bill_issued"
 
@@ -24,6 +25,7 @@ EVENTS = (
     DECISION_MADE,
     CERTIFICATE_ISSUED,
     DEADLINE_APPROACHING,
+    TASK_BREACHED,
     PAYMENT_RECEIVED,
     BILL_ISSUED,
 )
@@ -37,6 +39,7 @@ CONTEXT: dict[str, tuple[str, ...]] = {
     DECISION_MADE: ("service", "reference", "approved", "reason"),
     CERTIFICATE_ISSUED: ("service", "reference", "certificate", "valid_until"),
     DEADLINE_APPROACHING: ("service", "reference", "deadline", "action"),
+    TASK_BREACHED: ("service", "reference", "step", "due", "escalated_to", "deadline"),
     PAYMENT_RECEIVED: ("amount", "bill_reference", "paid_at"),
     BILL_ISSUED: ("amount", "bill_reference", "due_date", "description"),
 }
@@ -97,13 +100,14 @@ DEFAULTS: dict[tuple[str, str], Wording] = {
     (CERTIFICATE_ISSUED, "zh-hans"): Wording(
         "证照已签发：{{ certificate }}",
         "{{ name }}，您好：\n\n“{{ certificate }}”已签发并放入您的材料库，可随时下载。"
-        "{% if valid_until %}\n有效期至 {{ valid_until }}。{% endif %}\n\n{{ tenant }}",
+        "{% if valid_until %}\n有效期至 {{ valid_until }}。{% else %}\n长期有效。{% endif %}\n\n{{ tenant }}",
         "【{{ tenant }}】您的{{ certificate }}已签发，请登录下载。",
     ),
     (CERTIFICATE_ISSUED, "en"): Wording(
         "Certificate issued: {{ certificate }}",
         "Dear {{ name }},\n\nYour {{ certificate }} has been issued and is in your document wallet."
-        "{% if valid_until %}\nIt is valid until {{ valid_until }}.{% endif %}\n\n{{ tenant }}",
+        "{% if valid_until %}\nIt is valid until {{ valid_until }}.{% else %}\nIt does not expire.{% endif %}"
+        "\n\n{{ tenant }}",
         "[{{ tenant }}] Your {{ certificate }} has been issued; sign in to download it.",
     ),
     (DEADLINE_APPROACHING, "zh-hans"): Wording(
@@ -117,6 +121,23 @@ DEFAULTS: dict[tuple[str, str], Wording] = {
         "Dear {{ name }},\n\nYour application {{ reference }} for {{ service }} is due on {{ deadline }}."
         "{% if action %}\nPlease {{ action }} soon.{% endif %}\n\n{{ tenant }}",
         "[{{ tenant }}] Application {{ reference }} is due on {{ deadline }}.",
+    ),
+    (TASK_BREACHED, "zh-hans"): Wording(
+        "办理超时：{{ service }}（{{ reference }}）",
+        "{{ name }}，您好：\n\n“{{ service }}”申请（{{ reference }}）的“{{ step }}”环节已超过办理时限"
+        "{% if due %}（应于 {{ due }} 前办结）{% endif %}。"
+        "{% if escalated_to %}\n已升级至：{{ escalated_to }}。{% endif %}"
+        "{% if deadline %}\n法定办结期限：{{ deadline }}。{% endif %}\n请尽快处理。\n\n{{ tenant }}",
+        "【{{ tenant }}】申请{{ reference }}的“{{ step }}”环节已超时，请尽快处理。",
+    ),
+    (TASK_BREACHED, "en"): Wording(
+        "Overdue: {{ service }} ({{ reference }})",
+        "Dear {{ name }},\n\nThe step {{ step }} of application {{ reference }} for {{ service }} has overrun its "
+        "time limit{% if due %} (it was due by {{ due }}){% endif %}."
+        "{% if escalated_to %}\nIt has been escalated to: {{ escalated_to }}.{% endif %}"
+        "{% if deadline %}\nThe legal deadline of the case is {{ deadline }}.{% endif %}\nPlease deal with it now."
+        "\n\n{{ tenant }}",
+        "[{{ tenant }}] Step {{ step }} of application {{ reference }} is overdue; please deal with it now.",
     ),
     (PAYMENT_RECEIVED, "zh-hans"): Wording(
         "缴费成功：{{ bill_reference }}",

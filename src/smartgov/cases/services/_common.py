@@ -9,6 +9,9 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.utils import translation
+from django.utils.functional import Promise
+
 from smartgov.accounts import services as accounts
 from smartgov.audit.services import Actor
 from smartgov.cases import ports
@@ -87,12 +90,31 @@ def unseal(tenant: Tenant, app: Application) -> dict[str, Any]:
     return data
 
 
+class Bilingual:
+    """A text the platform holds in both languages (a service's or a workflow step's name). It
+    renders in the language active when it is shown: the notices app renders each notice in its
+    recipient's language, so one context serves a Chinese and an English reader alike."""
+
+    def __init__(self, zh: str, en: str) -> None:
+        self.zh, self.en = zh, en or zh
+
+    def __str__(self) -> str:
+        return self.en if (translation.get_language() or "").startswith("en") else self.zh
+
+
+def _context_value(value: Any) -> Any:
+    # Lazy translations and bilingual names stay as they are, to be rendered in the reader's language.
+    if isinstance(value, Promise | Bilingual):
+        return value
+    return "" if value is None else str(value)
+
+
 def notify_after_commit(
     tenant: Tenant, recipient: accounts.Membership, event_code: str, context: dict[str, Any], link: str = ""
 ) -> None:
     """Tell the recipient. The notices app writes the in-app message in this transaction (so it
     exists exactly when the case change does) and sends e-mail and SMS only after it commits."""
-    ports.notify(tenant, recipient, event_code, {k: "" if v is None else str(v) for k, v in context.items()}, link)
+    ports.notify(tenant, recipient, event_code, {k: _context_value(v) for k, v in context.items()}, link)
 
 
 def roles_of(member: accounts.Membership | None) -> set[str]:

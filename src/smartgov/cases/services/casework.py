@@ -4,10 +4,13 @@ breached steps, deadline-approaching notices, and payment follow-up."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from smartgov.accounts import selectors as accounts_selectors
 from smartgov.accounts import services as accounts
 from smartgov.audit.services import Actor, record
 from smartgov.cases import ports
@@ -45,7 +48,10 @@ def reveal(actor: Actor, tenant: Tenant, app: Application, field: str) -> str:
 
 def escalate_breaches(tenant: Tenant) -> int:
     """Mark open tasks past their due time as breached and apply the state's breach rule once:
-    escalate to the named supervisor role and notify the parties it lists. Returns how many."""
+    escalate to the named role and send ``task_breached`` to the parties it lists (see
+    ``breach_recipients``). The mark, the escalation and the in-app notices are one transaction per
+    task, and a breached task is never picked again, so a rerun sends nothing twice; e-mail and SMS
+    go after the commit. Returns how many tasks breached."""
     now = clock.now()
     count = 0
     overdue = Task.objects.filter(tenant=tenant, status=Task.Status.OPEN, breached_at__isnull=True, due_at__lt=now)
@@ -65,36 +71,63 @@ def escalate_breaches(tenant: Tenant) -> int:
             task.save(update_fields=["breached_at", "escalated_to"])
             actor = Actor.system("sla")
             common.event(app, "breached", actor, task.escalated_to or task.step, internal=True)
+            recipients = breach_recipients(tenant, task, rule)
             record(
                 actor=actor,
                 tenant=tenant,
                 action="task.breach",
                 obj=task,
-                changes={"step": task.step, "escalated_to": task.escalated_to},
+                changes={"step": task.step, "escalated_to": task.escalated_to,
+                         "notified": [str(m.pk) for m in recipients]},
             )
-            # The notices app has no staff-facing breach event: the deadline notice carries the action.
+            label = ports.state_of(version.workflow, task.step).get("label") or {}
             context = {
                 "reference": app.reference,
-                "service": app.service_name_zh,
+                "service": common.Bilingual(app.service_name_zh, app.service_name_en),
+                "step": common.Bilingual(label.get("zh") or task.step, label.get("en") or task.step),
+                "due": common.local_date(tenant, task.due_at) if task.due_at else None,
+                "escalated_to": _role_name(tenant, task.escalated_to),
                 "deadline": app.deadline,
-                "action": _("Step %(step)s is overdue: escalated.") % {"step": task.step},
             }
             link = f"/{tenant.slug}/cases/work/{app.pk}"
-            notify = set(rule.notify) if rule is not None else set()
-            if "assignee" in notify and task.claimed_by is not None:
-                common.notify_after_commit(tenant, task.claimed_by, "deadline_approaching", context, link)
-            if task.escalated_to or "supervisor" in notify:
-                role = task.escalated_to or "supervisor"
-                for member in accounts.Membership.objects.filter(
-                    tenant=tenant, is_active=True, roles__code=role
-                ).distinct():
-                    common.notify_after_commit(tenant, member, "deadline_approaching", context, link)
+            for member in recipients:
+                common.notify_after_commit(tenant, member, "task_breached", context, link)
             count += 1
     return count
 
 
+BREACH_PARTIES_BY_DEFAULT = ("assignee", "supervisor")  # a state without an on_breach rule still tells someone
+
+
+def breach_recipients(tenant: Tenant, task: Task, rule: Any) -> list[accounts.Membership]:
+    """Who is told of a breach, each person once: the one who claimed the task when the rule
+    notifies ``assignee``; the active staff holding each other party named (a role code) and the role
+    escalated to; a state with no rule notifies the assignee and the supervisors. Staff of the
+    task's department are preferred; when a role has nobody there, the tenant's holders of it are told."""
+    parties = list(rule.notify) if rule is not None else list(BREACH_PARTIES_BY_DEFAULT)
+    if task.escalated_to and task.escalated_to not in parties:
+        parties.append(task.escalated_to)
+    found: dict[Any, accounts.Membership] = {}
+    if "assignee" in parties and task.claimed_by is not None and task.claimed_by.is_active:
+        found[task.claimed_by.pk] = task.claimed_by
+    for role in (p for p in parties if p != "assignee"):
+        holders = accounts.Membership.objects.filter(tenant=tenant, is_active=True, roles__code=role).distinct()
+        local = holders.filter(department_id=task.department_id) if task.department_id else holders.none()
+        for member in local if local.exists() else holders:
+            found.setdefault(member.pk, member)
+    return list(found.values())
+
+
+def _role_name(tenant: Tenant, code: str) -> common.Bilingual | None:
+    if not code:
+        return None
+    role = accounts_selectors.roles(tenant).filter(code=code).first()
+    return common.Bilingual(role.name_zh, role.name_en) if role is not None else common.Bilingual(code, code)
+
+
 def notify_deadlines(tenant: Tenant) -> int:
-    """Tell applicants (once) when their case's legal deadline is near and it is still open."""
+    """Tell applicants (once) when their case's legal deadline is near and it is still open. When the
+    case waits for them (a correction, a fee), the notice says what they must do."""
     today = common.local_date(tenant)
     horizon = ports.add_working_days(tenant, today, DEADLINE_WARNING_WORKING_DAYS)
     count = 0
@@ -103,21 +136,31 @@ def notify_deadlines(tenant: Tenant) -> int:
     ).select_related("applicant")
     for app in due:
         with transaction.atomic():
-            Application.objects.filter(pk=app.pk).update(deadline_notice_sent=True)
+            # The flag is set in the same transaction as the notice: a rerun finds nothing to send.
+            if not Application.objects.filter(pk=app.pk, deadline_notice_sent=False).update(deadline_notice_sent=True):
+                continue
             common.notify_after_commit(
                 tenant,
                 app.applicant,
                 "deadline_approaching",
                 {
                     "reference": app.reference,
-                    "service": app.service_name_zh,
+                    "service": common.Bilingual(app.service_name_zh, app.service_name_en),
                     "deadline": app.deadline,
-                    "action": _("We are working on it; you will hear from us before the deadline."),
+                    "action": APPLICANT_ACTIONS.get(app.status, ""),
                 },
                 common.applicant_link(app),
             )
         count += 1
     return count
+
+
+# What the applicant must do when the case waits for them (rendered in the applicant's language);
+# a case with staff asks nothing of them.
+APPLICANT_ACTIONS: dict[str, Any] = {
+    Application.Status.AWAITING_CORRECTION: gettext_lazy("submit the corrections asked for"),
+    Application.Status.AWAITING_PAYMENT: gettext_lazy("pay the fee"),
+}
 
 
 def settle_payments(tenant: Tenant) -> int:

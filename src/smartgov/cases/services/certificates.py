@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from django.conf import settings
@@ -63,9 +63,7 @@ def issue(actor: Actor, tenant: Tenant, app: Application, version: ports.Version
         data.get("company_name") or data.get("full_name") or app.applicant.user.full_name or app.applicant.user.email
     )
     today = common.local_date(tenant)
-    valid_until = (
-        today + timedelta(days=version.certificate_validity_days) if version.certificate_validity_days else None
-    )
+    valid_until = ports.certificate_valid_until(version, today)  # the service version says how long
     granted = version.certificate_title_zh or version.name_zh
     cert = Certificate(
         tenant=tenant,
@@ -133,7 +131,7 @@ def render_pdf(tenant: Tenant, cert: Certificate) -> bytes:
         ("许可事项 Granted", cert.granted),
         ("受理编号 Reference", content.get("reference", "")),
         ("有效期自 Valid from", cert.valid_from.isoformat()),
-        ("有效期至 Valid until", cert.valid_until.isoformat() if cert.valid_until else "长期 Indefinite"),
+        ("有效期至 Valid until", cert.valid_until.isoformat() if cert.valid_until else "长期有效 No expiry"),
     ]
     if content.get("holder_id"):
         rows.insert(2, ("证件号码 ID", content["holder_id"]))

@@ -1,11 +1,12 @@
-"""Template helpers of the catalogue pages: fen as yuan, bilingual labels, localised fields."""
+"""Template helpers of the catalogue pages: fen as yuan, bilingual labels, localised fields, validity."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django import template
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
+from django.utils.translation import gettext as _
 
 from smartgov.kit import money
 
@@ -44,3 +45,14 @@ def local(obj: Any, name: str) -> str:
 @register.filter
 def get_item(mapping: Any, key: str) -> Any:
     return mapping.get(key, key) if isinstance(mapping, dict) else key
+
+
+@register.filter
+def validity(months: Any) -> str:
+    """A certificate validity in months as people say it: "5 years", "18 months", "no expiry"."""
+    if months is None or months == "":
+        return _("No expiry")
+    months = int(months)
+    if months % 12 == 0:
+        return ngettext("%(n)d year", "%(n)d years", months // 12) % {"n": months // 12}
+    return ngettext("%(n)d month", "%(n)d months", months) % {"n": months}

@@ -1,5 +1,7 @@
 /* The no-code form builder: edits the field list the server turns into JSON Schema, and draws a live
-   preview of the form as an applicant will see it (conditions included). No build step, no framework. */
+   preview of the form as an applicant will see it (conditions included). The fields of a repeating
+   group are edited with the same field editor as the form's own, one level deep (groups do not nest).
+   No build step, no framework. */
 (function () {
   "use strict";
   var T = JSON.parse(document.getElementById("builder-i18n").textContent);
@@ -7,8 +9,12 @@
   var sections = JSON.parse(document.getElementById("initial-sections").textContent) || [];
   var preview = document.getElementById("preview");
   var english = (preview.getAttribute("data-lang") || "").indexOf("en") === 0;
-  var answers = {};
+  var answers = {};  // the preview's answers: {field: value}, and {group: [{field: value}, ...]}
+  var itemsShown = {};  // group name -> how many items the preview shows
   var CONDITION_TYPES = ["text", "number", "money", "date", "choice", "phone"];
+  // The types a new field may have, from the page's own list; a group's fields may be anything but a group.
+  var TYPES = Array.prototype.map.call(document.getElementById("new-type").options, function (o) { return o.value; });
+  var SUB_TYPES = TYPES.filter(function (t) { return t !== "group"; });
 
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
@@ -24,10 +30,16 @@
     var l = f.label || {};
     return (english ? (l.en || l.zh) : (l.zh || l.en)) || f.name || "";
   }
-  function uniqueName(type) {
+  function uniqueName(type, siblings) {
     var n = 1;
-    while (fields.some(function (f) { return f.name === type + "_" + n; })) n++;
+    while (siblings.some(function (f) { return f.name === type + "_" + n; })) n++;
     return type + "_" + n;
+  }
+  function newField(type, siblings) {
+    var f = {name: uniqueName(type, siblings), type: type, label: {zh: T[type] || type, en: T[type] || type}};
+    if (type === "choice" || type === "multi_choice") f.choices = [{value: "yes", label: {zh: "是", en: "Yes"}}, {value: "no", label: {zh: "否", en: "No"}}];
+    if (type === "group") f.fields = [{name: "name", type: "text", label: {zh: "名称", en: "Name"}, required: true}];
+    return f;
   }
   function numberOrDrop(f, key, value, integer) {
     if (value === "") { delete f[key]; return; }
@@ -66,10 +78,16 @@
       el("label", {"for": id, text: title})]);
   }
 
-  function fieldEditor(f, index) {
+  /* One field's editor. ``siblings`` is the list holding it (the form's fields, or a group's), which
+     its name must be unique in, its condition may refer to, and its moves and removal change. */
+  function fieldEditor(f, index, siblings, parent) {
+    if (f.__id === undefined) f.__id = ++ids;
+    var card = el("fieldset", {"class": parent ? "field-card subfield" : "field-card", "data-field": f.name,
+      "data-parent": parent ? parent.name : null});
+    var heading = el("h3", {text: (index + 1) + ". " + (T[f.type] || f.type)});
     var parts = [
-      el("h3", {text: (index + 1) + ". " + (T[f.type] || f.type)}),
-      input(f, "name", T.name, "text"),
+      heading,
+      input(f, "name", T.name, "text", {set: function (v) { f.name = v; card.setAttribute("data-field", v); }}),
       input(f, "label_zh", T.label_zh, "text", {set: function (v) { f.label = f.label || {}; f.label.zh = v; }}),
       input(f, "label_en", T.label_en, "text", {set: function (v) { f.label = f.label || {}; f.label.en = v; }}),
       checkbox(f, "required", T.required)
@@ -98,27 +116,47 @@
       parts.push(input(f, "max_items", T.max_items, "number", {set: function (v) { numberOrDrop(f, "max_items", v, true); }}));
     }
     if (f.type === "file") parts.push(checkbox(f, "multiple", T.multiple));
-    if (f.type === "group") {
-      var sub = input(f, "fields", T.subfields, "textarea", {text: JSON.stringify(f.fields || [], null, 1), set: function (v) {
-        try { f.fields = JSON.parse(v); sub.classList.remove("invalid"); } catch (err) { sub.classList.add("invalid"); }
-      }});
-      parts.push(sub);
-    }
-    if (sections.length) {
+    if (f.type === "group") parts.push(groupFieldsEditor(f));
+    if (sections.length && !parent) {
       var sectionSelect = el("select", {id: "f-" + f.__id + "-section", "data-key": "section", onchange: function (e) {
         if (e.target.value) f.section = e.target.value; else delete f.section; changed(false); }},
         [el("option", {value: "", text: T.none})].concat(sections.map(function (s) {
           return el("option", {value: s.id, text: s.id, selected: f.section === s.id ? "selected" : null}); })));
       parts.push(el("div", {"class": "field"}, [el("label", {"for": sectionSelect.id, text: T.section}), sectionSelect]));
     }
-    var others = fields.filter(function (o) { return o !== f && !o.show_if && CONDITION_TYPES.indexOf(o.type) >= 0; });
+    parts.push(conditionEditor(f, siblings));
+    parts.push(el("p", {"class": "field-actions"}, [
+      el("button", {type: "button", "class": "link", text: T.up, onclick: function () { move(siblings, index, -1); }}),
+      el("button", {type: "button", "class": "link", text: T.down, onclick: function () { move(siblings, index, 1); }}),
+      el("button", {type: "button", "class": "link danger", text: T.remove, "data-action": "remove",
+        onclick: function () { siblings.splice(index, 1); changed(true); }})
+    ]));
+    parts.forEach(function (p) { card.appendChild(p); });
+    return card;
+  }
+  /* A group's own fields: each with the full field editor, and a way to add another. */
+  function groupFieldsEditor(group) {
+    if (!Array.isArray(group.fields)) group.fields = [];
+    var typeSelect = el("select", {id: "f-" + group.__id + "-new-type", "data-key": "new_subfield_type"},
+      SUB_TYPES.map(function (t) { return el("option", {value: t, text: T[t] || t}); }));
+    return el("div", {"class": "subfields", "data-subfields": group.name}, [
+      el("h4", {text: T.subfields}),
+      el("div", {"class": "subfield-list"}, group.fields.map(function (sub, i) { return fieldEditor(sub, i, group.fields, group); })),
+      el("p", {"class": "add-field"}, [
+        el("label", {"for": typeSelect.id, text: T.subfield_type}), typeSelect,
+        el("button", {type: "button", "class": "button secondary", "data-action": "add-subfield", text: T.add_subfield,
+          onclick: function () { group.fields.push(newField(typeSelect.value, group.fields)); changed(true); }})])
+    ]);
+  }
+  function conditionEditor(f, siblings) {
+    var others = siblings.filter(function (o) { return o !== f && !o.show_if && CONDITION_TYPES.indexOf(o.type) >= 0; });
     var cond = f.show_if || {};
     var condField = el("select", {id: "f-" + f.__id + "-show_if", "data-key": "show_if.field", onchange: function (e) {
       if (!e.target.value) delete f.show_if; else f.show_if = {field: e.target.value, equals: (f.show_if || {}).equals || ""};
       changed(true); }},
       [el("option", {value: "", text: T.always})].concat(others.map(function (o) {
         return el("option", {value: o.name, text: label(o) + " (" + o.name + ")", selected: cond.field === o.name ? "selected" : null}); })));
-    var target = fields.filter(function (o) { return o.name === cond.field; })[0];
+    var target = siblings.filter(function (o) { return o.name === cond.field; })[0];
     var setEquals = function (e) {
       if (!f.show_if) return;
       var value = e.target.value;
@@ -132,20 +170,14 @@
             return el("option", {value: c.value, text: label(c), selected: String(cond.equals) === c.value ? "selected" : null}); })))
       : el("input", {type: "text", value: cond.equals === undefined ? "" : cond.equals, "data-key": "show_if.equals",
           "aria-label": T.equals, disabled: cond.field ? null : "disabled", oninput: setEquals});
-    parts.push(el("div", {"class": "field condition"}, [el("label", {"for": condField.id, text: T.show_if}), condField,
-      el("span", {text: " " + T.equals + " "}), condValue]));
-    parts.push(el("p", {"class": "field-actions"}, [
-      el("button", {type: "button", "class": "link", text: T.up, onclick: function () { move(index, -1); }}),
-      el("button", {type: "button", "class": "link", text: T.down, onclick: function () { move(index, 1); }}),
-      el("button", {type: "button", "class": "link danger", text: T.remove, onclick: function () { fields.splice(index, 1); changed(true); }})
-    ]));
-    return el("fieldset", {"class": "field-card", "data-field": f.name}, parts);
+    return el("div", {"class": "field condition"}, [el("label", {"for": condField.id, text: T.show_if}), condField,
+      el("span", {text: " " + T.equals + " "}), condValue]);
   }
-  function move(index, delta) {
+  function move(list, index, delta) {
     var target = index + delta;
-    if (target < 0 || target >= fields.length) return;
-    var item = fields.splice(index, 1)[0];
-    fields.splice(target, 0, item);
+    if (target < 0 || target >= list.length) return;
+    var item = list.splice(index, 1)[0];
+    list.splice(target, 0, item);
     changed(true);
   }
 
@@ -159,28 +191,32 @@
   }
 
   /* --- the preview: the form as the applicant sees it --- */
-  function visible(f) {
+  // ``scope`` is where a field's answer lives: the form's answers, or one item of a group.
+  function visible(f, scope) {
     if (!f.show_if) return true;
-    var value = answers[f.show_if.field];
+    var value = scope[f.show_if.field];
     if (f.show_if.in) return f.show_if.in.map(String).indexOf(String(value)) >= 0;
     return value !== undefined && String(value) === String(f.show_if.equals);
   }
-  function control(f, prefix) {
+  function control(f, prefix, scope) {
     var id = "p-" + prefix + f.name;
-    var remember = function (e) { if (!prefix) { answers[f.name] = e.target.value; drawPreview(); } };
+    var remember = function (e) { scope[f.name] = e.target.value; drawPreview(); };
     var required = f.required ? "required" : null;
+    var current = typeof scope[f.name] === "string" ? scope[f.name] : null;
     switch (f.type) {
-      case "textarea": return el("textarea", {id: id, name: f.name, required: required, maxlength: f.max_length, oninput: remember});
-      case "number": return el("input", {id: id, name: f.name, type: "number", min: f.minimum, max: f.maximum, required: required, oninput: remember});
-      case "money": return el("input", {id: id, name: f.name, type: "number", step: "0.01", min: 0, required: required, placeholder: "¥", oninput: remember});
-      case "date": return el("input", {id: id, name: f.name, type: "date", min: f.minimum, max: f.maximum, required: required, oninput: remember});
-      case "phone": return el("input", {id: id, name: f.name, type: "tel", required: required, oninput: remember});
+      case "textarea": var area = el("textarea", {id: id, name: f.name, required: required, maxlength: f.max_length, oninput: remember});
+        if (current !== null) area.value = current;
+        return area;
+      case "number": return el("input", {id: id, name: f.name, type: "number", min: f.minimum, max: f.maximum, required: required, value: current, oninput: remember});
+      case "money": return el("input", {id: id, name: f.name, type: "number", step: "0.01", min: 0, required: required, placeholder: "¥", value: current, oninput: remember});
+      case "date": return el("input", {id: id, name: f.name, type: "date", min: f.minimum, max: f.maximum, required: required, value: current, oninput: remember});
+      case "phone": return el("input", {id: id, name: f.name, type: "tel", required: required, value: current, oninput: remember});
       case "identity_number": return el("input", {id: id, name: f.name, type: "text", maxlength: 18, pattern: "\\d{17}[\\dXx]", required: required});
       case "file": return el("input", {id: id, name: f.name, type: "file", multiple: f.multiple ? "multiple" : null, required: required});
       case "choice":
         return el("select", {id: id, name: f.name, required: required, onchange: remember},
           [el("option", {value: "", text: "—"})].concat((f.choices || []).map(function (c) {
-            return el("option", {value: c.value, text: label(c), selected: answers[f.name] === c.value ? "selected" : null}); })));
+            return el("option", {value: c.value, text: label(c), selected: current === c.value ? "selected" : null}); })));
       case "multi_choice":
         return el("div", {id: id, "class": "choices"}, (f.choices || []).map(function (c, i) {
           return el("label", {"class": "check"}, [el("input", {type: "checkbox", name: f.name, value: c.value, id: id + "-" + i}),
@@ -188,16 +224,33 @@
       case "address":
         return el("div", {id: id, "class": "address"}, [el("input", {type: "text", placeholder: T.region, "aria-label": T.region}),
           el("input", {type: "text", placeholder: T.detail, "aria-label": T.detail, required: required})]);
-      case "group":
-        var inner = (Array.isArray(f.fields) ? f.fields : []).map(function (sub) { return row(sub, f.name + "-0-"); });
-        return el("fieldset", {id: id, "class": "group-item"}, inner.concat([
-          el("button", {type: "button", "class": "button secondary", text: T.add_item, disabled: "disabled"})]));
-      default: return el("input", {id: id, name: f.name, type: "text", maxlength: f.max_length, pattern: f.pattern || null, required: required, oninput: remember});
+      case "group": return groupPreview(f, id);
+      default: return el("input", {id: id, name: f.name, type: "text", maxlength: f.max_length, pattern: f.pattern || null, required: required, value: current, oninput: remember});
     }
   }
-  function row(f, prefix) {
-    var title = el("label", {"for": "p-" + prefix + f.name, text: label(f) + (f.required ? " *" : "")});
-    return el("div", {"class": "field preview-field", "data-preview": f.name}, [title, control(f, prefix)]);
+  /* A repeating group as the applicant fills it in: its items, each with the group's fields, and
+     "add another" up to the group's maximum. */
+  function groupPreview(group, id) {
+    var subs = Array.isArray(group.fields) ? group.fields : [];
+    var count = Math.max(itemsShown[group.name] || 0, group.min_items || 0, 1);
+    if (group.max_items !== undefined) count = Math.max(1, Math.min(count, group.max_items));
+    var items = answers[group.name] = Array.isArray(answers[group.name]) ? answers[group.name] : [];
+    var boxes = [];
+    for (var i = 0; i < count; i++) {
+      var scope = items[i] = items[i] || {};
+      boxes.push(el("fieldset", {"class": "group-item", "data-item": i},
+        [el("legend", {text: label(group) + " " + (i + 1)})].concat(subs.filter(function (sub) { return visible(sub, scope); })
+          .map(function (sub) { return row(sub, group.name + "-" + i + "-", scope); }))));
+    }
+    var full = group.max_items !== undefined && count >= group.max_items;
+    return el("div", {id: id, "class": "group-items"}, boxes.concat([
+      el("button", {type: "button", "class": "button secondary", "data-action": "add-item", text: T.add_item,
+        disabled: full ? "disabled" : null, onclick: function () { itemsShown[group.name] = count + 1; drawPreview(); }})]));
+  }
+  function row(f, prefix, scope) {
+    var title = el(f.type === "group" ? "span" : "label", {"for": f.type === "group" ? null : "p-" + prefix + f.name,
+      "class": "field-title", text: label(f) + (f.required ? " *" : "")});
+    return el("div", {"class": "field preview-field", "data-preview": f.name}, [title, control(f, prefix, scope)]);
   }
   function drawPreview() {
     var focused = document.activeElement && document.activeElement.id;
@@ -206,7 +259,7 @@
     var groups = sections.map(function (s) { return {section: s, items: []}; });
     var loose = {section: null, items: []};
     fields.forEach(function (f) {
-      if (!visible(f)) return;
+      if (!visible(f, answers)) return;
       var group = groups.filter(function (g) { return g.section.id === f.section; })[0] || loose;
       group.items.push(f);
     });
@@ -214,10 +267,7 @@
       if (!g.items.length) return;
       var children = g.section ? [el("legend", {text: label(g.section) || g.section.id})] : [];
       preview.appendChild(el("fieldset", {"class": "preview-section"}, children.concat(g.items.map(function (f) {
-        var r = row(f, "");
-        var c = r.querySelector("input,select,textarea");
-        if (c && answers[f.name] !== undefined && c.tagName !== "SELECT" && c.type !== "file") c.value = answers[f.name];
-        return r; }))));
+        return row(f, "", answers); }))));
     });
     if (focused && document.getElementById(focused)) {
       var again = document.getElementById(focused);
@@ -230,18 +280,21 @@
   function drawEditor() {
     var box = document.getElementById("fields");
     box.innerHTML = "";
-    fields.forEach(function (f, i) { if (f.__id === undefined) f.__id = ++ids; box.appendChild(fieldEditor(f, i)); });
+    fields.forEach(function (f, i) { box.appendChild(fieldEditor(f, i, fields, null)); });
     var sbox = document.getElementById("sections");
     sbox.innerHTML = "";
     sections.forEach(function (s, i) { sbox.appendChild(sectionEditor(s, i)); });
   }
-  function serialise() {
-    var clean = fields.map(function (f) {
-      var copy = {};
-      Object.keys(f).forEach(function (k) { if (k !== "__id") copy[k] = f[k]; });
-      return copy;
+  function clean(f) {
+    var copy = {};
+    Object.keys(f).forEach(function (k) {
+      if (k === "__id") return;
+      copy[k] = k === "fields" && Array.isArray(f[k]) ? f[k].map(clean) : f[k];
     });
-    document.getElementById("fields_json").value = JSON.stringify(clean);
+    return copy;
+  }
+  function serialise() {
+    document.getElementById("fields_json").value = JSON.stringify(fields.map(clean));
     document.getElementById("sections_json").value = JSON.stringify(sections);
   }
   function changed(redrawEditor) {
@@ -251,11 +304,7 @@
   }
 
   document.getElementById("add-field").addEventListener("click", function () {
-    var type = document.getElementById("new-type").value;
-    var f = {name: uniqueName(type), type: type, label: {zh: T[type] || type, en: T[type] || type}};
-    if (type === "choice" || type === "multi_choice") f.choices = [{value: "yes", label: {zh: "是", en: "Yes"}}, {value: "no", label: {zh: "否", en: "No"}}];
-    if (type === "group") f.fields = [{name: "name", type: "text", label: {zh: "名称", en: "Name"}, required: true}];
-    fields.push(f);
+    fields.push(newField(document.getElementById("new-type").value, fields));
     changed(true);
   });
   document.getElementById("add-section").addEventListener("click", function () {
