@@ -293,3 +293,29 @@ def test_the_applicant_is_warned_once_before_the_legal_deadline_and_told_what_to
     assert warning.subject == f"Deadline approaching: Food business licence ({app.reference})"
     assert "is due on 2026-03-09" in warning.body
     assert "Please submit the corrections asked for soon." in warning.body  # the case waits for the applicant
+
+
+FILING = {
+    "states": [
+        {"id": "submitted", "kind": "start", "label": {"zh": "submitted", "en": "submitted"}},
+        {"id": "recorded", "kind": "final", "outcome": "recorded", "label": {"zh": "recorded", "en": "recorded"}},
+        {"id": "refused", "kind": "final", "outcome": "refused", "label": {"zh": "refused", "en": "refused"}},
+    ],
+    "transitions": [
+        {"from": "submitted", "to": "recorded", "action": "record", "roles": ["caseworker"]},
+        {"from": "submitted", "to": "refused", "action": "refuse", "roles": ["caseworker"], "kind": "rejection"},
+    ],
+}
+
+
+@pytest.mark.parametrize(("action", "status"), [("record", "approved"), ("refuse", "rejected")])
+def test_a_final_outcome_other_than_approved_can_grant(action, status):
+    """A filing that ends "recorded" is granted (and gets its certificate); "refused" is not."""
+    world = make_world(workflow=FILING)
+    app = submitted(world)
+    t, cw = world.tenant, world.caseworker
+    with tenant_context(t):
+        app = services.act(SYSTEM, t, app, cw, action, reason="材料齐全" if action == "record" else "不符合",
+                           failed_requirement="" if action == "record" else "area")
+        assert app.status == status
+        assert (app.decision.outcome == "approve") == (status == "approved")

@@ -88,6 +88,18 @@ def enter_state(tenant: Tenant, app: Application, version: ports.Version, state_
         )
 
 
+# Final outcomes that refuse what was asked; any other (approved, issued, recorded, ...) grants it.
+REFUSALS = frozenset({"rejected", "refused", "denied", "not_approved"})
+
+
+def _granted(outcome: str | None, transition_kind: str | None) -> bool:
+    """Whether a final state grants the application: by its outcome code when it has one (a filing
+    that ends "recorded" is granted), else by the kind of transition that reached it."""
+    if outcome:
+        return outcome not in REFUSALS
+    return transition_kind == "approval"
+
+
 def close_tasks(app: Application, *, cancelled: bool, done_by: Task | None = None, outcome: str = "") -> None:
     now = clock.now()
     for task in Task.objects.filter(application=app, status=Task.Status.OPEN):
@@ -268,12 +280,12 @@ def act(
             common.applicant_link(app),
         )
     elif step.is_final:
-        outcome = step.outcome or ("approved" if step.transition_kind == "approval" else "rejected")
-        _finish(tenant, app, Application.Status.APPROVED if outcome == "approved" else Application.Status.REJECTED)
+        granted = _granted(step.outcome, step.transition_kind)
+        _finish(tenant, app, Application.Status.APPROVED if granted else Application.Status.REJECTED)
         Decision.objects.create(
             tenant=tenant,
             application=app,
-            outcome=Decision.Outcome.APPROVE if outcome == "approved" else Decision.Outcome.REJECT,
+            outcome=Decision.Outcome.APPROVE if granted else Decision.Outcome.REJECT,
             reason=reason or _("Approved"),
             failed_requirement=failed_requirement.strip(),
             decided_by=member,
@@ -283,7 +295,7 @@ def act(
             tenant,
             app.applicant,
             "decision_made",
-            {**context, "approved": "yes" if outcome == "approved" else "", "reason": reason},
+            {**context, "approved": "yes" if granted else "", "reason": reason},
             common.applicant_link(app),
         )
     else:
