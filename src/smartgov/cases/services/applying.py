@@ -329,6 +329,8 @@ def _submit(
     if version.fee_fen == 0:
         flow.enter_state(tenant, app, version, app.state)
     common.event(app, "submitted", actor, _("Submitted"), to_state=app.state)
+    for document in documents:
+        ports.file_document(actor, tenant, document)
     # The tenant-wide locks (the reference counter, then the audit chain head) are taken last, so
     # concurrent submissions of a tenant queue only for the short tail of the transaction.
     app.reference = allocate_reference(tenant, today.year)
@@ -345,8 +347,6 @@ def _submit(
         {"reference": app.reference, "service": app.service_name_zh, "deadline": app.deadline},
         common.applicant_link(app),
     )
-    for document in documents:
-        ports.file_document(actor, tenant, document)
     record(
         actor=actor,
         tenant=tenant,
