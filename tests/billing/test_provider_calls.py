@@ -88,6 +88,15 @@ def post(client, url, body, key, idem):
     )
 
 
+def no_tenant_left_on_the_connection() -> bool:
+    """On PostgreSQL these views set app.tenant_id for the session: it must be cleared afterwards."""
+    if connection.vendor != "postgresql":
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('app.tenant_id', true)")
+        return cursor.fetchone()[0] in ("", None)
+
+
 def api(tenant) -> str:
     return f"/api/v1/t/{tenant.slug}/billing"
 
@@ -135,6 +144,7 @@ def test_paying_refunding_polling_and_refunding_an_excess_hold_no_transaction_wh
     calls = [call for call, _ in Probe.seen]
     assert calls.count("checkout") == 2 and calls.count("query") == 1 and calls.count("refund") == 3
     assert [(call, in_transaction) for call, in_transaction in Probe.seen if in_transaction] == []
+    assert no_tenant_left_on_the_connection()
 
 
 @pytest.mark.postgres
@@ -174,6 +184,7 @@ def test_a_payment_whose_process_died_before_the_channel_answered_is_finished_by
     Probe.crash = "checkout"
     with pytest.raises(Crash):
         post(client, f"{api(tenant)}/payments", pay_body(bill), key, "pay-1")
+    assert no_tenant_left_on_the_connection()  # even when the view died
     with tenant_context(tenant):
         left = Payment.objects.get(tenant=tenant)  # committed before the channel was called
         bill.refresh_from_db()

@@ -170,7 +170,7 @@ def start_checkout(tenant: Tenant, payment_id: Any) -> Payment:
     poll task expired it) is a 409 ``payment_abandoned``: start a new one."""
     with tenant_context(tenant):
         payment = Payment.objects.select_related("bill__biller").get(tenant=tenant, pk=payment_id)
-    if payment.checkout_at is not None:
+    if payment.checkout_at is not None or payment.state == Payment.State.SUCCEEDED:
         return payment
     if payment.state != Payment.State.CREATED:
         raise _abandoned()
