@@ -6,7 +6,7 @@ import pytest
 
 from smartgov.audit.models import AuditEvent
 from smartgov.billing import paycode, selectors, services
-from smartgov.billing.models import Bill, BillLine, LedgerAccount
+from smartgov.billing.models import Bill, BillLine, LedgerAccount, Refund
 from smartgov.kit import clock
 from smartgov.kit.errors import Conflict, InvalidInput
 from smartgov.tenancy.context import tenant_context
@@ -106,11 +106,15 @@ def test_states_follow_payments_and_bill_status_tells_other_apps(django_capture_
     assert seen == [bill.pk]
 
 
-def test_credit_note_corrects_and_refunds_overpayment():
+def test_credit_note_corrects_and_refunds_overpayment(django_capture_on_commit_callbacks):
     tenant, water, citizen = billing_world()
     bill, payment = paid_bill(tenant, water, citizen, lines=[{"item": "x", "quantity": 1, "unit_price_fen": 1000}])
     with tenant_context(tenant):
-        services.add_credit_note(SYSTEM, tenant, bill, amount_fen=300, reason="meter misread")
+        with django_capture_on_commit_callbacks(execute=True):
+            services.add_credit_note(SYSTEM, tenant, bill, amount_fen=300, reason="meter misread")
+            # Reserved in the credit note's transaction; the channel is asked only after it commits.
+            assert Refund.objects.get(tenant=tenant, payment=payment).state == Refund.State.PENDING
+        assert Refund.objects.get(tenant=tenant, payment=payment).state == Refund.State.SUCCEEDED
         refresh(tenant, bill)
         refresh(tenant, payment)
         assert bill.total_fen == 700 and bill.net_paid_fen == 700 and bill.state == Bill.State.PAID
@@ -121,11 +125,12 @@ def test_credit_note_corrects_and_refunds_overpayment():
         assert selectors.verify(tenant) == []
 
 
-def test_cancelling_a_paid_bill_refunds_it():
+def test_cancelling_a_paid_bill_refunds_it(django_capture_on_commit_callbacks):
     tenant, water, citizen = billing_world()
     bill, payment = paid_bill(tenant, water, citizen)
     with tenant_context(tenant):
-        services.cancel_bill(SYSTEM, tenant, bill, reason="issued in error")
+        with django_capture_on_commit_callbacks(execute=True):
+            services.cancel_bill(SYSTEM, tenant, bill, reason="issued in error")
         refresh(tenant, bill)
         refresh(tenant, payment)
         assert bill.state == Bill.State.CANCELLED and bill.total_fen == 0 and bill.net_paid_fen == 0

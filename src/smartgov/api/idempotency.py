@@ -9,6 +9,10 @@ retried with the same key. Keys are per caller and per operation, and are pruned
 Exactly once: the record is inserted in the same transaction as the effect. A concurrent duplicate
 blocks on the unique index until the first commits (PostgreSQL) or on the write lock (SQLite), then
 finds the stored answer and replays it; if the first rolled back, the duplicate runs instead.
+
+``run_in_steps`` is the same contract for effects that wait on another system (a payment provider):
+the claim is committed with what the effect reserved, the call happens with no transaction open, and a
+retry after a crash between the steps finishes the reserved work instead of waiting for it forever.
 """
 
 from __future__ import annotations
@@ -104,6 +108,70 @@ def _claim(record: IdempotencyRecord) -> IdempotencyRecord | None:
         return None
     record._state.adding = False
     return record
+
+
+_HANDLE = "reserved"  # an unfinished claim of run_in_steps keeps what reserve() returned under this key
+_NONE = object()
+
+
+def _handle_of(claim: IdempotencyRecord) -> Any:
+    if claim.status_code is not None or not isinstance(claim.response, dict) or _HANDLE not in claim.response:
+        return _NONE
+    return claim.response[_HANDLE]
+
+
+def run_in_steps(
+    request: HttpRequest,
+    operation: str,
+    payload: Any,
+    reserve: Callable[[], Any],
+    complete: Callable[[Any], tuple[int, Any]],
+) -> tuple[int, Any]:
+    """``run`` for an effect that waits on another system (a payment provider) and so must not hold a
+    transaction while it waits. Three steps: the key is claimed in the same short transaction as
+    ``reserve()``, which writes what the call is about and returns a JSON-able handle on it (a payment
+    id); ``complete(handle)`` runs with no transaction of ours open and returns ``(status, body)``; the
+    answer is stored in a third transaction.
+
+    A retry that finds the claim unfinished (the first attempt still running, or its process killed
+    between the steps) runs ``complete`` again on the stored handle, so ``complete`` must be
+    idempotent. If ``complete`` raises, the claim is dropped (as ``run`` drops it with its rolled-back
+    transaction), so the request can be retried with the same key.
+    """
+    key = request.headers.get(HEADER, "").strip()
+    if not key:
+        raise KeyRequired(_("Send an Idempotency-Key header with this request."), details=[{"field": HEADER}])
+    if len(key) > MAX_KEY_LENGTH:
+        raise InvalidInput.for_field(HEADER, _("An Idempotency-Key has at most 255 characters."))
+    tenant = request.tenant  # type: ignore[attr-defined]
+    identity = {"tenant": tenant, "caller": _caller(request), "operation": operation, "key": key}
+    digest = fingerprint(payload)
+    handle: Any = _NONE
+    with transaction.atomic():
+        claim = _claim(IdempotencyRecord(**identity, fingerprint=digest, created_at=clock.now()))
+        if claim is not None:
+            with audit.batched():
+                handle = _jsonable(reserve())
+            claim.response = {_HANDLE: handle}
+            claim.save(update_fields=["response"])
+    if handle is _NONE:  # the key was used before, or a duplicate claimed it first
+        claim = IdempotencyRecord.objects.filter(**identity).first()
+        if claim is not None and (claim.fingerprint != digest or claim.status_code is not None):
+            return _replay(request, claim, digest)
+        handle = _handle_of(claim) if claim is not None else _NONE
+        if claim is None or handle is _NONE:
+            raise Conflict(_("A request with this Idempotency-Key is still running."), code="idempotency_in_progress")
+        setattr(request, REPLAYED_ATTRIBUTE, True)  # answered by finishing the first request's work
+    assert claim is not None  # claimed here, or found claimed by the first request
+    try:
+        status, body = complete(handle)
+    except Exception:
+        IdempotencyRecord.objects.filter(pk=claim.pk, status_code__isnull=True).delete()
+        raise
+    IdempotencyRecord.objects.filter(pk=claim.pk, status_code__isnull=True).update(
+        status_code=status, response=_jsonable(body)
+    )
+    return status, body
 
 
 def _replay(request: HttpRequest, stored: IdempotencyRecord, digest: str) -> tuple[int, Any]:

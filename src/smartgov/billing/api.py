@@ -34,6 +34,7 @@ from smartgov.billing.schemas import (
 )
 from smartgov.kit.errors import Forbidden, InvalidInput, NotFound
 from smartgov.tenancy import selectors as tenancy_selectors
+from smartgov.tenancy.context import own_transactions
 
 router = Router(tags=["billing"], auth=tenant_auth)
 REFUSALS = {
@@ -191,16 +192,24 @@ def lookup(request: HttpRequest, tenant: str, payment_code: str) -> Any:
     return presenters.public_bill(the_tenant, selectors.bill_by_payment_code(the_tenant, payment_code))
 
 
-@router.post(f"{BASE}/payments", response={201: PaymentOut}, summary="Pay a bill")
+@router.post(
+    f"{BASE}/payments",
+    response={201: PaymentOut},
+    summary="Pay a bill",
+    url_name=own_transactions("billing_create_payment"),
+)
 def create_payment(request: HttpRequest, tenant: str, payload: PaymentIn) -> Any:
     """Open a payment through a channel and get its checkout URL. Requires `Idempotency-Key`: a
-    replay returns the first answer, the same key with another body is a 409."""
+    replay returns the first answer, the same key with another body is a 409. No transaction is held
+    while the channel answers: the payment is recorded first (state `created`), then the channel is
+    asked, then its answer recorded; a retry with the same key after a failure in between finishes
+    the same payment."""
     caller = principal(request)
     the_tenant = tenant_of(request)
 
-    def execute() -> tuple[int, Any]:
+    def reserve() -> str:
         notify_url = request.build_absolute_uri(f"/api/v1/t/{the_tenant.slug}/billing/notify/{payload.channel}")
-        payment = services.create_payment(
+        payment = services.open_payment(
             caller.actor,
             the_tenant,
             payment_code=payload.payment_code,
@@ -211,9 +220,12 @@ def create_payment(request: HttpRequest, tenant: str, payload: PaymentIn) -> Any
             return_url=payload.return_url
             or request.build_absolute_uri(f"/{the_tenant.slug}/bills/payments/") + "{payment_id}",
         )
-        return 201, presenters.payment(payment)
+        return str(payment.pk)
 
-    return idempotency.run(request, "billing.create_payment", payload, execute)
+    def complete(payment_id: str) -> tuple[int, Any]:
+        return 201, presenters.payment(services.start_checkout(the_tenant, payment_id))
+
+    return idempotency.run_in_steps(request, "billing.create_payment", payload, reserve, complete)
 
 
 @router.get(f"{BASE}/payments/{{payment_id}}", response=PaymentOut, summary="Get a payment")
@@ -224,17 +236,24 @@ def get_payment(request: HttpRequest, tenant: str, payment_id: str) -> Any:
     return presenters.payment(payment)
 
 
-@router.post(f"{BASE}/payments/{{payment_id}}/refunds", response={201: RefundOut}, summary="Refund a payment")
+@router.post(
+    f"{BASE}/payments/{{payment_id}}/refunds",
+    response={201: RefundOut},
+    summary="Refund a payment",
+    url_name=own_transactions("billing_refund_payment"),
+)
 def refund_payment(request: HttpRequest, tenant: str, payment_id: str, payload: RefundIn) -> Any:
     """Refund all or part of a succeeded payment, never more than its `refund_amount_available`.
-    Requires `Idempotency-Key`."""
+    Requires `Idempotency-Key`. The amount is reserved first, then the channel asked with no
+    transaction held; the answer is `succeeded`, `failed` (the amount is available again) or
+    `pending` (asked again later)."""
     caller = principal(request)
     caller.require(perms.PAYMENTS_REFUND)
     the_tenant = tenant_of(request)
     payment = selectors.payment(the_tenant, payment_id)
 
-    def execute() -> tuple[int, Any]:
-        refund = services.refund_payment(
+    def reserve() -> str:
+        refund = services.request_refund(
             caller.actor,
             the_tenant,
             payment.pk,
@@ -242,9 +261,14 @@ def refund_payment(request: HttpRequest, tenant: str, payment_id: str, payload: 
             reason=payload.reason,
             expected_available_fen=payload.expected_available_fen,
         )
+        return str(refund.pk)
+
+    def complete(refund_id: str) -> tuple[int, Any]:
+        refund = services.submit_refund(the_tenant, refund_id)
         return 201, RefundOut.from_orm(refund).model_dump(mode="json")
 
-    return idempotency.run(request, "billing.refund", {"payment": payment_id, **payload.model_dump()}, execute)
+    payload_id = {"payment": payment_id, **payload.model_dump()}
+    return idempotency.run_in_steps(request, "billing.refund", payload_id, reserve, complete)
 
 
 @router.post(

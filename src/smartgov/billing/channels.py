@@ -2,7 +2,9 @@
 
 The channels and their keys come from ``settings.PAYMENT_PROVIDERS`` through the providers'
 registry (``providers/registry.py``: without the setting every channel points at the payment-provider
-simulator). The tenant matters: a tenant on the ``gm`` crypto profile gets SM2 signatures."""
+simulator). The tenant matters: a tenant on the ``gm`` crypto profile gets SM2 signatures, and a
+tenant with a merchant account of its own at the channel (the configuration's ``tenants``) speaks as
+that merchant, so the channel's statements of that account list only its money."""
 
 from __future__ import annotations
 
@@ -32,14 +34,14 @@ def codes() -> list[str]:
 
 
 def _get(code: str, tenant: Tenant) -> PaymentProvider:
-    conf = registry.configured()[code]
+    conf = registry.for_tenant(registry.configured()[code], tenant.slug)
     # Adapters are built once per configuration (they load keys); a changed setting builds anew.
     key = (code, tenant.crypto_profile, json.dumps(conf, sort_keys=True, default=str))
     with _lock:
         found = _cache.get(key)
     if found is None:
         try:
-            found = registry.get_provider(code, crypto_profile=tenant.crypto_profile)
+            found = registry.build(code, conf, tenant.crypto_profile)
         except ProviderError as exc:
             raise ProviderUnavailable(_("The payment channel is not available: %(e)s") % {"e": exc}) from exc
         with _lock:

@@ -264,6 +264,11 @@ class Payment(TenantOwned):
     checkout_url = models.URLField(max_length=1000, blank=True)
     # Channels without a hosted page (bank transfer): what the payer must do (payee, account, note).
     checkout_instructions = models.JSONField(default=dict, blank=True)
+    # When the channel's answer to the checkout was recorded. The payment row is committed before the
+    # channel is called (no transaction is held while it answers), so a payment still without one is
+    # either being opened right now or was left behind by a process that died in between.
+    checkout_at = models.DateTimeField(null=True, blank=True)
+    notify_url = models.URLField(max_length=1000, blank=True)
     return_url = models.URLField(max_length=1000, blank=True)
     refunded_fen = models.BigIntegerField(default=0)  # succeeded refunds
     refund_reserved_fen = models.BigIntegerField(default=0)  # succeeded + in-flight refunds
@@ -272,10 +277,16 @@ class Payment(TenantOwned):
     paid_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     last_polled_at = models.DateTimeField(null=True, blank=True)
-    # Settlement, filled in by reconciliation against the provider's daily statement.
+    # Settlement, filled in by reconciliation when the provider's daily statement lists the payment:
+    # the day it settled, the amount and fee the provider put on the line (no fee where the statement
+    # carries none: bank transfers) and the statement it came in. The first statement to list it wins
+    # (statements are never deleted; if one were, the next statement listing the payment would write these).
     settled_on = models.DateField(null=True, blank=True)
     settlement_fee_fen = models.BigIntegerField(null=True, blank=True)
     settlement_amount_fen = models.BigIntegerField(null=True, blank=True)
+    settlement_statement = models.ForeignKey(
+        "billing_reconciliation.Statement", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at"]

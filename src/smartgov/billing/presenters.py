@@ -82,6 +82,10 @@ def payment(p: Payment) -> dict[str, Any]:
         "paid_at": p.paid_at.isoformat() if p.paid_at else None,
         "refunded_fen": p.refunded_fen,
         "refund_amount_available": p.refund_amount_available,
+        "settled_on": p.settled_on.isoformat() if p.settled_on else None,
+        "settlement_amount_fen": p.settlement_amount_fen,
+        "settlement_fee_fen": p.settlement_fee_fen,
+        "settlement_statement_id": str(p.settlement_statement_id) if p.settlement_statement_id else None,
     }
 
 

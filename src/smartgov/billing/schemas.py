@@ -114,6 +114,22 @@ class PaymentOut(Schema):
     paid_at: datetime | None
     refunded_fen: int
     refund_amount_available: int
+    settled_on: date | None = Field(
+        description="The day (the provider's calendar) the provider settled the payment, from its daily "
+        "statement; null until a statement listing it is imported"
+    )
+    settlement_amount_fen: int | None = Field(
+        description="What the provider's statement says it settled for the payment, in fen (a difference from "
+        "amount_fen shows as an amount_mismatch in reconciliation)"
+    )
+    settlement_fee_fen: int | None = Field(
+        description="The provider's fee on the payment, in fen, from the statement; null when the statement "
+        "carries no fees (bank transfer) or none has been imported"
+    )
+    settlement_statement_id: UUID | None = Field(
+        description="The reconciliation statement the payment was settled in "
+        "(`GET .../billing/reconciliation/statements/{statement_id}`)"
+    )
 
 
 class RefundIn(Schema):

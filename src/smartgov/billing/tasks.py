@@ -14,7 +14,7 @@ from smartgov.audit.services import Actor
 from smartgov.billing import selectors, services
 from smartgov.billing.services import ledger
 from smartgov.tenancy import selectors as tenancy_selectors
-from smartgov.tenancy.context import tenant_context
+from smartgov.tenancy.context import tenant_context, tenant_session
 
 log = logging.getLogger("smartgov.billing")
 ACTOR = Actor.system("billing tasks")
@@ -27,10 +27,11 @@ def _active_tenants() -> list:
 @shared_task(name="billing.poll_payments")
 def poll_payments() -> dict[str, int]:
     """Ask channels about payments that never heard back; expire those past their time; retry
-    refunds a channel answered "pending"."""
+    refunds a channel answered "pending". No transaction is held while a channel answers: the
+    services open short ones of their own."""
     totals: dict[str, int] = {}
     for tenant in _active_tenants():
-        with tenant_context(tenant):
+        with tenant_session(tenant):
             for result, n in services.poll_stale_payments(tenant).items():
                 totals[result] = totals.get(result, 0) + n
             for refund_id in selectors.pending_refunds(tenant):

@@ -90,10 +90,15 @@ def bill_page(request: HttpRequest, tenant: str, code: str) -> HttpResponse:
 
 
 def payment_page(request: HttpRequest, tenant: str, payment_id: str) -> HttpResponse:
-    """Where the channel sends the payer back: what happened to the payment."""
+    """Where the channel sends the payer back: what happened to the payment, and once a statement
+    listed it, when the channel settled it (finance staff also see the fee and the statement)."""
     the_tenant = _tenant(request)
     payment = selectors.payment(the_tenant, payment_id)
-    return render(request, "billing/payment.html", {"payment": payment, "bill": payment.bill})
+    finance = False
+    if request.user.is_authenticated:
+        principal = accounts_services.principal_for_user(request.user, the_tenant)
+        finance = principal is not None and principal.has(perms.FINANCE_RECONCILE)
+    return render(request, "billing/payment.html", {"payment": payment, "bill": payment.bill, "finance": finance})
 
 
 def my_bills(request: HttpRequest, tenant: str) -> HttpResponse:

@@ -3,7 +3,9 @@
 Tenant-scoped URLs carry the slug: ``/api/v1/t/{tenant}/...`` for the API and ``/{tenant}/...``
 for portal pages. An unknown or archived tenant is a 404 (the same as one you may not see), a
 suspended one a 403 ``tenant_suspended``. On PostgreSQL the whole request runs in one transaction
-with ``app.tenant_id`` set, so row-level security sees the same tenant the code does.
+with ``app.tenant_id`` set, so row-level security sees the same tenant the code does; a POST to a
+view named with ``own_transactions`` (it calls a payment provider between short transactions of its
+own) runs in ``tenant_session`` instead, with no transaction open.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from collections.abc import Callable
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import Resolver404, resolve
 
-from smartgov.tenancy.context import acting_for, tenant_context
+from smartgov.tenancy.context import acting_for, opens_own_transactions, tenant_context, tenant_session
 from smartgov.tenancy.models import Tenant
 from smartgov.tenancy.selectors import tenant_for_request
 
@@ -48,5 +51,14 @@ class TenantMiddleware:
         # On SQLite there is no row-level security to inform; services open their own transactions,
         # and a request-wide write lock would serialise every reader.
         scope = tenant_context if connection.vendor == "postgresql" else acting_for
+        if scope is tenant_context and request.method == "POST" and _opens_own_transactions(request):
+            scope = tenant_session
         with scope(tenant):
             return self.get_response(request)
+
+
+def _opens_own_transactions(request: HttpRequest) -> bool:
+    try:
+        return opens_own_transactions(resolve(request.path_info).url_name)
+    except Resolver404:
+        return False

@@ -151,14 +151,17 @@ def test_wechat_round_trip_and_tampering(sim, keys_dir, profile, algorithm):
 
 
 def test_wechat_notification_for_another_merchant_is_forged(sim, keys_dir):
-    sim.config.merchants["wechat"] = {"app_id": "wx0000000000000001", "merchant_id": "1900000999"}
+    # A merchant we are not (sharing our keys, so only the merchant id tells).
+    sim.config.merchants["wechat"] = [
+        {"app_id": "wx0000000000000001", "merchant_id": "1900000999", "keys_folder": "wechat"}
+    ]
     body, headers = notification(sim, "wechat", "RSA")
     with pytest.raises(ForgedNotification, match="another merchant"):
         adapter(keys_dir, "wechat", "intl").verify_notification(body, "application/json", headers)
 
 
 def test_alipay_notification_for_another_app_is_forged(sim, keys_dir):
-    sim.config.merchants["alipay"] = {"app_id": "2021000000009999", "merchant_id": "2088000000000001"}
+    sim.config.merchants["alipay"] = [{"app_id": "2021000000009999", "merchant_id": "2088000000000001"}]
     body, headers = notification(sim, "alipay", "RSA")
     with pytest.raises(ForgedNotification, match="app_id"):
         adapter(keys_dir, "alipay", "intl").verify_notification(body, FORM, headers)

@@ -42,7 +42,7 @@ class Simulator:
         config.validate()
         self.config = config
         config.data_dir.mkdir(parents=True, exist_ok=True)
-        ensure_keys(config.keys)
+        ensure_keys(config.keys, config.key_folders())
         self.store = Store(config.data_dir / "paysim.sqlite3")
         self.rng = random.Random(config.seed)
         self._rng_lock = threading.Lock()
@@ -53,8 +53,20 @@ class Simulator:
         }
         self.key = cache(self._read_key)
 
-    def _read_key(self, channel: str, name: str) -> str:
-        return (self.config.keys / channel / name).read_text()
+    def _read_key(self, folder: str, name: str) -> str:
+        """A key file under the keys folder: ``folder`` is a channel (the provider's keys, the default
+        merchant's) or a merchant's ``keys_folder``."""
+        return (self.config.keys / folder / name).read_text()
+
+    def merchant(self, channel: str, **match: str) -> dict[str, str] | None:
+        """The channel's merchant whose fields have the given values (``app_id=…``, ``merchant_id=…``)."""
+        for merchant in self.config.merchants[channel]:
+            if all(merchant.get(k) == v for k, v in match.items()):
+                return merchant
+        return None
+
+    def default_merchant(self, channel: str) -> dict[str, str]:
+        return self.config.merchants[channel][0]
 
     @property
     def public_url(self) -> str:
@@ -66,6 +78,7 @@ class Simulator:
         self,
         channel: str,
         *,
+        merchant: str | None = None,
         out_trade_no: str,
         amount_fen: int,
         currency: str,
@@ -75,11 +88,14 @@ class Simulator:
         algorithm: str,
         expires_at: float,
     ) -> dict[str, Any]:
-        """A new trade, or the existing one when the merchant repeats the same order (an idempotent
-        retry). The same order number for another amount is a conflict."""
+        """A new trade of ``merchant`` (its merchant id), or the existing one when the merchant repeats
+        the same order (an idempotent retry). The same order number for another amount is a conflict.
+        Without ``merchant``: the channel's default merchant."""
+        merchant = merchant or self.default_merchant(channel)["merchant_id"]
         with self.store.transaction() as db:
             existing = db.execute(
-                "SELECT * FROM trades WHERE channel = ? AND out_trade_no = ?", (channel, out_trade_no)
+                "SELECT * FROM trades WHERE channel = ? AND merchant = ? AND out_trade_no = ?",
+                (channel, merchant, out_trade_no),
             ).fetchone()
             if existing:
                 if existing["amount_fen"] != amount_fen or existing["currency"] != currency:
@@ -92,7 +108,7 @@ class Simulator:
                 " notify_url, return_url, algorithm, created_at, expires_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     channel,
-                    self.config.merchants[channel].get("merchant_id", ""),
+                    merchant,
                     out_trade_no,
                     trade_no,
                     secrets.token_urlsafe(16),
@@ -186,10 +202,14 @@ class Simulator:
 
     # -- statements -----------------------------------------------------------------------------------
 
-    def statement(self, channel: str, day: date) -> bytes:
-        """The statement file of ``day``: written under statements/<channel>/; a past day's file, once
-        written, is final (what a provider publishes it does not change)."""
-        content, name = self.channels[channel].statement(day)
+    def statement(self, channel: str, day: date, merchant: str | None = None) -> bytes:
+        """One merchant's statement file of ``day`` (default: the channel's default merchant): written
+        under statements/<channel>/ (the name says whose it is); a past day's file, once written, is
+        final (what a provider publishes it does not change)."""
+        account = self.merchant(channel, merchant_id=merchant) if merchant else self.default_merchant(channel)
+        if account is None:
+            raise KeyError(f"{channel} has no merchant {merchant}")
+        content, name = self.channels[channel].statement(day, account)
         path = self.config.data_dir / "statements" / channel / name
         if path.exists() and day < local(now()).date():
             return path.read_bytes()
@@ -199,8 +219,12 @@ class Simulator:
         tmp.replace(path)
         return content
 
-    def download_token(self, channel: str, day: date) -> str:
-        return hmac.new(self._download_secret, f"{channel}:{day}".encode(), hashlib.sha256).hexdigest()
+    def download_token(self, channel: str, day: date, merchant: str) -> str:
+        return hmac.new(self._download_secret, f"{channel}:{merchant}:{day}".encode(), hashlib.sha256).hexdigest()
+
+    def download_url(self, channel: str, day: date, merchant: str) -> str:
+        token = self.download_token(channel, day, merchant)
+        return f"{self.public_url}/statements/{channel}/{day}?merchant={merchant}&token={token}"
 
     # -- WSGI -----------------------------------------------------------------------------------------
 
@@ -243,9 +267,10 @@ class Simulator:
             day = date.fromisoformat(day_text)
         except ValueError:
             return Response(404, b"no such day")
-        if not hmac.compare_digest(request.query.get("token", ""), self.download_token(channel, day)):
+        merchant = request.query.get("merchant", "")
+        if not hmac.compare_digest(request.query.get("token", ""), self.download_token(channel, day, merchant)):
             return Response(403, b"download link invalid")
-        return Response(200, self.statement(channel, day), "text/csv; charset=utf-8")
+        return Response(200, self.statement(channel, day, merchant), "text/csv; charset=utf-8")
 
     def checkout(self, request: Request, channel_name: str, token: str) -> Response:
         trade = self.store.one("SELECT * FROM trades WHERE channel = ? AND token = ?", channel_name, token)

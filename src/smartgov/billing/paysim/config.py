@@ -6,10 +6,20 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from smartgov.billing.providers.registry import DEMO_IDS
+from smartgov.billing.providers.registry import DEMO_IDS, DEMO_TENANT_MERCHANTS, merchant_keys_folder
 
 # Each channel's fee on payments (returned pro rata on refunds), as a fraction; the bank charges nothing.
 DEFAULT_FEE_RATES = {"alipay": "0.006", "wechat": "0.006", "unionpay": "0.005", "bank": "0"}
+
+
+def demo_merchants() -> dict[str, list[dict[str, str]]]:
+    """Per channel, the merchants the simulator knows: the default demo merchant first, then each demo
+    tenant's own. A merchant's ``keys_folder`` (under the keys folder) holds its key halves."""
+    out: dict[str, list[dict[str, str]]] = {}
+    for channel, ids in DEMO_IDS.items():
+        every = [ids] + [merchant[channel] for merchant in DEMO_TENANT_MERCHANTS.values()]
+        out[channel] = [{**m, "keys_folder": merchant_keys_folder(channel, m["merchant_id"])} for m in every]
+    return out
 
 
 @dataclass
@@ -28,11 +38,15 @@ class SimConfig:
     retry_max_attempts: int = 8
     notify_timeout: float = 5.0
     fee_rates: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_FEE_RATES))
-    merchants: dict[str, dict[str, str]] = field(default_factory=lambda: {k: dict(v) for k, v in DEMO_IDS.items()})
+    # Per channel, its merchants (ids, bank account, keys_folder); the first is the default one.
+    merchants: dict[str, list[dict[str, str]]] = field(default_factory=demo_merchants)
 
     @property
     def keys(self) -> Path:
         return self.keys_dir or self.data_dir / "keys"
+
+    def key_folders(self) -> dict[str, list[str]]:
+        return {channel: [m["keys_folder"] for m in every] for channel, every in self.merchants.items()}
 
     @classmethod
     def from_env(cls, **overrides: object) -> SimConfig:

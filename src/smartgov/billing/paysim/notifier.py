@@ -92,10 +92,11 @@ class Notifier(threading.Thread):
         return accepted
 
     def _close_days(self) -> None:
-        """When the Beijing date changes, publish every channel's statement of the day that ended."""
+        """When the Beijing date changes, publish every merchant's statement of the day that ended."""
         today = local(now()).date()
         if today == self._last_day:
             return
         for channel in self.sim.channels:
-            self.sim.statement(channel, self._last_day)
+            for merchant in self.sim.config.merchants[channel]:
+                self.sim.statement(channel, self._last_day, merchant["merchant_id"])
         self._last_day = today

@@ -35,7 +35,7 @@ CREATE TABLE IF NOT EXISTS trades (
   paid_at REAL,
   closed_at REAL,
   refunded_fen INTEGER NOT NULL DEFAULT 0,
-  UNIQUE (channel, out_trade_no)
+  UNIQUE (channel, merchant, out_trade_no)
 );
 CREATE TABLE IF NOT EXISTS refunds (
   id INTEGER PRIMARY KEY,
@@ -68,7 +68,8 @@ CREATE TABLE IF NOT EXISTS bank_transfers (
   counterparty_name TEXT NOT NULL,
   counterparty_account TEXT NOT NULL,
   note TEXT NOT NULL,
-  created_at REAL NOT NULL
+  created_at REAL NOT NULL,
+  account TEXT NOT NULL DEFAULT ''  -- the merchant account it went to ('' : the default one, older files)
 );
 """
 
@@ -80,6 +81,9 @@ class Store:
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(SCHEMA)
+        columns = {row["name"] for row in self._db.execute("PRAGMA table_info(bank_transfers)")}
+        if "account" not in columns:  # a state file from before merchants had accounts of their own
+            self._db.execute("ALTER TABLE bank_transfers ADD COLUMN account TEXT NOT NULL DEFAULT ''")
         self.lock = threading.RLock()
 
     @contextmanager
@@ -102,8 +106,14 @@ class Store:
         with self.lock:
             return [dict(row) for row in self._db.execute(sql, params).fetchall()]
 
-    def trade(self, channel: str, out_trade_no: str) -> dict[str, Any] | None:
-        return self.one("SELECT * FROM trades WHERE channel = ? AND out_trade_no = ?", channel, out_trade_no)
+    def trade(self, channel: str, merchant: str, out_trade_no: str) -> dict[str, Any] | None:
+        """One merchant's trade: another merchant's order number is not there for it."""
+        return self.one(
+            "SELECT * FROM trades WHERE channel = ? AND merchant = ? AND out_trade_no = ?",
+            channel,
+            merchant,
+            out_trade_no,
+        )
 
     def schedule(
         self,

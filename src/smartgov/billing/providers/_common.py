@@ -119,6 +119,29 @@ def csv_rows(content: bytes, *, comment: str = "#") -> list[tuple[int, list[str]
     return rows
 
 
+def statement_text(content: bytes) -> str:
+    """A statement file's text, UTF-8 (with or without BOM) or GBK; empty if it is neither."""
+    for encoding in ("utf-8-sig", "gbk"):
+        try:
+            return content.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return ""
+
+
+def accounts_named(content: bytes, pattern: re.Pattern[str]) -> dict[str, int]:
+    """Each account ``pattern``'s first group finds at the start of a line, with its first line number."""
+    found: dict[str, int] = {}
+    for number, line in enumerate(statement_text(content).splitlines(), start=1):
+        match = pattern.match(line)
+        if match:
+            found.setdefault(match.group(1), number)
+    return found
+
+
+ACCOUNT_LINE = re.compile(r"#账号：\[([^\]]+)\]")  # Alipay's and the bank's "#账号：[…]" comment line
+
+
 def columns(header_cells: list[str], wanted: tuple[str, ...], line: int) -> dict[str, int]:
     """Index of each wanted column in a statement's header row, naming the first one missing."""
     index = {name: i for i, name in enumerate(header_cells)}

@@ -225,6 +225,13 @@ class AlipayProvider(PaymentProvider):
 
     # -- statement --------------------------------------------------------------------------------------
 
+    @property
+    def merchant_account(self) -> str:
+        return self.seller_id
+
+    def statement_accounts(self, content: bytes) -> dict[str, int]:
+        return c.accounts_named(content, c.ACCOUNT_LINE)
+
     def parse_statement(self, content: bytes) -> list[StatementRow]:
         rows = c.csv_rows(content)
         if not rows:

@@ -109,6 +109,13 @@ class BankTransferProvider(PaymentProvider):
             raise ForgedNotification("the bank statement's signature does not verify")
         return answer.body
 
+    @property
+    def merchant_account(self) -> str:
+        return self.account_no
+
+    def statement_accounts(self, content: bytes) -> dict[str, int]:
+        return c.accounts_named(content, c.ACCOUNT_LINE)
+
     def parse_statement(self, content: bytes) -> list[StatementRow]:
         rows = c.csv_rows(content)
         if not rows:
@@ -146,6 +153,7 @@ class BankTransferProvider(PaymentProvider):
                     currency="CNY",
                     settled_on=settled,
                     out_refund_no=cell("流水号") if direction == "借" else "",
+                    fee_listed="手续费" in col,
                 )
             )
         return result

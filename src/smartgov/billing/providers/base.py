@@ -80,6 +80,8 @@ class StatementRow:
     negative for the fee it gives back on a refund, zero where the channel charges nothing. The net the
     provider settles for the row is ``amount_fen - fee_fen`` for a payment, ``-(amount_fen + fee_fen)``
     for a refund. ``out_trade_no`` is empty for a bank credit whose note names no reference.
+    ``fee_listed`` is False when the file has no fee column at all (a bank statement without 手续费):
+    its ``fee_fen`` 0 is then not a fee known to be nothing.
     """
 
     kind: str  # "payment" or "refund"
@@ -90,6 +92,7 @@ class StatementRow:
     currency: str
     settled_on: date
     out_refund_no: str = ""
+    fee_listed: bool = True
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,18 @@ class PaymentProvider(abc.ABC):
     @abc.abstractmethod
     def parse_statement(self, content: bytes) -> list[StatementRow]:
         """Parse a daily settlement statement; raise ``ValueError`` naming the bad line when malformed."""
+
+    @property
+    def merchant_account(self) -> str:
+        """Our account as this channel's statements name their owner (a merchant number; for a bank,
+        the account number); empty when the adapter cannot tell."""
+        return ""
+
+    def statement_accounts(self, content: bytes) -> dict[str, int]:
+        """The accounts a statement file names as its owner, each with the first line naming it
+        (Alipay's and the bank's ``#账号`` line, WeChat's 商户号 column, UnionPay's header); empty when
+        the file names none. Tolerant: a malformed file is ``parse_statement``'s to report."""
+        return {}
 
     def fetch_statement(self, day: date) -> bytes:
         """Download the settlement statement of ``day`` (the provider's local date), ready for

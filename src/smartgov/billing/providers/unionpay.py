@@ -43,6 +43,7 @@ from smartgov.kit import clock
 _PENDING = {"03", "04", "05"}  # "being processed": ask again later
 _NOT_FOUND = "34"
 _STATEMENT_FIELDS = 8  # txnType|orderId|queryId|txnAmt|fee|settleDate|origOrderId|currencyCode
+_STATEMENT_MERCHANT = re.compile(r"#.*\bmerchant (\w+)")  # the file's header comment names its merchant
 
 
 def digest_hex(data: bytes, algorithm: Algorithm) -> str:
@@ -258,6 +259,13 @@ class UnionPayProvider(PaymentProvider):
         return Acknowledgement(body=b"ok") if accepted else Acknowledgement(body=b"retry", status=500)
 
     # -- statement --------------------------------------------------------------------------------------
+
+    @property
+    def merchant_account(self) -> str:
+        return self.mer_id
+
+    def statement_accounts(self, content: bytes) -> dict[str, int]:
+        return c.accounts_named(content, _STATEMENT_MERCHANT)
 
     def parse_statement(self, content: bytes) -> list[StatementRow]:
         """Pipe-separated lines ``txnType|orderId|queryId|txnAmt|fee|settleDate|origOrderId|currencyCode``:

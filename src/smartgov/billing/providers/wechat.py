@@ -263,6 +263,27 @@ class WeChatPayProvider(PaymentProvider):
 
     # -- statement --------------------------------------------------------------------------------------
 
+    @property
+    def merchant_account(self) -> str:
+        return self.mch_id
+
+    def statement_accounts(self, content: bytes) -> dict[str, int]:
+        """The 商户号 of every detail line (the trade bill has no header naming its merchant)."""
+        try:
+            rows = c.csv_rows(content)
+        except ValueError:
+            return {}
+        if not rows or "商户号" not in rows[0][1]:
+            return {}
+        column = rows[0][1].index("商户号")
+        found: dict[str, int] = {}
+        for line, cells in rows[1:]:
+            if cells and cells[0] == "总交易单数":
+                break
+            if len(cells) > column and cells[column].lstrip("`"):
+                found.setdefault(cells[column].lstrip("`"), line)
+        return found
+
     def parse_statement(self, content: bytes) -> list[StatementRow]:
         rows = c.csv_rows(content)
         if not rows:

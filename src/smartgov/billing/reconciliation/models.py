@@ -31,6 +31,7 @@ class Statement(TenantOwned):
     refunds_fen = models.BigIntegerField(default=0)
     fees_fen = models.BigIntegerField(default=0)
     net_fen = models.BigIntegerField(default=0)  # what the provider pays out for the day
+    fees_listed = models.BooleanField(default=True)  # False: the file has no fee column (a bank statement)
     state = models.CharField(max_length=8, choices=State.choices, default=State.OPEN)
     imported_at = models.DateTimeField()
     imported_by = models.CharField(max_length=200, blank=True)

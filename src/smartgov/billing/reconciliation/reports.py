@@ -161,7 +161,7 @@ def statement_csv(tenant: Tenant, statement: Statement) -> bytes:
     for d in selectors.differences(tenant, statement):
         (by_line[d.line_id] if d.line_id else unplaced).append(d)
     out: list[list[Any]] = []
-    for ln in selectors.lines(tenant, statement):
+    for ln in selectors.lines(tenant, statement).select_related("payment"):
         ref = ln.out_refund_no if ln.kind == "refund" else ln.out_trade_no
         diffs = by_line.get(ln.pk) or [None]
         for d in diffs:
@@ -169,13 +169,22 @@ def statement_csv(tenant: Tenant, statement: Statement) -> bytes:
                 ln.position, ln.kind, ref, ln.provider_reference, yuan(ln.amount_fen),
                 yuan(d.ours_fen if d else ln.amount_fen) if ln.matched or d else "", yuan(ln.fee_fen),
                 "matched" if ln.matched else (d.kind if d else ""), d.state if d else "",
-                d.resolution if d else "", d.resolved_by if d else "",
+                d.resolution if d else "", d.resolved_by if d else "", *_settlement(ln.payment),
             ])
     for d in unplaced:
         out.append(["", "payment" if d.payment_id else "refund", d.reference, "", "", yuan(d.ours_fen), "",
-                    d.kind, d.state, d.resolution, d.resolved_by])
+                    d.kind, d.state, d.resolution, d.resolved_by, "", "", "", ""])
     return _csv(
         ["line", "kind", "reference", "provider_reference", "statement_amount", "our_amount", "fee", "result",
-         "difference_state", "resolution", "resolved_by"],
+         "difference_state", "resolution", "resolved_by", "payment_settled_on", "payment_settled_amount",
+         "payment_settlement_fee", "payment_settlement_statement"],
         out,
     )
+
+
+def _settlement(payment: Payment | None) -> list[str]:
+    """What the payment a line names records of its settlement (the first statement listing it)."""
+    if payment is None or payment.settled_on is None:
+        return ["", "", "", ""]
+    return [payment.settled_on.isoformat(), yuan(payment.settlement_amount_fen), yuan(payment.settlement_fee_fen),
+            str(payment.settlement_statement_id or "")]

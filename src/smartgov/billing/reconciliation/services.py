@@ -2,7 +2,8 @@
 
 Importing parses the whole file with the channel adapter first: a malformed file is refused with
 every rejected line (line number and reason) and nothing is stored. Each write is audited in its
-transaction.
+transaction. Matching also writes onto each payment a line names what the provider settled for it
+(billing's ``record_settlements``), in the same transaction.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from django.utils.translation import gettext as _
 
 from smartgov.audit.services import Actor, record
 from smartgov.billing import channels
-from smartgov.billing.providers.base import ProviderError, StatementRow
+from smartgov.billing import services as billing
+from smartgov.billing.providers.base import PaymentProvider, ProviderError, StatementRow
 from smartgov.kit import clock
 from smartgov.kit.errors import Conflict, DomainError, InvalidInput
 from smartgov.tenancy.models import Tenant
@@ -34,6 +36,12 @@ class StatementRejected(InvalidInput):
     """A malformed statement file: ``details`` lists every rejected line ({line, reason})."""
 
     code = "statement_rejected"
+
+
+class StatementOfAnotherMerchant(InvalidInput):
+    """The file is another merchant account's statement: ``details`` names the line and the merchant."""
+
+    code = "statement_wrong_merchant"
 
 
 class StatementUnavailable(DomainError):
@@ -82,6 +90,7 @@ def import_statement(
         raise InvalidInput.for_field("file", _("The statement file is empty."), code="statement_empty")
     if len(content) > MAX_BYTES:
         raise InvalidInput.for_field("file", _("The statement file is too large."), code="statement_too_large")
+    _check_merchant(provider, content)
     rows = parse(tenant, provider.code, content)
     days = {row.settled_on for row in rows}
     if day is None:
@@ -116,6 +125,27 @@ def import_statement(
         raise Conflict(_("This day's statement was imported meanwhile."), code="statement_exists") from None
 
 
+def _check_merchant(provider: PaymentProvider, content: bytes) -> None:
+    """Refuse the statement of a merchant account other than the tenant's own at the channel: its
+    lines are another tenant's (or another organisation's) money."""
+    ours = provider.merchant_account
+    foreign = {account: line for account, line in provider.statement_accounts(content).items() if account != ours}
+    if not ours or not foreign:
+        return
+    theirs = ", ".join(sorted(foreign))
+    raise StatementOfAnotherMerchant(
+        _(
+            "This is the %(channel)s statement of merchant %(theirs)s, not of this tenant's merchant %(ours)s; "
+            "nothing was imported."
+        )
+        % {"channel": provider.code, "theirs": theirs, "ours": ours},
+        details=[
+            {"line": line, "reason": f"statement of merchant {account}; this tenant's merchant is {ours}"}
+            for account, line in sorted(foreign.items(), key=lambda item: item[1])
+        ],
+    )
+
+
 def fetch_and_import(actor: Actor, tenant: Tenant, *, channel: Any, day: date) -> Statement:
     """Download the day's statement from the channel (``fetch_statement``) and import it."""
     provider = channels.provider(channel, tenant)
@@ -146,6 +176,7 @@ def _store(
         refunds_fen=refunds,
         fees_fen=fees,
         net_fen=payments - refunds - fees,
+        fees_listed=all(r.fee_listed for r in rows),
         imported_at=clock.now(),
         imported_by=actor.label or actor.id,
     )
@@ -165,7 +196,7 @@ def _store(
         )
         for i, row in enumerate(rows)
     )
-    found = _match(tenant, statement)
+    found, settled = _match(tenant, statement)
     record(
         actor=actor,
         tenant=tenant,
@@ -177,6 +208,7 @@ def _store(
             "lines": len(rows),
             "net_fen": statement.net_fen,
             "differences": len(found),
+            "payments_settled": settled,
             "sha256": digest,
         },
     )
@@ -220,9 +252,10 @@ def _new_difference(tenant: Tenant, statement: Statement, by_position: dict, fou
     )
 
 
-def _match(tenant: Tenant, statement: Statement) -> list[matching.Found]:
-    lines, result = _compute(tenant, statement)
-    by_position = {ln.position: ln for ln in lines}
+def _link_lines(tenant: Tenant, statement: Statement, lines: list[StatementLine], result: matching.Result) -> int:
+    """Point each line at the record it names, mark the lines without a difference as matched, and
+    write onto every payment a line names what the provider settled for it. Returns how many
+    payments name this statement as their settlement."""
     different = {f.line_position for f in result.differences if f.line_position}
     for ln in lines:
         record_ = result.matched.get(ln.position)
@@ -230,8 +263,26 @@ def _match(tenant: Tenant, statement: Statement) -> list[matching.Found]:
         ln.refund_id = record_.pk if record_ is not None and record_.kind == "refund" else None
         ln.matched = record_ is not None and ln.position not in different
     StatementLine.objects.bulk_update(lines, ["payment", "refund", "matched"])
+    # A line with a difference is settled all the same: the provider's amount is what it settled.
+    return billing.record_settlements(
+        tenant,
+        statement.pk,
+        (
+            billing.Settlement(
+                ln.payment_id, ln.settled_on, ln.amount_fen, ln.fee_fen if statement.fees_listed else None
+            )
+            for ln in lines  # in line order: the first line naming a payment settles it
+            if ln.kind == "payment" and ln.payment_id is not None
+        ),
+    )
+
+
+def _match(tenant: Tenant, statement: Statement) -> tuple[list[matching.Found], int]:
+    lines, result = _compute(tenant, statement)
+    by_position = {ln.position: ln for ln in lines}
+    settled = _link_lines(tenant, statement, lines, result)
     Difference.objects.bulk_create(_new_difference(tenant, statement, by_position, f) for f in result.differences)
-    return result.differences
+    return result.differences, settled
 
 
 @transaction.atomic
@@ -259,19 +310,13 @@ def rematch(actor: Actor, tenant: Tenant, statement: Statement) -> dict[str, int
     new = [f for key, f in now_keys.items() if key not in have]
     Difference.objects.bulk_create(_new_difference(tenant, statement, by_position, f) for f in new)
     added = len(new)
-    different = {f.line_position for f in result.differences if f.line_position}
-    for ln in lines:
-        record_ = result.matched.get(ln.position)
-        ln.payment_id = record_.pk if record_ is not None and record_.kind == "payment" else None
-        ln.refund_id = record_.pk if record_ is not None and record_.kind == "refund" else None
-        ln.matched = record_ is not None and ln.position not in different
-    StatementLine.objects.bulk_update(lines, ["payment", "refund", "matched"])
+    settled = _link_lines(tenant, statement, lines, result)
     record(
         actor=actor,
         tenant=tenant,
         action="billing.statement_rechecked",
         obj=statement,
-        changes={"cleared": cleared, "added": added},
+        changes={"cleared": cleared, "added": added, "payments_settled": settled},
     )
     return {"cleared": cleared, "added": added, "open": selectors.open_count(tenant, statement)}
 

@@ -69,7 +69,7 @@ def statements(request: HttpRequest, tenant: Tenant, principal: Any) -> HttpResp
                     return redirect("reconciliation-statement", tenant=tenant.slug, statement_id=st.pk)
         except DomainError as exc:
             messages.error(request, exc.message)
-            if exc.code == "statement_rejected":
+            if exc.code in ("statement_rejected", "statement_wrong_merchant"):
                 rejected = list(exc.details or [])
     rows = [(s, selectors.open_count(tenant, s)) for s in selectors.statements(tenant)[:100]]
     return render(
@@ -110,7 +110,7 @@ def statement(request: HttpRequest, tenant: Tenant, principal: Any, statement_id
         "billing_reconciliation/statement.html",
         {
             "statement": st,
-            "lines": selectors.lines(tenant, st),
+            "lines": selectors.lines(tenant, st).select_related("payment"),
             "differences": diffs,
             "open": sum(1 for d in diffs if d.state == "open"),
         },

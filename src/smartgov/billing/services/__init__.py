@@ -4,7 +4,9 @@
   issues a bill (idempotent per source) and returns it;
 - ``bill_paid`` / ``bill_cancelled``: signals sent after commit, with ``tenant_id``, ``bill_id``,
   ``source_type`` and ``source_id``;
-- ``cancel_bill``, ``add_credit_note``: corrections, never edits.
+- ``cancel_bill``, ``add_credit_note``: corrections, never edits;
+- ``record_settlements``: what a provider's statement settled, written onto the payments
+  (reconciliation's import calls it).
 
 See docs/ledger.md for the contract.
 """
@@ -22,12 +24,21 @@ from .bills import (
     set_late_charge_rule,
 )
 from .bulk import WaterTariff, bulk_issue_water
-from .payments import apply_result, create_payment, handle_notification, poll_stale_payments
-from .refunds import refund_payment, retry_pending_refund
+from .payments import (
+    apply_result,
+    create_payment,
+    handle_notification,
+    open_payment,
+    poll_stale_payments,
+    start_checkout,
+)
+from .refunds import refund_payment, request_refund, retry_pending_refund, submit_refund
+from .settlement import Settlement, record_settlements
 
 __all__ = [
     "LineIn",
     "ProviderUnavailable",
+    "Settlement",
     "WaterTariff",
     "accrue_late_charges",
     "add_credit_note",
@@ -40,8 +51,13 @@ __all__ = [
     "handle_notification",
     "issue_bill",
     "mark_overdue",
+    "open_payment",
     "poll_stale_payments",
+    "record_settlements",
     "refund_payment",
+    "request_refund",
     "retry_pending_refund",
     "set_late_charge_rule",
+    "start_checkout",
+    "submit_refund",
 ]

@@ -161,7 +161,7 @@ def lock_bill(tenant: Tenant, bill_id: Any) -> Bill:
 @transaction.atomic
 def add_credit_note(actor: Actor, tenant: Tenant, bill: Bill, *, amount_fen: Any, reason: str) -> CreditNote:
     """Reduce what a bill asks for. If the payer already paid more than the new total, the excess
-    is refunded at once."""
+    is refunded: reserved here, sent to the channel once this transaction has committed."""
     amount = fen(amount_fen, "amount_fen")
     reason = (reason or "").strip()
     if not reason:

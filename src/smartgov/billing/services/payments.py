@@ -3,6 +3,11 @@ exactly once, and expiring payments that never hear back.
 
 Lock order everywhere in billing: the bill first, then its payments. A notification and a refund
 of the same bill therefore queue instead of deadlocking.
+
+No transaction is held while a channel answers over the network (a slow channel would otherwise hold
+the bill's lock and a connection for as long as it takes): each step that talks to the channel sits
+between short transactions of its own (``tenant_context``), and its callers hold none. What a process
+dying between the steps leaves behind is picked up by the poll task (``poll_payment``).
 """
 
 from __future__ import annotations
@@ -30,7 +35,9 @@ from smartgov.billing.providers.base import (
 from smartgov.billing.signals import bill_paid
 from smartgov.kit import clock
 from smartgov.kit.errors import Conflict, InvalidInput, NotFound
+from smartgov.kit.ids import uuid7
 from smartgov.ledger import Transfer
+from smartgov.tenancy.context import tenant_context
 from smartgov.tenancy.models import Tenant
 
 from . import ledger
@@ -62,7 +69,6 @@ def bill_by_code(tenant: Tenant, code: Any, *, field: str = "payment_code", lock
     return bill
 
 
-@transaction.atomic
 def create_payment(
     actor: Actor,
     tenant: Tenant,
@@ -75,73 +81,154 @@ def create_payment(
     return_url: str,
 ) -> Payment:
     """Open a payment of ``amount_fen`` on the bill with ``payment_code`` through ``channel`` and
-    return it with the channel's checkout URL. Nothing is stored if any check fails."""
+    return it with the channel's checkout URL: ``open_payment`` then ``start_checkout``, so no
+    transaction is open while the channel answers (when the caller holds none)."""
+    payment = open_payment(
+        actor,
+        tenant,
+        payment_code=payment_code,
+        channel=channel,
+        amount_fen=amount_fen,
+        currency=currency,
+        notify_url=notify_url,
+        return_url=return_url,
+    )
+    return start_checkout(tenant, payment.pk)
+
+
+def open_payment(
+    actor: Actor,
+    tenant: Tenant,
+    *,
+    payment_code: Any,
+    channel: Any,
+    amount_fen: Any,
+    currency: Any,
+    notify_url: str,
+    return_url: str,
+) -> Payment:
+    """The first step: check the request and record the payment (state ``created``, its amount held
+    against the bill) in one short transaction. Nothing is stored if any check fails."""
     amount = fen(amount_fen, "amount_fen")
     provider = channels.provider(channel, tenant)
-    bill = bill_by_code(tenant, payment_code, lock=True)
-    if currency != bill.currency:
-        raise InvalidInput.for_field(
-            "currency", _("This bill is payable in %(cur)s only.") % {"cur": bill.currency}, code="wrong_currency"
+    with tenant_context(tenant):
+        bill = bill_by_code(tenant, payment_code, lock=True)
+        if currency != bill.currency:
+            raise InvalidInput.for_field(
+                "currency", _("This bill is payable in %(cur)s only.") % {"cur": bill.currency}, code="wrong_currency"
+            )
+        if bill.state == Bill.State.CANCELLED:
+            raise Conflict(_("This bill is cancelled."), code="bill_cancelled")
+        if bill.state == Bill.State.PAID or bill.outstanding_fen == 0:
+            raise Conflict(_("This bill is already paid."), code="bill_already_paid")
+        if amount > bill.outstanding_fen:
+            raise InvalidInput.for_field(
+                "amount_fen",
+                _("The amount is more than the bill's outstanding %(n)d fen.") % {"n": bill.outstanding_fen},
+                code="amount_over_bill",
+            )
+        if amount > bill.payable_fen:
+            raise Conflict(
+                _("Another payment of this bill is in progress; wait for it to finish or expire."),
+                code="payment_in_progress",
+            )
+        now = clock.now()
+        payment_id = uuid7()
+        payment = Payment.objects.create(
+            pk=payment_id,
+            tenant=tenant,
+            bill=bill,
+            channel=provider.code,
+            out_trade_no=f"{bill.payment_code}-{secrets.token_hex(5)}",
+            amount_fen=amount,
+            currency=bill.currency,
+            notify_url=notify_url,
+            return_url=return_url.replace("{payment_id}", str(payment_id)),
+            created_at=now,
+            expires_at=now + payment_timeout(),
         )
-    if bill.state == Bill.State.CANCELLED:
-        raise Conflict(_("This bill is cancelled."), code="bill_cancelled")
-    if bill.state == Bill.State.PAID or bill.outstanding_fen == 0:
-        raise Conflict(_("This bill is already paid."), code="bill_already_paid")
-    if amount > bill.outstanding_fen:
-        raise InvalidInput.for_field(
-            "amount_fen",
-            _("The amount is more than the bill's outstanding %(n)d fen.") % {"n": bill.outstanding_fen},
-            code="amount_over_bill",
+        bill.in_flight_fen += amount
+        bill.updated_at = now
+        bill.save(update_fields=["in_flight_fen", "updated_at"])
+        record(
+            actor=actor,
+            tenant=tenant,
+            action="billing.payment_created",
+            obj=payment,
+            changes={"bill": str(bill.pk), "channel": provider.code, "amount_fen": amount, "state": payment.state},
         )
-    if amount > bill.payable_fen:
-        raise Conflict(
-            _("Another payment of this bill is in progress; wait for it to finish or expire."),
-            code="payment_in_progress",
-        )
-    now = clock.now()
-    payment = Payment.objects.create(
-        tenant=tenant,
-        bill=bill,
-        channel=provider.code,
-        out_trade_no=f"{bill.payment_code}-{secrets.token_hex(5)}",
-        amount_fen=amount,
-        currency=bill.currency,
-        return_url=return_url,
-        created_at=now,
-        expires_at=now + payment_timeout(),
-    )
-    bill.in_flight_fen += amount
-    bill.updated_at = now
-    bill.save(update_fields=["in_flight_fen", "updated_at"])
+    return payment
+
+
+def start_checkout(tenant: Tenant, payment_id: Any) -> Payment:
+    """The second and third steps: ask the channel for the checkout with no transaction of ours open,
+    then record its answer in a short one.
+
+    Safe to repeat (a retried request, or one finishing the work of a request that died between the
+    steps): a payment whose checkout is recorded is returned as it is, and every channel answers the
+    same order number with the same order. A payment given up meanwhile (the checkout failed, or the
+    poll task expired it) is a 409 ``payment_abandoned``: start a new one."""
+    with tenant_context(tenant):
+        payment = Payment.objects.select_related("bill__biller").get(tenant=tenant, pk=payment_id)
+    if payment.checkout_at is not None or payment.state == Payment.State.SUCCEEDED:
+        return payment
+    if payment.state != Payment.State.CREATED:
+        raise _abandoned()
+    provider = channels.provider(payment.channel, tenant)
+    bill = payment.bill
     try:
         checkout = provider.create_checkout(
             CheckoutRequest(
                 out_trade_no=payment.out_trade_no,
-                amount_fen=amount,
-                currency=bill.currency,
+                amount_fen=payment.amount_fen,
+                currency=payment.currency,
                 subject=(bill.title or bill.biller.name_zh)[:128],
-                notify_url=notify_url,
-                return_url=return_url.replace("{payment_id}", str(payment.pk)),
+                notify_url=payment.notify_url,
+                return_url=payment.return_url,
                 expires_at=payment.expires_at,
             )
         )
     except ProviderError as exc:
-        # The transaction rolls back: no payment, no reservation; the caller may simply retry.
         log.warning("checkout with %s failed: %s", provider.code, exc)
+        _give_up(tenant, payment.pk, "checkout_failed")  # the bill is free again; the caller may retry
         raise ProviderUnavailable(_("The payment channel is unavailable; try again later.")) from exc
-    payment.checkout_url = checkout.redirect_url
-    payment.checkout_instructions = dict(checkout.instructions)
-    payment.provider_reference = checkout.provider_reference
-    payment.return_url = return_url.replace("{payment_id}", str(payment.pk))
-    payment.save(update_fields=["checkout_url", "checkout_instructions", "provider_reference", "return_url"])
-    record(
-        actor=actor,
-        tenant=tenant,
-        action="billing.payment_created",
-        obj=payment,
-        changes={"bill": str(bill.pk), "channel": provider.code, "amount_fen": amount, "state": payment.state},
-    )
+    with tenant_context(tenant):
+        payment = Payment.objects.select_for_update().select_related("bill").get(tenant=tenant, pk=payment_id)
+        if payment.checkout_at is not None:
+            return payment  # a concurrent attempt recorded it first
+        if payment.state in (Payment.State.FAILED, Payment.State.EXPIRED):
+            raise _abandoned()
+        payment.checkout_url = checkout.redirect_url
+        payment.checkout_instructions = dict(checkout.instructions)
+        payment.provider_reference = payment.provider_reference or checkout.provider_reference
+        payment.checkout_at = clock.now()
+        payment.save(update_fields=["checkout_url", "checkout_instructions", "provider_reference", "checkout_at"])
+        record(
+            actor=SYSTEM,
+            tenant=tenant,
+            action="billing.checkout_opened",
+            obj=payment,
+            changes={"channel": payment.channel, "provider_reference": payment.provider_reference},
+        )
     return payment
+
+
+def _abandoned() -> Conflict:
+    return Conflict(
+        _("This payment was given up before its checkout opened; start a new payment."), code="payment_abandoned"
+    )
+
+
+def _give_up(tenant: Tenant, payment_id: Any, why: str) -> str:
+    """Fail a payment whose checkout never opened, releasing what it held of the bill."""
+    with tenant_context(tenant):
+        bill_id = Payment.objects.filter(tenant=tenant, pk=payment_id).values_list("bill_id", flat=True).get()
+        bill = Bill.objects.select_for_update().get(tenant=tenant, pk=bill_id)
+        payment = Payment.objects.select_for_update().get(tenant=tenant, pk=payment_id)
+        if payment.state != Payment.State.CREATED or payment.checkout_at is not None:
+            return "final"
+        _finish_unpaid(tenant, bill, payment, Payment.State.FAILED, "checkout", why)
+        return "failed"
 
 
 # -- the channel's word ------------------------------------------------------------------------
@@ -171,12 +258,16 @@ def handle_notification(
     return provider.acknowledge(outcome.accepted), outcome
 
 
-@transaction.atomic
 def apply_result(tenant: Tenant, channel: str, n: Notification, *, source: str) -> Outcome:
     """Apply what the channel says about one of our payments, after checking it against the payment.
 
     Processed exactly once: the bill and the payment are locked and the payment's state decides; a
     repeat finds the state already moved and changes nothing."""
+    with tenant_context(tenant):
+        return _apply_result(tenant, channel, n, source)
+
+
+def _apply_result(tenant: Tenant, channel: str, n: Notification, source: str) -> Outcome:
     found = (
         Payment.objects.filter(tenant=tenant, channel=channel, out_trade_no=n.out_trade_no)
         .values_list("pk", "bill_id")
@@ -232,7 +323,7 @@ def _succeed(tenant: Tenant, bill: Bill, payment: Payment, n: Notification, sour
     payment.paid_at = n.paid_at or now
     payment.finished_at = now
     payment.provider_reference = n.provider_reference or payment.provider_reference
-    payment.save()
+    payment.save(update_fields=["state", "paid_at", "finished_at", "provider_reference"])
     bill.paid_fen += payment.amount_fen
     was_paid = bill.state == Bill.State.PAID
     refresh_state(bill, local_today(tenant))
@@ -301,9 +392,13 @@ def _finish_unpaid(tenant: Tenant, bill: Bill, payment: Payment, state: str, sou
 
 
 def poll_payment(tenant: Tenant, payment_id: Any) -> str:
-    """Ask the channel about a payment we have not heard back about; expire it when its time is up
-    and the channel does not report it paid. Returns what happened."""
-    payment = Payment.objects.get(tenant=tenant, pk=payment_id)
+    """Ask the channel about a payment we have not heard back about (no transaction is open while it
+    answers); expire it when its time is up and the channel does not report it paid. A payment whose
+    checkout was never recorded (its process died between the steps of ``create_payment``) and that
+    the channel does not know is given up at once, so the bill it held is free again. Returns what
+    happened."""
+    with tenant_context(tenant):
+        payment = Payment.objects.get(tenant=tenant, pk=payment_id)
     if payment.state != Payment.State.CREATED:
         return "final"
     provider = channels.provider(payment.channel, tenant)
@@ -313,35 +408,43 @@ def poll_payment(tenant: Tenant, payment_id: Any) -> str:
         log.info("polling %s failed: %s", payment.out_trade_no, exc)
         n = None
         if exc.retryable:
-            Payment.objects.filter(pk=payment.pk).update(last_polled_at=clock.now())
+            _touch(tenant, payment.pk)
             return "unreachable"
     if n is not None and n.status in ("succeeded", "failed", "closed"):
         return apply_result(tenant, payment.channel, n, source="poll").result
+    if n is None and payment.checkout_at is None and clock.now() >= payment.created_at + poll_after():
+        return "abandoned" if _give_up(tenant, payment.pk, "checkout_not_recorded") == "failed" else "final"
     if clock.now() >= payment.expires_at:
         return _expire(tenant, payment.pk)
-    Payment.objects.filter(pk=payment.pk).update(last_polled_at=clock.now())
+    _touch(tenant, payment.pk)
     return "waiting"
 
 
-@transaction.atomic
+def _touch(tenant: Tenant, payment_id: Any) -> None:
+    with tenant_context(tenant):
+        Payment.objects.filter(tenant=tenant, pk=payment_id).update(last_polled_at=clock.now())
+
+
 def _expire(tenant: Tenant, payment_id: Any) -> str:
-    bill_id = Payment.objects.filter(tenant=tenant, pk=payment_id).values_list("bill_id", flat=True).get()
-    bill = Bill.objects.select_for_update().get(tenant=tenant, pk=bill_id)
-    payment = Payment.objects.select_for_update().get(tenant=tenant, pk=payment_id)
-    if payment.state != Payment.State.CREATED:
-        return "final"
-    _finish_unpaid(tenant, bill, payment, Payment.State.EXPIRED, "poll", "timeout")
-    return "expired"
+    with tenant_context(tenant):
+        bill_id = Payment.objects.filter(tenant=tenant, pk=payment_id).values_list("bill_id", flat=True).get()
+        bill = Bill.objects.select_for_update().get(tenant=tenant, pk=bill_id)
+        payment = Payment.objects.select_for_update().get(tenant=tenant, pk=payment_id)
+        if payment.state != Payment.State.CREATED:
+            return "final"
+        _finish_unpaid(tenant, bill, payment, Payment.State.EXPIRED, "poll", "timeout")
+        return "expired"
 
 
 def poll_stale_payments(tenant: Tenant, limit: int = 500) -> dict[str, int]:
     """Poll every open payment older than BILLING_POLL_AFTER_SECONDS (oldest first)."""
     cutoff = clock.now() - poll_after()
-    ids = list(
-        Payment.objects.filter(tenant=tenant, state=Payment.State.CREATED, created_at__lte=cutoff)
-        .order_by("created_at")
-        .values_list("pk", flat=True)[:limit]
-    )
+    with tenant_context(tenant):
+        ids = list(
+            Payment.objects.filter(tenant=tenant, state=Payment.State.CREATED, created_at__lte=cutoff)
+            .order_by("created_at")
+            .values_list("pk", flat=True)[:limit]
+        )
     counts: dict[str, int] = {}
     for payment_id in ids:
         result = poll_payment(tenant, payment_id)

@@ -3,8 +3,11 @@
 The guard is the payment row, locked (after its bill) for the whole decision: the amount is checked
 against ``refund_amount_available`` under the lock, reserved at once (``refund_reserved_fen``) and the
 database's check constraint refuses a reservation beyond the payment's amount even if a code path
-forgot the lock. Callers may state the ``refund_amount_available`` they saw; a different value means
-someone refunded in between and the request is refused rather than applied twice.
+forgot the lock. The reservation is committed before the channel is asked (no transaction is held
+while it answers); its answer confirms the reservation or gives it back, so concurrent refunds can
+never together exceed what was paid. Callers may state the ``refund_amount_available`` they saw; a
+different value means someone refunded in between and the request is refused rather than applied
+twice.
 
 Ledger: on request, linked: receivable:<biller> ← refunds_payable (posted: the bill is owed again or
 its credit is used up) and refunds_payable ← clearing:<channel> (pending: the channel's payout). The
@@ -13,6 +16,7 @@ channel's answer posts the payout, or voids it and reverses the first transfer.
 
 from __future__ import annotations
 
+import functools
 import logging
 import secrets
 from typing import Any
@@ -27,6 +31,7 @@ from smartgov.billing.providers.base import ProviderError
 from smartgov.kit import clock
 from smartgov.kit.errors import Conflict, InvalidInput
 from smartgov.ledger import Phase, Transfer
+from smartgov.tenancy.context import tenant_context
 from smartgov.tenancy.models import Tenant
 
 from . import ledger
@@ -35,7 +40,6 @@ from .common import accounts_for_bill, fen, local_today, refresh_state
 log = logging.getLogger("smartgov.billing")
 
 
-@transaction.atomic
 def refund_payment(
     actor: Actor,
     tenant: Tenant,
@@ -45,17 +49,38 @@ def refund_payment(
     reason: str,
     expected_available_fen: Any = None,
 ) -> Refund:
+    """Refund all or part of a succeeded payment: ``request_refund`` then ``submit_refund``, so no
+    transaction is open while the channel answers (when the caller holds none)."""
+    refund = request_refund(
+        actor, tenant, payment_id, amount_fen=amount_fen, reason=reason, expected_available_fen=expected_available_fen
+    )
+    return submit_refund(tenant, refund.pk)
+
+
+def request_refund(
+    actor: Actor,
+    tenant: Tenant,
+    payment_id: Any,
+    *,
+    amount_fen: Any,
+    reason: str,
+    expected_available_fen: Any = None,
+) -> Refund:
+    """The first step: check the amount against what may still be refunded and reserve it, under the
+    bill's and the payment's locks, in one short transaction. The refund is ``pending`` until
+    ``submit_refund`` records the channel's answer."""
     amount = fen(amount_fen, "amount_fen")
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput.for_field("reason", _("Say why the payment is refunded."))
-    bill_id = Payment.objects.filter(tenant=tenant, pk=payment_id).values_list("bill_id", flat=True).get()
-    bill = Bill.objects.select_for_update().select_related("biller").get(tenant=tenant, pk=bill_id)
-    payment = Payment.objects.select_for_update().get(tenant=tenant, pk=payment_id)
-    return _refund(actor, tenant, bill, payment, amount, reason, expected_available_fen)
+    with tenant_context(tenant):
+        bill_id = Payment.objects.filter(tenant=tenant, pk=payment_id).values_list("bill_id", flat=True).get()
+        bill = Bill.objects.select_for_update().select_related("biller").get(tenant=tenant, pk=bill_id)
+        payment = Payment.objects.select_for_update().get(tenant=tenant, pk=payment_id)
+        return _reserve(actor, tenant, bill, payment, amount, reason, expected_available_fen)
 
 
-def _refund(
+def _reserve(
     actor: Actor, tenant: Tenant, bill: Bill, payment: Payment, amount: int, reason: str, expected: Any = None
 ) -> Refund:
     if payment.state != Payment.State.SUCCEEDED:
@@ -123,19 +148,45 @@ def _refund(
             "available_before": available,
         },
     )
+    return refund
+
+
+def submit_refund(tenant: Tenant, refund_id: Any) -> Refund:
+    """Ask the channel to pay a reserved refund out, with no transaction of ours open, then record
+    its answer in a short one: succeeded (the payout is posted) or failed (the reservation is given
+    back). A "pending" answer or a channel out of reach leaves it pending for the poll task, which
+    asks again with the same refund number (channels are idempotent on it). Safe to repeat."""
+    with tenant_context(tenant):
+        refund = Refund.objects.select_related("payment").get(tenant=tenant, pk=refund_id)
+    if refund.state != Refund.State.PENDING:
+        return refund
+    payment = refund.payment
     provider = channels.provider(payment.channel, tenant)
     try:
-        result = provider.refund(payment.out_trade_no, refund.out_refund_no, amount, payment.currency)
+        result = provider.refund(payment.out_trade_no, refund.out_refund_no, refund.amount_fen, payment.currency)
     except ProviderError as exc:
         log.warning("refund %s: provider error %s", refund.out_refund_no, exc)
-        if not exc.retryable:
-            _finish(tenant, bill, payment, refund, succeeded=False, provider_reference="")
-        return refund  # retryable: stays pending; the poll task asks again with the same refund number
-    if result.status == "succeeded":
-        _finish(tenant, bill, payment, refund, succeeded=True, provider_reference=result.provider_reference)
-    elif result.status == "failed":
-        _finish(tenant, bill, payment, refund, succeeded=False, provider_reference=result.provider_reference)
+        if exc.retryable:
+            return refund  # stays pending
+        return _record(tenant, refund.pk, succeeded=False, provider_reference="")
+    if result.status in ("succeeded", "failed"):
+        return _record(
+            tenant, refund.pk, succeeded=result.status == "succeeded", provider_reference=result.provider_reference
+        )
     return refund
+
+
+def _record(tenant: Tenant, refund_id: Any, *, succeeded: bool, provider_reference: str) -> Refund:
+    with tenant_context(tenant):
+        payment_id, bill_id = (
+            Refund.objects.filter(tenant=tenant, pk=refund_id).values_list("payment_id", "payment__bill_id").get()
+        )
+        bill = Bill.objects.select_for_update().select_related("biller").get(tenant=tenant, pk=bill_id)
+        payment = Payment.objects.select_for_update().get(tenant=tenant, pk=payment_id)
+        refund = Refund.objects.select_for_update().get(tenant=tenant, pk=refund_id)
+        if refund.state == Refund.State.PENDING:  # not recorded by a concurrent attempt meanwhile
+            _finish(tenant, bill, payment, refund, succeeded=succeeded, provider_reference=provider_reference)
+        return refund
 
 
 def _finish(
@@ -190,7 +241,11 @@ def _finish(
 
 
 def refund_excess(actor: Actor, tenant: Tenant, bill: Bill, *, reason: str) -> list[Refund]:
-    """Give back whatever was paid beyond what the (locked) bill now asks: its latest payments first."""
+    """Give back whatever was paid beyond what the (locked) bill now asks: its latest payments first.
+
+    Runs inside the caller's transaction (a notification, a cancellation, a credit note), so it only
+    reserves the refunds; each is sent to the channel once that transaction has committed, outside
+    it. If the process dies before, the refund is pending and the poll task sends it."""
     payments = list(
         Payment.objects.select_for_update()
         .filter(tenant=tenant, bill=bill, state=Payment.State.SUCCEEDED)
@@ -204,35 +259,13 @@ def refund_excess(actor: Actor, tenant: Tenant, bill: Bill, *, reason: str) -> l
             break
         amount = min(excess, payment.refund_amount_available)
         if amount > 0:
-            refunds.append(_refund(actor, tenant, bill, payment, amount, reason))
+            refund = _reserve(actor, tenant, bill, payment, amount, reason)
+            transaction.on_commit(functools.partial(submit_refund, tenant, refund.pk), robust=True)
+            refunds.append(refund)
             excess -= amount
     return refunds
 
 
-@transaction.atomic
 def retry_pending_refund(tenant: Tenant, refund_id: Any) -> str:
-    """Ask the channel again about a refund it answered "pending" (refund numbers are idempotent)."""
-    refund = Refund.objects.select_related("payment").get(tenant=tenant, pk=refund_id)
-    bill = Bill.objects.select_for_update().select_related("biller").get(tenant=tenant, pk=refund.payment.bill_id)
-    payment = Payment.objects.select_for_update().get(tenant=tenant, pk=refund.payment_id)
-    refund = Refund.objects.select_for_update().get(tenant=tenant, pk=refund_id)
-    if refund.state != Refund.State.PENDING:
-        return refund.state
-    provider = channels.provider(payment.channel, tenant)
-    try:
-        result = provider.refund(payment.out_trade_no, refund.out_refund_no, refund.amount_fen, payment.currency)
-    except ProviderError as exc:
-        if exc.retryable:
-            return "pending"
-        _finish(tenant, bill, payment, refund, succeeded=False, provider_reference="")
-        return "failed"
-    if result.status in ("succeeded", "failed"):
-        _finish(
-            tenant,
-            bill,
-            payment,
-            refund,
-            succeeded=result.status == "succeeded",
-            provider_reference=result.provider_reference,
-        )
-    return refund.state
+    """Ask the channel again about a refund still pending (refund numbers are idempotent)."""
+    return str(submit_refund(tenant, refund_id).state)

@@ -48,11 +48,12 @@ class AlipaySim(SimChannel):
         method = params.get("method", "")
         sign_type = params.get("sign_type", "")
         algorithm = "SM2" if sign_type == "SM2" else "RSA"
-        if params.get("app_id") != self.sim.config.merchants["alipay"]["app_id"]:
+        merchant = self.merchant(app_id=params.get("app_id", ""))
+        if merchant is None:
             return self._answer(
                 method, self._error("40002", "Invalid Arguments", "isv.invalid-app-id", "无效的AppID参数"), algorithm
             )
-        if sign_type not in {"RSA2", "SM2"} or not self.merchant_verifier(algorithm).verify_b64(
+        if sign_type not in {"RSA2", "SM2"} or not self.merchant_verifier(algorithm, merchant).verify_b64(
             signing_string(params, ("sign",)), params.get("sign", "")
         ):
             return self._answer(
@@ -78,9 +79,9 @@ class AlipaySim(SimChannel):
             return self._answer(
                 method, self._error("40004", "Business Failed", "isv.invalid-method", "不存在的方法名"), algorithm
             )
-        return self._answer(method, handler(params, biz, algorithm), algorithm)
+        return self._answer(method, handler(params, biz, algorithm, merchant["merchant_id"]), algorithm)
 
-    def _precreate(self, params: dict[str, str], biz: dict[str, Any], algorithm: str) -> dict[str, Any]:
+    def _precreate(self, params: dict[str, str], biz: dict[str, Any], algorithm: str, merchant: str) -> dict[str, Any]:
         amount = fen(str(biz.get("total_amount", "")))
         if not biz.get("out_trade_no") or amount is None or amount <= 0 or not biz.get("subject"):
             return self._error("40004", "Business Failed", "ACQ.INVALID_PARAMETER", "参数无效")
@@ -93,6 +94,7 @@ class AlipaySim(SimChannel):
         try:
             trade = self.sim.create_trade(
                 "alipay",
+                merchant=merchant,
                 out_trade_no=str(biz["out_trade_no"]),
                 amount_fen=amount,
                 currency="CNY",
@@ -113,8 +115,8 @@ class AlipaySim(SimChannel):
             "qr_code": self.sim.checkout_url(trade),
         }
 
-    def _query(self, params: dict[str, str], biz: dict[str, Any], algorithm: str) -> dict[str, Any]:
-        trade = self.sim.store.trade("alipay", str(biz.get("out_trade_no", "")))
+    def _query(self, params: dict[str, str], biz: dict[str, Any], algorithm: str, merchant: str) -> dict[str, Any]:
+        trade = self.sim.store.trade("alipay", merchant, str(biz.get("out_trade_no", "")))
         if trade is None:
             return self._error("40004", "Business Failed", "ACQ.TRADE_NOT_EXIST", "交易不存在")
         node = {
@@ -130,10 +132,10 @@ class AlipaySim(SimChannel):
             node["send_pay_date"] = f"{local(trade['paid_at']):%Y-%m-%d %H:%M:%S}"
         return node
 
-    def _refund(self, params: dict[str, str], biz: dict[str, Any], algorithm: str) -> dict[str, Any]:
+    def _refund(self, params: dict[str, str], biz: dict[str, Any], algorithm: str, merchant: str) -> dict[str, Any]:
         from ..app import RefundRefused
 
-        trade = self.sim.store.trade("alipay", str(biz.get("out_trade_no", "")))
+        trade = self.sim.store.trade("alipay", merchant, str(biz.get("out_trade_no", "")))
         amount = fen(str(biz.get("refund_amount", "")))
         if trade is None:
             return self._error("40004", "Business Failed", "ACQ.TRADE_NOT_EXIST", "交易不存在")
@@ -159,19 +161,14 @@ class AlipaySim(SimChannel):
             "refund_fee": yuan(trade["refunded_fen"]),
         }
 
-    def _bill(self, params: dict[str, str], biz: dict[str, Any], algorithm: str) -> dict[str, Any]:
+    def _bill(self, params: dict[str, str], biz: dict[str, Any], algorithm: str, merchant: str) -> dict[str, Any]:
         try:
             day = date.fromisoformat(str(biz.get("bill_date", "")))
         except ValueError:
             return self._error("40004", "Business Failed", "isp.bill_not_exist", "账单不存在")
         if day > local(self._now()).date():
             return self._error("40004", "Business Failed", "isp.bill_not_exist", "账单不存在")
-        token = self.sim.download_token("alipay", day)
-        return {
-            "code": "10000",
-            "msg": "Success",
-            "bill_download_url": f"{self.sim.public_url}/statements/alipay/{day}?token={token}",
-        }
+        return {"code": "10000", "msg": "Success", "bill_download_url": self.sim.download_url("alipay", day, merchant)}
 
     @staticmethod
     def _now() -> float:
@@ -185,7 +182,7 @@ class AlipaySim(SimChannel):
         payload = {
             "notify_type": "trade_status_sync",
             "notify_id": uuid.uuid4().hex,
-            "app_id": self.sim.config.merchants["alipay"]["app_id"],
+            "app_id": self.merchant_of(trade)["app_id"],
             "seller_id": trade["merchant"],
             "charset": "utf-8",
             "version": "1.0",
@@ -239,8 +236,8 @@ class AlipaySim(SimChannel):
 
     # -- statement --------------------------------------------------------------------------------------
 
-    def statement(self, day: date) -> tuple[bytes, str]:
-        payments, refunds = self.settled(day)
+    def statement(self, day: date, merchant: dict[str, str]) -> tuple[bytes, str]:
+        payments, refunds = self.settled(day, merchant)
         head = [
             "支付宝交易号",
             "商户订单号",
@@ -256,7 +253,7 @@ class AlipaySim(SimChannel):
         ]
         lines = [
             "#支付宝业务明细查询",
-            f"#账号：[{self.sim.config.merchants['alipay']['merchant_id']}]",
+            f"#账号：[{merchant['merchant_id']}]",
             f"#起始日期：[{day:%Y年%m月%d日} 00:00:00]   终止日期：[{day:%Y年%m月%d日} 23:59:59]",
             "#-----------------------------------------业务明细列表----------------------------------------",
             ",".join(head),
@@ -306,7 +303,7 @@ class AlipaySim(SimChannel):
             f"#退款合计：{len(refunds)}笔，商家实收：{yuan(-refunded)}元",
             f"#导出时间：[{local(self._now()):%Y年%m月%d日 %H:%M:%S}]",
         ]
-        name = f"{self.sim.config.merchants['alipay']['merchant_id']}_{day:%Y%m%d}_业务明细.csv"
+        name = f"{merchant['merchant_id']}_{day:%Y%m%d}_业务明细.csv"
         return ("\n".join(lines) + "\n").encode(), name
 
 

@@ -21,7 +21,8 @@ class BankSim(SimChannel):
 
     @property
     def account(self) -> dict[str, str]:
-        return self.sim.config.merchants["bank"]
+        """The default merchant's account: the one the transfer form offers."""
+        return self.sim.default_merchant("bank")
 
     def handle(self, request: Request, rest: str) -> Response:
         if rest == "transfer":
@@ -32,8 +33,8 @@ class BankSim(SimChannel):
         return Response(404, b"not found")
 
     def _transfer(self, request: Request) -> Response:
-        """The payer's side: a transfer to any account, with a note. Only transfers to our demo account
-        show up in its statement; others leave the simulated bank."""
+        """The payer's side: a transfer to any account, with a note. Only transfers to one of our
+        merchants' accounts show up, in that account's statement; others leave the simulated bank."""
         if request.method == "POST":
             form = request.form()
             amount = form.get("amount", "").strip()
@@ -41,12 +42,13 @@ class BankSim(SimChannel):
                 return page("转账失败 / Transfer refused", "<h1>金额无效 / Invalid amount</h1>", 400)
             whole, _, cents = amount.partition(".")
             fen = int(whole) * 100 + int((cents + "00")[:2])
-            if form.get("payee_account", "").strip() == self.account["account_no"]:
+            payee = self.merchant(account_no=form.get("payee_account", "").strip())
+            if payee is not None:
                 serial = f"{local(now()):%Y%m%d}{secrets.randbelow(10**12):012d}"
                 with self.sim.store.transaction() as db:
                     db.execute(
                         "INSERT INTO bank_transfers (serial, direction, amount_fen, counterparty_name,"
-                        " counterparty_account, note, created_at) VALUES (?, '贷', ?, ?, ?, ?, ?)",
+                        " counterparty_account, note, created_at, account) VALUES (?, '贷', ?, ?, ?, ?, ?, ?)",
                         (
                             serial,
                             fen,
@@ -54,6 +56,7 @@ class BankSim(SimChannel):
                             form.get("payer_account", "")[:40],
                             form.get("note", "")[:140],
                             now(),
+                            payee["account_no"],
                         ),
                     )
             return page("转账成功 / Transfer done", f"<h1>转账成功 / Transfer done</h1><p>¥ {escape(amount)}</p>")
@@ -74,18 +77,19 @@ class BankSim(SimChannel):
         algorithm = "SM2" if request.header("X-Bank-Sign-Type") == "SM2" else "RSA"
         timestamp, nonce = request.header("X-Bank-Timestamp"), request.header("X-Bank-Nonce")
         message = f"GET\n{request.path}\n{timestamp}\n{nonce}\n".encode()
+        customer = self.merchant(merchant_id=request.header("X-Bank-Customer"))
         if (
-            request.header("X-Bank-Customer") != self.account["merchant_id"]
+            customer is None
             or not timestamp.isdigit()
             or abs(now() - int(timestamp)) > MAX_SKEW
-            or not self.merchant_verifier(algorithm).verify_b64(message, request.header("X-Bank-Signature"))
+            or not self.merchant_verifier(algorithm, customer).verify_b64(message, request.header("X-Bank-Signature"))
         ):
             return Response(401, b"signature refused")
         try:
             day = date.fromisoformat(day_text)
         except ValueError:
             return Response(404, b"no such day")
-        content = self.sim.statement("bank", day)
+        content = self.sim.statement("bank", day, customer["merchant_id"])
         return Response(
             200,
             content,
@@ -93,12 +97,20 @@ class BankSim(SimChannel):
             {"X-Bank-Signature": self.provider_signer(algorithm).sign_b64(content)},
         )
 
-    def statement(self, day: date) -> tuple[bytes, str]:
+    def statement(self, day: date, merchant: dict[str, str]) -> tuple[bytes, str]:
         start, end = day_bounds(day)
+        # Transfers recorded before accounts were told apart went to the default account.
+        legacy = "" if merchant["merchant_id"] == self.account["merchant_id"] else "-"
         rows = self.sim.store.all(
-            "SELECT * FROM bank_transfers WHERE created_at >= ? AND created_at < ? ORDER BY created_at, id", start, end
+            "SELECT * FROM bank_transfers WHERE account IN (?, ?) AND created_at >= ? AND created_at < ?"
+            " ORDER BY created_at, id",
+            merchant["account_no"],
+            legacy,
+            start,
+            end,
         )
-        lines = ["交易日期,交易时间,流水号,借贷标志,金额,对方户名,对方账号,附言"]
+        # The account line comes first, as on a bank's 账户明细: whose statement this is.
+        lines = [f"#账号：[{merchant['account_no']}]", "交易日期,交易时间,流水号,借贷标志,金额,对方户名,对方账号,附言"]
         for row in rows:
             when = local(row["created_at"])
             lines.append(
@@ -115,7 +127,7 @@ class BankSim(SimChannel):
                     ]
                 )
             )
-        return ("\n".join(lines) + "\n").encode(), f"{self.account['account_no']}_{day:%Y%m%d}.csv"
+        return ("\n".join(lines) + "\n").encode(), f"{merchant['account_no']}_{day:%Y%m%d}.csv"
 
     def paid_event(self, trade: dict[str, Any]) -> None:
         return None

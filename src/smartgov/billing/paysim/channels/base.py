@@ -50,10 +50,22 @@ class SimChannel:
             return verifier_for("SM2", self.sim.key(self.name, "provider_sm2_public.hex"))
         return verifier_for("RSA", self.sim.key(self.name, "provider_rsa_public.pem"))
 
-    def merchant_verifier(self, algorithm: str) -> Verifier:
+    def merchant_verifier(self, algorithm: str, merchant: dict[str, str]) -> Verifier:
+        """Verifies the requests of one merchant, with the public half of its own key pair."""
+        folder = merchant.get("keys_folder") or self.name
         if algorithm == "SM2":
-            return verifier_for("SM2", self.sim.key(self.name, "merchant_sm2_public.hex"))
-        return verifier_for("RSA", self.sim.key(self.name, "merchant_rsa_public.pem"))
+            return verifier_for("SM2", self.sim.key(folder, "merchant_sm2_public.hex"))
+        return verifier_for("RSA", self.sim.key(folder, "merchant_rsa_public.pem"))
+
+    def merchant(self, **match: str) -> dict[str, str] | None:
+        return self.sim.merchant(self.name, **match)
+
+    def merchant_of(self, trade: dict[str, Any]) -> dict[str, str]:
+        """The merchant a trade belongs to."""
+        found = self.merchant(merchant_id=trade["merchant"])
+        if found is None:
+            raise KeyError(f"{self.name}: trade {trade['out_trade_no']} names unknown merchant {trade['merchant']}")
+        return found
 
     def fee(self, amount_fen: int) -> int:
         rate = Decimal(self.sim.config.fee_rates.get(self.name, "0"))
@@ -86,26 +98,30 @@ class SimChannel:
     def return_url(self, trade: dict[str, Any], form: dict[str, str]) -> str:
         return str(trade["return_url"])
 
-    def statement(self, day: date) -> tuple[bytes, str]:
-        """The settlement statement of a Beijing-time day: content and file name."""
+    def statement(self, day: date, merchant: dict[str, str]) -> tuple[bytes, str]:
+        """One merchant's settlement statement of a Beijing-time day: content and file name."""
         raise NotImplementedError
 
     # -- statement rows shared by the channels ---------------------------------------------------------
 
-    def settled(self, day: date) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        """Payments completed and refunds made during ``day`` (Beijing time), with their fees."""
+    def settled(self, day: date, merchant: dict[str, str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """The merchant's payments completed and refunds made during ``day`` (Beijing time), with fees."""
         start, end = day_bounds(day)
         payments = self.sim.store.all(
-            "SELECT * FROM trades WHERE channel = ? AND paid_at >= ? AND paid_at < ? ORDER BY paid_at, id",
+            "SELECT * FROM trades WHERE channel = ? AND merchant = ? AND paid_at >= ? AND paid_at < ?"
+            " ORDER BY paid_at, id",
             self.name,
+            merchant["merchant_id"],
             start,
             end,
         )
         refunds = self.sim.store.all(
             "SELECT r.*, t.out_trade_no, t.trade_no, t.subject, t.amount_fen AS trade_amount_fen, t.paid_at,"
             " t.created_at AS trade_created_at FROM refunds r JOIN trades t ON t.id = r.trade_id"
-            " WHERE r.channel = ? AND r.created_at >= ? AND r.created_at < ? ORDER BY r.created_at, r.id",
+            " WHERE r.channel = ? AND t.merchant = ? AND r.created_at >= ? AND r.created_at < ?"
+            " ORDER BY r.created_at, r.id",
             self.name,
+            merchant["merchant_id"],
             start,
             end,
         )

@@ -31,10 +31,6 @@ def signing_string(params: dict[str, str], algorithm: str) -> bytes:
 class UnionPaySim(SimChannel):
     name = "unionpay"
 
-    @property
-    def mer_id(self) -> str:
-        return self.sim.config.merchants["unionpay"]["merchant_id"]
-
     def _sign(self, params: dict[str, str], algorithm: str) -> dict[str, str]:
         params = {
             **params,
@@ -71,22 +67,24 @@ class UnionPaySim(SimChannel):
         algorithm = _TYPES.get(params.get("signMethod", ""))
         if algorithm is None:
             return self._answer(params, "RSA", "11", "签名方法不支持")
-        if params.get("merId") != self.mer_id or not self.merchant_verifier(algorithm).verify_b64(
+        merchant = self.merchant(merchant_id=params.get("merId", ""))
+        if merchant is None or not self.merchant_verifier(algorithm, merchant).verify_b64(
             signing_string(params, algorithm), params.get("signature", "")
         ):
             return self._answer(params, algorithm, "11", "验证签名失败")
         endpoint = rest.removeprefix("gateway/api/")
+        mer_id = merchant["merchant_id"]
         if endpoint == "backTransReq.do" and params.get("txnType") == "01":
-            return self._consume(params, algorithm)
+            return self._consume(params, algorithm, mer_id)
         if endpoint == "backTransReq.do" and params.get("txnType") == "04":
-            return self._refund(params, algorithm)
+            return self._refund(params, algorithm, mer_id)
         if endpoint == "queryTrans.do":
-            return self._query(params, algorithm)
+            return self._query(params, algorithm, mer_id)
         if endpoint == "fileTransRequest.do":
-            return self._file(params, algorithm)
+            return self._file(params, algorithm, mer_id)
         return self._answer(params, algorithm, "10", "报文格式错误")
 
-    def _consume(self, params: dict[str, str], algorithm: str) -> Response:
+    def _consume(self, params: dict[str, str], algorithm: str, mer_id: str) -> Response:
         from ..app import TradeConflict
 
         amount = params.get("txnAmt", "")
@@ -99,6 +97,7 @@ class UnionPaySim(SimChannel):
         try:
             trade = self.sim.create_trade(
                 "unionpay",
+                merchant=mer_id,
                 out_trade_no=params["orderId"],
                 amount_fen=int(amount),
                 currency="CNY",
@@ -112,11 +111,13 @@ class UnionPaySim(SimChannel):
             return self._answer(params, algorithm, "12", "重复交易")
         return self._answer(params, algorithm, "00", "成功[0000000]", qrCode=self.sim.checkout_url(trade))
 
-    def _refund(self, params: dict[str, str], algorithm: str) -> Response:
+    def _refund(self, params: dict[str, str], algorithm: str, mer_id: str) -> Response:
         from ..app import RefundRefused
 
         trade = self.sim.store.one(
-            "SELECT * FROM trades WHERE channel = 'unionpay' AND trade_no = ?", params.get("origQryId", "")
+            "SELECT * FROM trades WHERE channel = 'unionpay' AND merchant = ? AND trade_no = ?",
+            mer_id,
+            params.get("origQryId", ""),
         )
         amount = params.get("txnAmt", "")
         if trade is None:
@@ -138,8 +139,8 @@ class UnionPaySim(SimChannel):
             txnAmt=amount,
         )
 
-    def _query(self, params: dict[str, str], algorithm: str) -> Response:
-        trade = self.sim.store.trade("unionpay", params.get("orderId", ""))
+    def _query(self, params: dict[str, str], algorithm: str, mer_id: str) -> Response:
+        trade = self.sim.store.trade("unionpay", mer_id, params.get("orderId", ""))
         if trade is None:
             return self._answer(params, algorithm, "34", "查无此交易")
         status = self.sim.status(trade)
@@ -155,7 +156,7 @@ class UnionPaySim(SimChannel):
             fields["traceTime"] = f"{local(trade['paid_at']):%m%d%H%M%S}"
         return self._answer({**params, "txnType": "00"}, algorithm, "00", "成功[0000000]", **fields)
 
-    def _file(self, params: dict[str, str], algorithm: str) -> Response:
+    def _file(self, params: dict[str, str], algorithm: str, mer_id: str) -> Response:
         settle = params.get("settleDate", "")
         today = local(now()).date()
         day = None
@@ -169,14 +170,14 @@ class UnionPaySim(SimChannel):
                 break
         if day is None:
             return self._answer(params, algorithm, "98", "文件不存在")
-        content = self.sim.statement("unionpay", day)
+        content = self.sim.statement("unionpay", day, mer_id)
         return self._answer(
             params,
             algorithm,
             "00",
             "成功[0000000]",
             settleDate=settle,
-            fileName=f"INN{day:%y%m%d}88ZM_{self.mer_id}",
+            fileName=f"INN{day:%y%m%d}88ZM_{mer_id}",
             fileContent=base64.b64encode(zlib.compress(content)).decode(),
         )
 
@@ -191,7 +192,7 @@ class UnionPaySim(SimChannel):
             "txnType": "01",
             "txnSubType": "07",
             "accessType": "0",
-            "merId": self.mer_id,
+            "merId": trade["merchant"],
             "orderId": trade["out_trade_no"],
             "txnTime": f"{local(trade['created_at']):%Y%m%d%H%M%S}",
             "txnAmt": str(trade["amount_fen"]),
@@ -215,10 +216,11 @@ class UnionPaySim(SimChannel):
 
     # -- statement --------------------------------------------------------------------------------------
 
-    def statement(self, day: date) -> tuple[bytes, str]:
-        payments, refunds = self.settled(day)
+    def statement(self, day: date, merchant: dict[str, str]) -> tuple[bytes, str]:
+        payments, refunds = self.settled(day, merchant)
+        mer_id = merchant["merchant_id"]
         lines = [
-            f"# UnionPay reconciliation file, merchant {self.mer_id}, settle date {day:%Y%m%d}",
+            f"# UnionPay reconciliation file, merchant {mer_id}, settle date {day:%Y%m%d}",
             "# txnType|orderId|queryId|txnAmt|fee|settleDate|origOrderId|currencyCode",
         ]
         for p in payments:
@@ -231,7 +233,7 @@ class UnionPaySim(SimChannel):
                 f"04|{r['out_refund_no']}|{r['refund_no']}|{r['amount_fen']:012d}|{_amount12(r['fee_fen'])}|"
                 f"{day:%Y%m%d}|{r['out_trade_no']}|156"
             )
-        return ("\n".join(lines) + "\n").encode(), f"INN{day:%y%m%d}88ZM_{self.mer_id}"
+        return ("\n".join(lines) + "\n").encode(), f"INN{day:%y%m%d}88ZM_{mer_id}"
 
 
 def _amount12(fen: int) -> str:

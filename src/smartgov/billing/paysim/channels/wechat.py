@@ -26,14 +26,6 @@ MAX_SKEW = 300
 class WeChatSim(SimChannel):
     name = "wechat"
 
-    @property
-    def mchid(self) -> str:
-        return self.sim.config.merchants["wechat"]["merchant_id"]
-
-    @property
-    def appid(self) -> str:
-        return self.sim.config.merchants["wechat"]["app_id"]
-
     def _signed(self, body: bytes, algorithm: str) -> dict[str, str]:
         timestamp, nonce = str(int(now())), secrets.token_hex(16).upper()
         signature = self.provider_signer(algorithm).sign_b64(f"{timestamp}\n{nonce}\n".encode() + body + b"\n")
@@ -56,14 +48,15 @@ class WeChatSim(SimChannel):
     def _error(self, status: int, code: str, message: str, algorithm: str) -> Response:
         return self._answer({"code": code, "message": message}, status, algorithm)
 
-    def _authenticate(self, request: Request) -> str | None:
-        """The algorithm of a correctly signed request from our merchant, or None."""
+    def _authenticate(self, request: Request) -> tuple[str, dict[str, str]] | None:
+        """The algorithm and the merchant of a request correctly signed by one of our merchants, or None."""
         found = _AUTH.fullmatch(request.header("Authorization"))
         if not found:
             return None
         fields = dict(re.findall(r'(\w+)="([^"]*)"', found.group(2)))
         algorithm = "SM2" if found.group(1) == "WECHATPAY2-SM2-WITH-SM3" else "RSA"
-        if fields.get("mchid") != self.mchid or not fields.get("timestamp", "").isdigit():
+        merchant = self.merchant(merchant_id=fields.get("mchid", ""))
+        if merchant is None or not fields.get("timestamp", "").isdigit():
             return None
         if abs(now() - int(fields["timestamp"])) > MAX_SKEW:
             return None
@@ -74,32 +67,34 @@ class WeChatSim(SimChannel):
             + request.body
             + b"\n"
         )
-        if not self.merchant_verifier(algorithm).verify_b64(message, fields.get("signature", "")):
+        if not self.merchant_verifier(algorithm, merchant).verify_b64(message, fields.get("signature", "")):
             return None
-        return algorithm
+        return algorithm, merchant
 
     def handle(self, request: Request, rest: str) -> Response:
         if rest == "v3/billdownload/file":
             return self._download(request)
-        algorithm = self._authenticate(request)
-        if algorithm is None:
+        signed = self._authenticate(request)
+        if signed is None:
             return self._error(401, "SIGN_ERROR", "签名错误", "RSA")
+        algorithm, merchant = signed
+        mchid = merchant["merchant_id"]
         if request.method == "POST" and rest in {"v3/pay/transactions/h5", "v3/pay/transactions/native"}:
-            return self._order(request, rest.rsplit("/", 1)[1], algorithm)
+            return self._order(request, rest.rsplit("/", 1)[1], algorithm, merchant)
         if request.method == "GET" and rest.startswith("v3/pay/transactions/out-trade-no/"):
-            trade = self.sim.store.trade("wechat", rest.rsplit("/", 1)[1])
-            if trade is None or request.query.get("mchid") != self.mchid:
+            trade = self.sim.store.trade("wechat", mchid, rest.rsplit("/", 1)[1])
+            if trade is None or request.query.get("mchid") != mchid:
                 return self._error(404, "ORDER_NOT_EXIST", "订单不存在", algorithm)
             return self._answer(self.transaction(trade), 200, algorithm)
         if request.method == "POST" and rest == "v3/refund/domestic/refunds":
-            return self._refund(request, algorithm)
+            return self._refund(request, algorithm, mchid)
         if request.method == "GET" and rest == "v3/bill/tradebill":
             try:
                 day = date.fromisoformat(request.query.get("bill_date", ""))
             except ValueError:
                 return self._error(400, "PARAM_ERROR", "bill_date 无效", algorithm)
-            content = self.sim.statement("wechat", day)
-            token = self.sim.download_token("wechat", day)
+            content = self.sim.statement("wechat", day, mchid)
+            token = self.sim.download_token("wechat", day, mchid)
             return self._answer(
                 {
                     "hash_type": "SHA1",
@@ -118,7 +113,7 @@ class WeChatSim(SimChannel):
             return None
         return value if isinstance(value, dict) else None
 
-    def _order(self, request: Request, kind: str, algorithm: str) -> Response:
+    def _order(self, request: Request, kind: str, algorithm: str, merchant: dict[str, str]) -> Response:
         from ..app import TradeConflict
 
         body = self._body(request)
@@ -126,8 +121,8 @@ class WeChatSim(SimChannel):
         total = amount.get("total") if isinstance(amount, dict) else None
         if (
             body is None
-            or body.get("mchid") != self.mchid
-            or body.get("appid") != self.appid
+            or body.get("mchid") != merchant["merchant_id"]
+            or body.get("appid") != merchant["app_id"]
             or not body.get("out_trade_no")
             or not isinstance(total, int)
             or isinstance(total, bool)
@@ -143,6 +138,7 @@ class WeChatSim(SimChannel):
         try:
             trade = self.sim.create_trade(
                 "wechat",
+                merchant=merchant["merchant_id"],
                 out_trade_no=str(body["out_trade_no"]),
                 amount_fen=total,
                 currency="CNY",
@@ -163,13 +159,13 @@ class WeChatSim(SimChannel):
             {"h5_url": f"{self.sim.checkout_url(trade)}?prepay_id={prepay}&package=2150917749"}, 200, algorithm
         )
 
-    def _refund(self, request: Request, algorithm: str) -> Response:
+    def _refund(self, request: Request, algorithm: str, mchid: str) -> Response:
         from ..app import RefundRefused
 
         body = self._body(request) or {}
         amount: dict[str, Any] = body["amount"] if isinstance(body.get("amount"), dict) else {}
         refund, total = amount.get("refund"), amount.get("total")
-        trade = self.sim.store.trade("wechat", str(body.get("out_trade_no", "")))
+        trade = self.sim.store.trade("wechat", mchid, str(body.get("out_trade_no", "")))
         if trade is None:
             return self._error(404, "RESOURCE_NOT_EXISTS", "订单不存在", algorithm)
         if (
@@ -209,23 +205,26 @@ class WeChatSim(SimChannel):
         )
 
     def _download(self, request: Request) -> Response:
-        if self._authenticate(request) is None:
+        signed = self._authenticate(request)
+        if signed is None:
             return json_response({"code": "SIGN_ERROR", "message": "签名错误"}, 401)
+        mchid = signed[1]["merchant_id"]
         try:
             day = date.fromisoformat(request.query.get("bill_date", ""))
         except ValueError:
             return Response(404, b"no such bill")
-        if request.query.get("token") != self.sim.download_token("wechat", day):
+        if request.query.get("token") != self.sim.download_token("wechat", day, mchid):
             return Response(403, b"download link invalid")
-        return Response(200, self.sim.statement("wechat", day), "text/csv; charset=utf-8")
+        return Response(200, self.sim.statement("wechat", day, mchid), "text/csv; charset=utf-8")
 
     def transaction(self, trade: dict[str, Any]) -> dict[str, Any]:
         state = _STATE[self.sim.status(trade)]
         if state == "SUCCESS" and trade["refunded_fen"]:
             state = "REFUND"
+        merchant = self.merchant_of(trade)
         value: dict[str, Any] = {
-            "appid": self.appid,
-            "mchid": self.mchid,
+            "appid": merchant["app_id"],
+            "mchid": merchant["merchant_id"],
             "out_trade_no": trade["out_trade_no"],
             "transaction_id": trade["trade_no"],
             "trade_type": "MWEB",
@@ -251,7 +250,8 @@ class WeChatSim(SimChannel):
         return {"event_type": "TRANSACTION.SUCCESS", "summary": "支付成功", "transaction": self.transaction(trade)}
 
     def render_notification(self, trade: dict[str, Any], payload: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
-        key = self.sim.key("wechat", "apiv3.key").strip().encode()
+        # Encrypted under the APIv3 key of the merchant the trade belongs to.
+        key = self.sim.key(self.merchant_of(trade).get("keys_folder") or "wechat", "apiv3.key").strip().encode()
         nonce = secrets.token_urlsafe(9)[:12]
         plaintext = json.dumps(payload["transaction"], ensure_ascii=False, separators=(",", ":")).encode()
         ciphertext = AESGCM(key).encrypt(nonce.encode(), plaintext, b"transaction")
@@ -281,8 +281,9 @@ class WeChatSim(SimChannel):
 
     # -- statement --------------------------------------------------------------------------------------
 
-    def statement(self, day: date) -> tuple[bytes, str]:
-        payments, refunds = self.settled(day)
+    def statement(self, day: date, merchant: dict[str, str]) -> tuple[bytes, str]:
+        payments, refunds = self.settled(day, merchant)
+        appid, mchid = merchant["app_id"], merchant["merchant_id"]
         head = [
             "交易时间",
             "公众账号ID",
@@ -326,8 +327,8 @@ class WeChatSim(SimChannel):
                 row(
                     [
                         f"{local(p['paid_at']):%Y-%m-%d %H:%M:%S}",
-                        self.appid,
-                        self.mchid,
+                        appid,
+                        mchid,
                         "0",
                         "",
                         p["trade_no"],
@@ -360,8 +361,8 @@ class WeChatSim(SimChannel):
                 row(
                     [
                         f"{local(r['created_at']):%Y-%m-%d %H:%M:%S}",
-                        self.appid,
-                        self.mchid,
+                        appid,
+                        mchid,
                         "0",
                         "",
                         r["trade_no"],
@@ -406,4 +407,4 @@ class WeChatSim(SimChannel):
                 ]
             )
         )
-        return ("\n".join(lines) + "\n").encode(), f"{self.mchid}_{day:%Y%m%d}_ALL.csv"
+        return ("\n".join(lines) + "\n").encode(), f"{mchid}_{day:%Y%m%d}_ALL.csv"
