@@ -94,7 +94,7 @@ def _claim(record: IdempotencyRecord) -> IdempotencyRecord | None:
     """Insert ``record`` unless its key is taken, in one statement (``ON CONFLICT DO NOTHING``, on
     PostgreSQL and SQLite alike): the record, or None when the key was taken."""
     fields = IdempotencyRecord._meta.concrete_fields
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    columns = ", ".join(connection.ops.quote_name(str(f.column)) for f in fields)
     values = [f.get_db_prep_save(getattr(record, f.attname), connection) for f in fields]
     table = connection.ops.quote_name(IdempotencyRecord._meta.db_table)
     with connection.cursor() as cursor:

@@ -107,8 +107,8 @@ def current_version(tenant: Tenant, service: Service) -> ServiceVersion:
     if service.tenant_id != tenant.pk or service.current_version_id is None or \
             service.status != Service.Status.PUBLISHED:
         raise NotFound(_("This service takes no applications."), code="service_not_open")
-    if Service.current_version.is_cached(service):  # joined by service(): no second query
-        version = service.current_version
+    version = service.current_version if Service.current_version.is_cached(service) else None
+    if version is not None:  # joined by service(): no second query
         version.service = service
         return version
     return service_version(tenant, service.current_version_id)
