@@ -285,3 +285,20 @@ def test_a_refused_application_with_files_keeps_none_of_them(client):
     with tenant_context(world.tenant):
         assert Document.objects.filter(tenant=world.tenant).count() == before
         assert not Application.objects.filter(tenant=world.tenant).exclude(status="draft").exists()
+
+
+def test_files_over_the_quota_refuse_the_whole_application(client):
+    from smartgov.documents.models import Document
+
+    world = make_world()
+    as_user(client, world.citizen)
+    world.tenant.quota_storage_bytes = 1000  # less than is used already plus one more file
+    world.tenant.save(update_fields=["quota_storage_bytes"])
+    with tenant_context(world.tenant):
+        before = Document.objects.filter(tenant=world.tenant).count()
+    body = {"service_id": str(world.service.pk), "data": {"shop_name": "老王面馆", "area": 42}}
+    full = with_files(client, world, body, {"lease": pdf("lease.pdf")}, "wf-quota")
+    assert full.status_code == 409 and full.json()["code"] == "storage_quota_exceeded"
+    with tenant_context(world.tenant):
+        assert Document.objects.filter(tenant=world.tenant).count() == before
+        assert not Application.objects.filter(tenant=world.tenant).exclude(status="draft").exists()

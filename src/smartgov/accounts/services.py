@@ -7,9 +7,9 @@ import hmac
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from smartgov.accounts import permissions as perms
@@ -342,9 +342,19 @@ def authenticate_api_key(raw: str) -> ApiClient | None:
         return None
     now = clock.now()
     if client.last_used_at is None or now - client.last_used_at > LAST_USED_RESOLUTION:
-        ApiClient.objects.filter(pk=client.pk).update(last_used_at=now)
+        _touch(client, now)
         client.last_used_at = now
     return client
+
+
+def _touch(client: ApiClient, now: datetime) -> None:
+    """Note when the key was used, never waiting for it: the row stays locked until the request
+    commits, so while another request is noting it (every worker does once a minute), skip."""
+    row = ApiClient.objects.filter(pk=client.pk)
+    if connection.in_atomic_block and connection.features.has_select_for_update_skip_locked:
+        free = list(row.select_for_update(skip_locked=True).values_list("pk", flat=True))
+        row = ApiClient.objects.filter(pk__in=free)
+    row.update(last_used_at=now)
 
 
 def principal_for_client(client: ApiClient) -> Principal:

@@ -233,14 +233,29 @@ def wallet(tenant: Tenant, owner: accounts.Membership) -> list[Any]:
 
 
 def upload(
-    actor: Actor, tenant: Tenant, owner: accounts.Membership, file_name: str, content: Any, content_type: str
+    actor: Actor,
+    tenant: Tenant,
+    owner: accounts.Membership,
+    file_name: str,
+    content: Any,
+    content_type: str,
+    *,
+    reserve_later: bool = False,
 ) -> Any:
-    """Into the owner's wallet as a draft (``content``: bytes or a readable file)."""
+    """Into the owner's wallet as a draft (``content``: bytes or a readable file); ``reserve_later``:
+    counted against the quota by ``reserve_quota`` at the end of the caller's transaction."""
     from smartgov.documents import services as document_services
 
     return document_services.upload(
-        actor, tenant, owner, file_name=file_name, content=content, declared_type=content_type
+        actor, tenant, owner, file_name=file_name, content=content, declared_type=content_type,
+        reserve_later=reserve_later,
     )
+
+
+def reserve_quota(tenant: Tenant, documents: list[Any]) -> None:
+    from smartgov.documents import services as document_services
+
+    document_services.reserve_quota(tenant, documents)
 
 
 # --- notices ---------------------------------------------------------------------------------

@@ -202,13 +202,15 @@ def _store(
     source: str,
     status: str,
     issuer_department: Department | None = None,
+    reserve: bool = True,
 ) -> Document:
     document_id = uuid7()
     profile = tenant.crypto_profile
     wrapped, sealed = store.seal(tenant, document_id, data)
     name = store.put(store.object_name(tenant, document_id), sealed)
     try:
-        _reserve(tenant, len(sealed))  # after the slow write: the quota row stays locked until commit
+        if reserve:
+            _reserve(tenant, len(sealed))  # after the slow write: the quota row stays locked until commit
         now = clock.now()
         document = Document.objects.create(
             id=document_id,
@@ -263,9 +265,12 @@ def upload(
     declared_type: str,
     doc_type: str = "supporting_document",
     title: str = "",
+    reserve_later: bool = False,
 ) -> Document:
     """Keep a person's upload in their wallet as a draft: size-limited, type-checked against its
-    bytes, checksummed, encrypted, and counted against the tenant's quota."""
+    bytes, checksummed, encrypted, and counted against the tenant's quota. ``reserve_later``: the
+    caller counts it with ``reserve_quota`` before its transaction ends (the tenant's quota row
+    stays locked from the count to the commit, so a long transaction counts last)."""
     _owned_by_tenant(tenant, owner)
     the_type = document_type(tenant, doc_type)
     data = _read_limited(content, max_upload_bytes(tenant))
@@ -274,7 +279,14 @@ def upload(
     return _store(
         actor, tenant, owner, data=data, content_type=content_type, file_name=name, doc_type=the_type.code,
         title=title.strip() or name, source=Document.Source.UPLOAD, status=Document.Status.DRAFT,
+        reserve=not reserve_later,
     )
+
+
+def reserve_quota(tenant: Tenant, documents: list[Document]) -> None:
+    """Count uploads made with ``reserve_later`` against the tenant's quota (409 when full)."""
+    if documents:
+        _reserve(tenant, sum(d.stored_bytes for d in documents))
 
 
 @transaction.atomic

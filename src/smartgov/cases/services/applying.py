@@ -384,8 +384,12 @@ def apply(
         data, attachments = dict(data), list(attachments)
         file_fields = set(ports.document_fields(version.form_schema))
         sent: set[str] = set()
+        uploaded = []
         for file in files:
-            doc = ports.upload(actor, tenant, applicant, file.file_name, file.content, file.content_type)
+            doc = ports.upload(
+                actor, tenant, applicant, file.file_name, file.content, file.content_type, reserve_later=True
+            )
+            uploaded.append(doc)
             if file.answers in file_fields:  # several files for one field: a list (the schema says if it may be)
                 earlier = data.get(file.answers)
                 data[file.answers] = [*earlier, str(doc.pk)] if isinstance(earlier, list) else (
@@ -394,7 +398,9 @@ def apply(
             else:
                 attachments.append(AttachmentIn(file.answers, doc.pk))
         app = _new_draft(tenant, applicant, service_id, version)
-        return _submit(actor, tenant, app, version, data, attachments, agency=agency, fresh=True)
+        app = _submit(actor, tenant, app, version, data, attachments, agency=agency, fresh=True)
+        ports.reserve_quota(tenant, uploaded)  # the tenant's quota row: locked for the tail only
+        return app
 
 
 @transaction.atomic
