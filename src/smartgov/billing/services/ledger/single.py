@@ -101,10 +101,10 @@ WITH head AS (
   FROM {head} WHERE tenant_id = %(tenant)b::uuid FOR UPDATE
 ), facts AS (
   SELECT count(*) AS held FROM {accounts} a
-  JOIN (VALUES (%(dr)b::uuid, %(dr_dx)b::bool, %(dr_cx)b::bool), (%(cr)b::uuid, %(cr_dx)b::bool, %(cr_cx)b::bool))
-    AS k(id, dx, cx) ON a.id = k.id
-  WHERE a.tenant_id = %(tenant)b::uuid AND a.ledger = %(ledger)b::text AND a.currency = %(currency)b::text
-    AND a.debits_must_not_exceed_credits = k.dx AND a.credits_must_not_exceed_debits = k.cx
+  WHERE a.id = ANY(ARRAY[%(dr)b::uuid, %(cr)b::uuid]) AND a.tenant_id = %(tenant)b::uuid
+    AND a.ledger = %(ledger)b::text AND a.currency = %(currency)b::text
+    AND a.debits_must_not_exceed_credits = CASE WHEN a.id = %(dr)b::uuid THEN %(dr_dx)b::bool ELSE %(cr_dx)b::bool END
+    AND a.credits_must_not_exceed_debits = CASE WHEN a.id = %(dr)b::uuid THEN %(dr_cx)b::bool ELSE %(cr_cx)b::bool END
 ), ins AS (
   INSERT INTO {transfers} (tenant_id, id, seq, timestamp, phase, debit_account_id, credit_account_id, amount,
     ledger, currency, code, pending_id, timeout, linked, refs)
