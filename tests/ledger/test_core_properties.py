@@ -19,6 +19,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from smartgov.ledger import (
     Account,
+    Balance,
     Ledger,
     PendingState,
     Phase,
@@ -26,7 +27,10 @@ from smartgov.ledger import (
     Side,
     Transfer,
     TransferResult,
+    apply,
     check_invariants,
+    needs_balances,
+    validate_transfer,
 )
 
 from . import FakeClock, make_account
@@ -399,3 +403,35 @@ def test_nonsense_gets_a_result_code_and_leaves_the_books_sound(fields: dict[str
     if results[0] is R.OK:
         assert results[1] in (R.EXISTS, R.LINKED_EVENT_CHAIN_OPEN)
     assert ledger.check() == []
+
+
+# -- deciding without balances --------------------------------------------------------------------
+
+balances = st.dictionaries(
+    st.sampled_from([a.id for a in ACCOUNTS]),
+    st.builds(Balance, *[st.integers(min_value=0, max_value=10**6)] * 4),
+    max_size=len(ACCOUNTS),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(data=st.data(), held=balances)
+def test_without_a_constraint_in_play_the_decision_ignores_balances(data: st.DataObject, held) -> None:
+    """The database ledger decides a lone transfer before reading balances when ``needs_balances`` is
+    False (billing.services.ledger.single): the answer must then be the same whatever they are."""
+    t = data.draw(st.one_of(plausible_transfer([]), wild_transfer([])))
+    debit, credit = BY_ID.get(t.debit_account_id), BY_ID.get(t.credit_account_id)
+    unread = validate_transfer(t, None, BY_ID, balances=None)
+    read = validate_transfer(t, None, BY_ID, balances=held)
+    if debit is not None and credit is not None and not needs_balances(debit, credit):
+        assert read == unread
+    elif read != unread:
+        event("balances decided it")  # the other case exists, so the property above is not vacuous
+        assert debit is not None and credit is not None and needs_balances(debit, credit)
+    if unread is None:
+        # And what it adds to the two balances does not depend on them either (an increment).
+        before = {k: v for k, v in held.items() if k in (debit.id, credit.id)}
+        after = apply(held, t)
+        delta = apply({}, t)
+        for k, b in after.items():
+            assert b == before.get(k, Balance()) + delta[k]

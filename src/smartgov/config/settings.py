@@ -95,6 +95,11 @@ TEMPLATES = [
 _database_url: str = env("DATABASE_URL")
 if _database_url:
     DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60, conn_health_checks=True)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Django's default (None) stops psycopg from preparing anything on the server. With a threshold
+        # no query ever reaches, only statements that ask (``prepare=True``) are prepared: the ledger's
+        # one-statement posting, which then skips parsing and planning (docs/ledger.md).
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 2**31 - 1
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {

@@ -314,6 +314,13 @@ def validate_transfer(
     return _check_limits(resolve(new, pending), pending, debit, credit, balances)
 
 
+def needs_balances(debit: Account, credit: Account) -> bool:
+    """Whether deciding a transfer from ``debit`` to ``credit`` needs their balances: only a balance
+    constraint on the side that grows can refuse it. When False, ``validate_transfer`` answers the
+    same whatever ``balances`` holds."""
+    return debit.debits_must_not_exceed_credits or credit.credits_must_not_exceed_debits
+
+
 def _check_limits(
     t: Transfer,
     pending: Transfer | None,
@@ -321,7 +328,7 @@ def _check_limits(
     credit: Account,
     balances: Mapping[UUID, Balance] | None,
 ) -> TransferResult | None:
-    if not debit.debits_must_not_exceed_credits and not credit.credits_must_not_exceed_debits:
+    if not needs_balances(debit, credit):
         return None  # no constraint to break: the new balances are not needed to decide
     after = apply(balances or {}, t, pending)
     if debit.debit_limit_exceeded(after[debit.id]):
