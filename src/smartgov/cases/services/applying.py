@@ -342,7 +342,7 @@ def _submit(
         tenant,
         app.applicant,
         "application_submitted",
-        {"reference": app.reference, "service": app.service_name_zh, "deadline": app.deadline},
+        {"reference": app.reference, "service": common.service_name(app), "deadline": app.deadline},
         common.applicant_link(app),
     )
     for document in documents:
