@@ -35,6 +35,42 @@ FIELDS: list[dict[str, Any]] = [
 ]
 
 
+def _choice(value: str, zh: str, en: str) -> dict[str, Any]:
+    return {"value": value, "label": {"zh": zh, "en": en}}
+
+
+# A form with a repeating group whose fields are of every kind a group may hold.
+OWNERS_FIELDS: list[dict[str, Any]] = [
+    {"name": "shop_name", "type": "text", "label": {"zh": "店名", "en": "Shop name"}, "required": True},
+    {
+        "name": "owners",
+        "type": "group",
+        "label": {"zh": "股东", "en": "Shareholders"},
+        "required": True,
+        "max_items": 3,
+        "fields": [
+            {"name": "holder", "type": "text", "label": {"zh": "姓名", "en": "Name"}, "required": True},
+            {"name": "share", "type": "number", "label": {"zh": "持股比例", "en": "Share"}, "required": True,
+             "minimum": 1, "maximum": 100},
+            {"name": "paid_in", "type": "money", "label": {"zh": "实缴出资", "en": "Paid in"}},
+            {"name": "since", "type": "date", "label": {"zh": "入股日期", "en": "Since"}},
+            {"name": "role", "type": "choice", "label": {"zh": "职务", "en": "Role"},
+             "choices": [_choice("chair", "董事长", "Chair"), _choice("member", "董事", "Director")]},
+            {"name": "duties", "type": "multi_choice", "label": {"zh": "分管", "en": "Duties"},
+             "choices": [_choice("finance", "财务", "Finance"), _choice("legal", "法务", "Legal")]},
+            {"name": "mobile", "type": "phone", "label": {"zh": "手机", "en": "Mobile"}},
+            {"name": "id_number", "type": "identity_number", "label": {"zh": "身份证号", "en": "ID number"}},
+        ],
+    },
+]
+
+# The same with the group's two essential fields only (what the browser walk fills in).
+TWO_FIELD_OWNERS: list[dict[str, Any]] = [
+    OWNERS_FIELDS[0],
+    {**OWNERS_FIELDS[1], "fields": OWNERS_FIELDS[1]["fields"][:2]},
+]
+
+
 @dataclass
 class World:
     tenant: Tenant
@@ -57,6 +93,7 @@ def make_service(
     time_limit_days: int = 5,
     delivery_mode: str = "online",
     certificate_validity_months: int | None = 60,
+    form_fields: list[dict[str, Any]] | None = None,
 ) -> Service:
     with tenant_context(tenant):
         service = catalogue.create_service(
@@ -72,7 +109,7 @@ def make_service(
             fee_fen=fee_fen,
             certificate_validity_months=certificate_validity_months,
         )
-        catalogue.save_draft(SYSTEM, tenant, service, form_fields=FIELDS, workflow=workflow)
+        catalogue.save_draft(SYSTEM, tenant, service, form_fields=form_fields or FIELDS, workflow=workflow)
         catalogue.publish_service(SYSTEM, tenant, service)
         service.refresh_from_db()
         return service

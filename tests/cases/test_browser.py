@@ -134,3 +134,46 @@ def test_apply_correct_approve_download_verify_revoke(browser, live_server):
     public.reload()
     assert public.get_attribute("#verdict", "data-status") == "revoked"
     assert "Obtained by deception" in public.inner_text("#verdict")
+
+
+def test_a_citizen_fills_a_repeating_group_item_by_item(browser, live_server):
+    from playwright.sync_api import expect
+
+    from tests.cases.builders import TWO_FIELD_OWNERS
+
+    world = make_world("groups", form_fields=TWO_FIELD_OWNERS)
+    citizen = person(browser, live_server, world.citizen.user.email)
+    citizen.goto(f"{live_server.url}/{world.tenant.slug}/cases/apply/{world.service.pk}")
+    citizen.wait_for_url(re.compile(r"/cases/mine/.+/edit"))
+    citizen.evaluate("window.notReloaded = true")  # the buttons below must work in place, not by posting
+    items = citizen.locator("#field-owners .group-items > .group-item")
+    add = citizen.locator("#field-owners [data-action=add-item]")
+    expect(items).to_have_count(1)
+    citizen.fill("#id_shop_name", "老王面馆")
+    citizen.fill("#id_owners-0-holder", "王五")
+    citizen.fill("#id_owners-0-share", "60")
+
+    add.click()
+    expect(items).to_have_count(2)
+    expect(citizen.locator("#id_owners-1-holder")).to_be_focused()
+    citizen.fill("#id_owners-1-holder", "李四")
+    citizen.fill("#id_owners-1-share", "40")
+    add.click()  # a third, up to the maximum of three, then taken out again
+    expect(items).to_have_count(3)
+    expect(add).to_be_disabled()
+    citizen.fill("#id_owners-2-holder", "赵六")
+    citizen.locator("#item-owners-2 [data-action=remove-item]").click()
+    expect(items).to_have_count(2)
+    expect(add).to_be_enabled()
+    assert [t.strip() for t in items.locator(":scope > legend .item-number").all_inner_texts()] == ["1", "2"]
+    expect(citizen.locator("#autosave")).to_contain_text("Draft saved")  # the removal was autosaved
+    assert citizen.evaluate("window.notReloaded") is True
+
+    citizen.get_by_role("button", name="Submit application").click()
+    citizen.wait_for_url(re.compile(r"/cases/mine/[0-9a-f-]+$"))
+    expect(citizen.locator("#answers-owners tbody tr")).to_have_count(2)
+    expect(citizen.locator("#answers-owners")).to_contain_text("李四")
+    with tenant_context(world.tenant):
+        app = Application.objects.get(tenant=world.tenant)
+    assert app.status == "submitted"
+    assert app.form_data["owners"] == [{"holder": "王五", "share": 60}, {"holder": "李四", "share": 40}]

@@ -102,6 +102,22 @@ class Bilingual:
         return self.en if (translation.get_language() or "").startswith("en") else self.zh
 
 
+def service_name(app: Application) -> Bilingual:
+    """The application's service name for a notice: each reader gets it in their own language."""
+    return Bilingual(app.service_name_zh, app.service_name_en)
+
+
+def field_labels(version: ports.Version, names: list[str]) -> Bilingual:
+    """Form fields (a correction request's items) by their labels, for a notice in either language."""
+    hints = (version.ui_hints or {}).get("fields") or {}
+
+    def labels(lang: str, other: str) -> str:
+        found = [(hints.get(n) or {}).get("label") or {} for n in names]
+        return ", ".join(str(lab.get(lang) or lab.get(other) or n) for lab, n in zip(found, names, strict=True))
+
+    return Bilingual(labels("zh", "en"), labels("en", "zh"))
+
+
 def _context_value(value: Any) -> Any:
     # Lazy translations and bilingual names stay as they are, to be rendered in the reader's language.
     if isinstance(value, Promise | Bilingual):

@@ -344,7 +344,7 @@ def _submit(
         tenant,
         app.applicant,
         "application_submitted",
-        {"reference": app.reference, "service": app.service_name_zh, "deadline": app.deadline},
+        {"reference": app.reference, "service": common.service_name(app), "deadline": app.deadline},
         common.applicant_link(app),
     )
     record(

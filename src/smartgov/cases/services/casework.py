@@ -83,7 +83,7 @@ def escalate_breaches(tenant: Tenant) -> int:
             label = ports.state_of(version.workflow, task.step).get("label") or {}
             context = {
                 "reference": app.reference,
-                "service": common.Bilingual(app.service_name_zh, app.service_name_en),
+                "service": common.service_name(app),
                 "step": common.Bilingual(label.get("zh") or task.step, label.get("en") or task.step),
                 "due": common.local_date(tenant, task.due_at) if task.due_at else None,
                 "escalated_to": _role_name(tenant, task.escalated_to),
@@ -145,7 +145,7 @@ def notify_deadlines(tenant: Tenant) -> int:
                 "deadline_approaching",
                 {
                     "reference": app.reference,
-                    "service": common.Bilingual(app.service_name_zh, app.service_name_en),
+                    "service": common.service_name(app),
                     "deadline": app.deadline,
                     "action": APPLICANT_ACTIONS.get(app.status, ""),
                 },

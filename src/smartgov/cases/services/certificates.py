@@ -114,7 +114,7 @@ def issue(actor: Actor, tenant: Tenant, app: Application, version: ports.Version
         "certificate_issued",
         {
             "reference": app.reference,
-            "service": app.service_name_zh,
+            "service": common.service_name(app),
             "certificate": cert.number,
             "valid_until": cert.valid_until,
         },

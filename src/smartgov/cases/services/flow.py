@@ -266,7 +266,7 @@ def act(
     close_tasks(app, cancelled=False, done_by=mine, outcome=action)
     _resume_clock(tenant, app)
     app.state, app.signoffs, app.updated_at = step.state, [], now
-    context = {"reference": app.reference, "service": app.service_name_zh}
+    context = {"reference": app.reference, "service": common.service_name(app)}
     if step.transition_kind == "correction":
         app.status = Application.Status.AWAITING_CORRECTION
         app.correction_items, app.correction_message = items, reason
@@ -276,7 +276,12 @@ def act(
             tenant,
             app.applicant,
             "correction_requested",
-            {**context, "items": ", ".join(items or []), "deadline": app.deadline, "message": reason},
+            {
+                **context,
+                "items": common.field_labels(version, items or []),
+                "deadline": app.deadline,
+                "message": reason,
+            },
             common.applicant_link(app),
         )
     elif step.is_final:

@@ -7,8 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -16,7 +17,7 @@ from smartgov.accounts.services import Principal
 from smartgov.cases import ports, selectors, services
 from smartgov.cases.models import Application
 from smartgov.cases.views._common import language, me
-from smartgov.cases.views.forms import read_post, sections
+from smartgov.cases.views.forms import error_key, read_post, sections, without_item
 from smartgov.kit import clock
 from smartgov.kit.errors import DomainError, InvalidInput
 from smartgov.tenancy.models import Tenant
@@ -24,11 +25,25 @@ from smartgov.web import pages
 
 
 def _errors(exc: DomainError) -> dict[str, str]:
+    """The refusal's messages keyed by the field they concern (``shop_name``, ``owners[1].share``)."""
     found: dict[str, str] = {}
     for detail in exc.details or [] if isinstance(exc.details, list) else []:
-        name = str(detail.get("field", "")).removeprefix("data.").split(".")[0].split("[")[0]
-        found.setdefault(name, str(detail.get("message", "")))
+        found.setdefault(error_key(str(detail.get("field", ""))), str(detail.get("message", "")))
     return found
+
+
+def _unreadable(problems: dict[str, str]) -> dict[str, str]:
+    return {key: _("This value cannot be read.") for key in problems}
+
+
+def _rearranged(post: QueryDict) -> tuple[QueryDict, dict[str, int] | None]:
+    """A no-script "Add another" or "Remove" press: the answers to keep and the blank items to add
+    (None when the post is no such press)."""
+    if "remove_item" in post:
+        return without_item(post, post.get("remove_item") or ""), {}
+    if "add_item" in post:
+        return post, {post.get("add_item") or "": 1}
+    return post, None
 
 
 def _upload_files(
@@ -78,6 +93,7 @@ def _form_context(
     app: Application,
     data: dict[str, Any],
     errors: dict[str, str],
+    extra: dict[str, int] | None = None,
 ) -> dict[str, Any]:
     version = ports.version(tenant, app.service_version_id)
     wallet = ports.wallet(tenant, me(principal))
@@ -86,7 +102,7 @@ def _form_context(
         "app": app,
         "version": version,
         "wallet": wallet,
-        "sections": sections(version, data, errors, language(request)),
+        "sections": sections(version, data, errors, language(request), extra),
         "attachments": list(selectors.attachments(tenant, app)),
     }
 
@@ -94,43 +110,47 @@ def _form_context(
 @pages.member_page()
 def edit(request: HttpRequest, tenant: Tenant, principal: Principal, application_id: str) -> HttpResponse:
     """The application form. POST with ``autosave`` (htmx, on change) keeps a draft; with
-    ``submit`` validates and submits, showing each field's problem next to it."""
+    ``submit`` validates and submits, showing each field's problem next to it; with ``add_item`` or
+    ``remove_item`` (a group's buttons without script) keeps the draft and shows the group changed."""
     app = selectors.application_of(tenant, me(principal), application_id)
     if app.status != Application.Status.DRAFT:
         return redirect("cases-detail", tenant=tenant.slug, application_id=app.pk)
     version = ports.version(tenant, app.service_version_id)
     errors: dict[str, str] = {}
+    posted: dict[str, Any] = {}
+    post, extra = _rearranged(request.POST)
     if request.method == "POST":
-        data, unreadable = read_post(version, request.POST)
+        posted, unreadable = read_post(version, post)
         try:
             if not request.headers.get("HX-Request"):  # autosave leaves chosen files for the real submit
-                data.update(_upload_files(request, tenant, principal, version))
-            if "submit" in request.POST and not unreadable:
-                services.submit(principal.actor, tenant, app, data)
+                posted.update(_upload_files(request, tenant, principal, version))
+            if "submit" in post and not unreadable:
+                services.submit(principal.actor, tenant, app, posted)
                 messages.success(request, _("Submitted. Your reference is shown below."))
                 return redirect("cases-detail", tenant=tenant.slug, application_id=app.pk)
-            services.save_draft(principal.actor, tenant, app, data)
+            services.save_draft(principal.actor, tenant, app, posted)
             if request.headers.get("HX-Request"):
                 now = clock.local_now().strftime("%H:%M:%S")
                 return HttpResponse(f'<span role="status">{_("Draft saved")} {now}</span>')
             if unreadable:
-                errors = {name: _("This value cannot be read.") for name in unreadable}
-            else:
+                errors = _unreadable(unreadable)
+            elif extra is None:
                 messages.success(request, _("Draft saved."))
                 return redirect("cases-edit", tenant=tenant.slug, application_id=app.pk)
         except InvalidInput as exc:
             if request.headers.get("HX-Request"):
-                return HttpResponse(f'<span role="alert">{exc.message}</span>')
+                return HttpResponse(f'<span role="alert">{escape(exc.message)}</span>')
             errors = _errors(exc) or {"": exc.message}
             messages.error(request, exc.message)
         except DomainError as exc:
             messages.error(request, exc.message)
         app.refresh_from_db()
-    data = services.unseal_for_applicant(tenant, app)
+    # What was posted is shown as posted, also when a refused submission stored nothing of it.
+    data = {**services.unseal_for_applicant(tenant, app), **posted}
     return render(
         request,
         "cases/apply.html",
-        _form_context(request, tenant, principal, app, data, errors),
+        _form_context(request, tenant, principal, app, data, errors, extra),
         status=422 if errors else 200,
     )
 
@@ -155,16 +175,19 @@ def _detail(
     app: Application,
     errors: dict[str, str],
     status: int = 200,
+    posted: dict[str, Any] | None = None,
+    extra: dict[str, int] | None = None,
 ) -> HttpResponse:
+    """The application page; ``posted`` (a correction being answered) shows over what is stored."""
     version = ports.version(tenant, app.service_version_id)
     data = services.unseal_for_applicant(tenant, app)
+    lang = language(request)
     correction = []
     if app.status == Application.Status.AWAITING_CORRECTION:
+        asked = set(app.correction_items)
         correction = [
-            f
-            for s in sections(version, data, errors, language(request))
-            for f in s.fields
-            if f.name in set(app.correction_items)
+            f for s in sections(version, {**data, **(posted or {})}, errors, lang, extra) for f in s.fields
+            if f.name in asked
         ]
     return render(
         request,
@@ -179,7 +202,7 @@ def _detail(
             "decision": getattr(app, "decision", None) if hasattr(app, "decision") else None,
             "certificate": getattr(app, "certificate", None) if hasattr(app, "certificate") else None,
             "wallet": ports.wallet(tenant, me(principal)),
-            "all_sections": sections(version, data, {}, language(request)),
+            "all_sections": sections(version, data, {}, lang),
         },
         status=status,
     )
@@ -188,18 +211,23 @@ def _detail(
 @require_POST
 @pages.member_page()
 def amend(request: HttpRequest, tenant: Tenant, principal: Principal, application_id: str) -> HttpResponse:
+    """Send the correction; a group's buttons without script come back with the group changed."""
     app = selectors.application_of(tenant, me(principal), application_id)
     version = ports.version(tenant, app.service_version_id)
     asked = set(app.correction_items)
-    data, unreadable = read_post(version, request.POST, only=asked)
+    post, extra = _rearranged(request.POST)
+    data, unreadable = read_post(version, post, only=asked)
+    if extra is not None:
+        return _detail(request, tenant, principal, app, {}, posted=data, extra=extra)
     try:
         data.update(_upload_files(request, tenant, principal, version, only=asked))
         if unreadable:
-            raise InvalidInput.for_field(f"data.{sorted(unreadable)[0]}", _("This value cannot be read."))
+            messages.error(request, _("Some answers cannot be read."))
+            return _detail(request, tenant, principal, app, _unreadable(unreadable), 422, posted=data)
         services.amend(principal.actor, tenant, app, data)
     except InvalidInput as exc:
         messages.error(request, exc.message)
-        return _detail(request, tenant, principal, app, _errors(exc), status=422)
+        return _detail(request, tenant, principal, app, _errors(exc), 422, posted=data)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
