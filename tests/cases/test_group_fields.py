@@ -12,6 +12,7 @@ import pytest
 from smartgov.cases import services
 from smartgov.cases.models import Application
 from smartgov.kit import identity
+from smartgov.kit.errors import NotFound
 from smartgov.tenancy.context import tenant_context
 from tests.builders import SYSTEM
 from tests.cases.builders import OWNERS_FIELDS, make_world
@@ -115,7 +116,9 @@ def test_posted_items_are_stored_as_a_list_of_objects(client):
     with tenant_context(world.tenant):
         app = Application.objects.get(pk=app.pk)
     assert app.status == "submitted"
-    assert app.form_data["owners"] == [
+    assert app.form_data["owners"][0]["mobile"] == "139****1111"  # personal cells are masked in the clear copy
+    assert ID_NUMBER not in str(app.form_data)
+    assert stored(world, app)["owners"] == [
         {
             "holder": "王五",
             "share": 60.5,
@@ -252,3 +255,22 @@ def test_a_correction_of_a_group_is_answered_item_by_item(client):
 
 def test_the_standard_example_id_number_is_valid():
     assert identity.resident_id_problem(ID_NUMBER) is None
+
+
+def test_personal_cells_of_a_group_are_sealed_masked_and_revealed_one_by_one():
+    from smartgov.cases.services import _common
+
+    world = make_world(form_fields=OWNERS_FIELDS)
+    owners = [{"holder": "张三", "share": 60, "mobile": "13812345678", "id_number": "11010519491231002X"},
+              {"holder": "李四", "share": 40}]
+    with tenant_context(world.tenant):
+        app = services.start(SYSTEM, world.tenant, world.citizen, world.service.pk)
+        app = services.save_draft(SYSTEM, world.tenant, app, {"shop_name": "老王面馆", "owners": owners})
+        assert app.form_data["owners"][0]["mobile"] == "138****5678"
+        assert app.form_data["owners"][0]["id_number"] == "1101**********002X"
+        assert "13812345678" not in str(app.form_data) and "11010519491231002X" not in str(app.form_data)
+        assert _common.unseal(world.tenant, app)["owners"] == owners
+        assert services.reveal(SYSTEM, world.tenant, app, "owners[0].id_number") == "11010519491231002X"
+        for not_personal in ("owners[0].holder", "owners[5].id_number", "owners.id_number"):
+            with pytest.raises(NotFound):
+                services.reveal(SYSTEM, world.tenant, app, not_personal)

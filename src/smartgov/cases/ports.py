@@ -69,6 +69,18 @@ def personal_fields(schema: dict[str, Any]) -> set[str]:
     return found
 
 
+def personal_group_fields(schema: dict[str, Any]) -> dict[str, set[str]]:
+    """Repeating groups with personal sub-fields: group name -> those sub-fields."""
+    found = {}
+    for name, spec in (schema.get("properties") or {}).items():
+        items = spec.get("items") if isinstance(spec, dict) and spec.get("type") == "array" else None
+        if isinstance(items, dict) and items.get("type") == "object":
+            subs = personal_fields(items)
+            if subs:
+                found[name] = subs
+    return found
+
+
 def document_fields(schema: dict[str, Any]) -> list[str]:
     """Form fields whose answers are document references (file fields of the form builder)."""
     return [

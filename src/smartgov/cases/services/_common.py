@@ -71,15 +71,26 @@ def seal(tenant: Tenant, schema: dict[str, Any], data: dict[str, Any]) -> tuple[
     """Split form answers into what is stored in the clear (personal fields masked) and the
     personal fields themselves, encrypted with the tenant's data key."""
     personal = ports.personal_fields(schema)
-    clear, secret = {}, {}
+    groups = ports.personal_group_fields(schema)
+    clear: dict[str, Any] = {}
+    secret: dict[str, Any] = {}
     for name, value in data.items():
         if name in personal and value not in (None, ""):
             secret[name] = value
             clear[name] = mask_value(name, value)
+        elif name in groups and isinstance(value, list) and value:
+            secret[name] = value  # the whole group, as answered; the clear copy masks its personal cells
+            clear[name] = [_mask_item(item, groups[name]) for item in value]
         else:
             clear[name] = value
     sealed = keys.encrypt(tenant, json.dumps(secret, ensure_ascii=False), SEAL_PURPOSE) if secret else ""
     return clear, sealed
+
+
+def _mask_item(item: Any, personal: set[str]) -> Any:
+    if not isinstance(item, dict):
+        return item
+    return {k: mask_value(k, v) if k in personal and v not in (None, "") else v for k, v in item.items()}
 
 
 def unseal(tenant: Tenant, app: Application) -> dict[str, Any]:

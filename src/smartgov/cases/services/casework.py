@@ -3,6 +3,7 @@ breached steps, deadline-approaching notices, and payment follow-up."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -39,11 +40,29 @@ def reveal(actor: Actor, tenant: Tenant, app: Application, field: str) -> str:
     """Decrypt one personal field of the application's form for staff; every reveal is audited."""
     data = common.unseal(tenant, app)
     version = ports.version(tenant, app.service_version_id)
-    if field not in ports.personal_fields(version.form_schema) or field not in data:
+    value = _personal_value(version.form_schema, data, field)
+    if value is None:
         raise NotFound(_("No personal field %(field)s on this application.") % {"field": field})
     record(actor=actor, tenant=tenant, action="personal_data.reveal", obj=app, changes={"field": field})
     common.event(app, "revealed", actor, field, internal=True)
-    return str(data[field])
+    return str(value)
+
+
+GROUP_CELL = re.compile(r"^(?P<group>\w+)\[(?P<index>\d{1,3})\]\.(?P<sub>\w+)$")
+
+
+def _personal_value(schema: dict[str, Any], data: dict[str, Any], field: str) -> Any:
+    """The personal answer ``field`` names: a field, or a repeating group's cell (``owners[0].id_number``)."""
+    if field in ports.personal_fields(schema):
+        return data.get(field)
+    cell = GROUP_CELL.match(field)
+    if cell is None or cell["sub"] not in ports.personal_group_fields(schema).get(cell["group"], set()):
+        return None
+    items = data.get(cell["group"])
+    index = int(cell["index"])
+    if not isinstance(items, list) or index >= len(items) or not isinstance(items[index], dict):
+        return None
+    return items[index].get(cell["sub"])
 
 
 def escalate_breaches(tenant: Tenant) -> int:
