@@ -7,8 +7,9 @@ from django.db import migrations, models
 def checkouts_already_recorded(apps, schema_editor):
     """Payments opened before this migration recorded their checkout in the transaction that created
     them: none of them is a payment whose provider call was lost."""
+    db = schema_editor.connection.alias  # the owner's connection, which holds this migration's locks
     Payment = apps.get_model("billing", "Payment")
-    Payment.objects.filter(checkout_at__isnull=True).update(checkout_at=models.F("created_at"))
+    Payment.objects.using(db).filter(checkout_at__isnull=True).update(checkout_at=models.F("created_at"))
 
 
 class Migration(migrations.Migration):
