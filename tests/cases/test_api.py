@@ -302,3 +302,16 @@ def test_files_over_the_quota_refuse_the_whole_application(client):
     with tenant_context(world.tenant):
         assert Document.objects.filter(tenant=world.tenant).count() == before
         assert not Application.objects.filter(tenant=world.tenant).exclude(status="draft").exists()
+
+
+def test_the_api_takes_the_number_before_the_submission_so_a_refusal_leaves_a_gap(client):
+    """Concurrent API submissions must not queue on the tenant's counter for their whole
+    transaction: the number is taken first, in a short transaction of its own."""
+    world = make_world()
+    as_user(client, world.citizen)
+    refused = post(client, url(world, "applications"), apply_body(world, area="big"), HTTP_IDEMPOTENCY_KEY="gap-1")
+    assert refused.status_code == 422
+    first = post(client, url(world, "applications"), apply_body(world), HTTP_IDEMPOTENCY_KEY="gap-2")
+    second = post(client, url(world, "applications"), apply_body(world), HTTP_IDEMPOTENCY_KEY="gap-3")
+    numbers = [int(r.json()["reference"].rsplit("-", 1)[1]) for r in (first, second)]
+    assert numbers[1] == numbers[0] + 1 and numbers[0] >= 2  # the refused request's number is not reused

@@ -38,6 +38,7 @@ from smartgov.cases.schemas import (
     WithdrawIn,
 )
 from smartgov.kit.errors import Forbidden, InvalidInput, NotFound
+from smartgov.tenancy.context import own_transactions
 from smartgov.tenancy.models import Tenant
 
 router = Router(tags=["applications and cases"], auth=tenant_auth)
@@ -108,6 +109,7 @@ def _applicant(request: HttpRequest, payload: ApplicationIn) -> tuple[Principal,
 @router.post(
     "/t/{tenant}/applications",
     response={200: ApplicationOut, 201: ApplicationOut},
+    url_name=own_transactions("cases_apply"),
     summary="Apply for a service",
 )
 def create_application(request: HttpRequest, tenant: str, payload: ApplicationIn) -> Any:
@@ -124,6 +126,11 @@ def create_application(request: HttpRequest, tenant: str, payload: ApplicationIn
             app = services.save_draft(caller.actor, the_tenant, app, payload.data, _attachments(payload.attachments))
         return 201, app
 
+    # The number is taken first, in a short transaction of its own (this operation runs outside a
+    # request-wide one): concurrent submissions do not queue on the tenant's counter for the whole
+    # submission. A refused or replayed request leaves a gap in the numbers.
+    reference = services.take_reference(the_tenant)
+
     def execute() -> tuple[int, Any]:
         app = services.apply(
             caller.actor,
@@ -133,6 +140,7 @@ def create_application(request: HttpRequest, tenant: str, payload: ApplicationIn
             payload.data,
             _attachments(payload.attachments),
             agency=agency,
+            reference=reference,
         )
         return 201, ApplicationOut.from_orm(app)  # the submitted application as this transaction holds it
 
@@ -166,6 +174,7 @@ APPLICATION_WITH_FILES_BODY = {
     "/t/{tenant}/applications/with-files",
     response={200: ApplicationOut, 201: ApplicationOut},
     summary="Apply with the documents in the same request",
+    url_name=own_transactions("cases_apply_with_files"),
     openapi_extra={"requestBody": APPLICATION_WITH_FILES_BODY},
 )
 def create_application_with_files(request: HttpRequest, tenant: str) -> Any:
@@ -189,6 +198,7 @@ def create_application_with_files(request: HttpRequest, tenant: str) -> Any:
         for upload in uploads
     ]
     caller, applicant, agency = _applicant(request, payload)
+    reference = services.take_reference(tenant_of(request))  # see create_application
 
     def execute() -> tuple[int, Any]:
         app = services.apply(
@@ -200,6 +210,7 @@ def create_application_with_files(request: HttpRequest, tenant: str) -> Any:
             _attachments(payload.attachments),
             agency=agency,
             files=files,
+            reference=reference,
         )
         return 201, ApplicationOut.from_orm(app)
 

@@ -15,6 +15,7 @@ from smartgov.cases.services.applying import (
     save_draft,
     start,
     submit,
+    take_reference,
     withdraw,
 )
 from smartgov.cases.services.casework import (
@@ -63,6 +64,7 @@ __all__ = [
     "settle_payments",
     "start",
     "submit",
+    "take_reference",
     "unseal_for_applicant",
     "verify",
     "verify_path",

@@ -263,6 +263,15 @@ def allocate_reference(tenant: Tenant, year: int) -> str:
     return ids.reference(tenant.reference_prefix, year, number)
 
 
+def take_reference(tenant: Tenant) -> str:
+    """A reference number taken in a short transaction of its own, for a submission about to run
+    outside any request-wide transaction (the API's create-and-submit): concurrent submissions then
+    queue on the tenant's counter only for that short transaction, not for their whole one. A
+    submission that fails after taking its number (or a replayed request) leaves a gap."""
+    with transaction.atomic():
+        return allocate_reference(tenant, common.local_date(tenant).year)
+
+
 def _validate(tenant: Tenant, app: Application, version: ports.Version, attached: set[str] | None = None) -> None:
     """Schema and required documents; ``attached`` (the requirements answered) is read from the
     database unless the caller knows it."""
@@ -307,8 +316,10 @@ def _submit(
     *,
     agency: str,
     fresh: bool,
+    reference: str = "",
 ) -> Application:
-    """Submit a draft this transaction holds (locked, or ``fresh``: created in it)."""
+    """Submit a draft this transaction holds (locked, or ``fresh``: created in it), numbered with
+    ``reference`` when one was taken already (``take_reference``)."""
     if data:
         _merge(tenant, app, version, data)
     answers = [*_document_answers(version, data), *attachments]
@@ -333,7 +344,7 @@ def _submit(
         ports.file_document(actor, tenant, document)
     # The tenant-wide locks (the reference counter, then the audit chain head) are taken last, so
     # concurrent submissions of a tenant queue only for the short tail of the transaction.
-    app.reference = allocate_reference(tenant, today.year)
+    app.reference = reference or allocate_reference(tenant, today.year)
     if version.fee_fen > 0:
         app.status = Application.Status.AWAITING_PAYMENT
         app.bill_id = ports.issue_bill(actor, tenant, app, version)
@@ -374,6 +385,7 @@ def apply(
     *,
     agency: str = "",
     files: list[FileIn] = (),  # type: ignore[assignment]
+    reference: str = "",
 ) -> Application:
     """Create and submit in one go (the API's create-and-submit, an agency's system): one audit
     event (the submission names the version) instead of a draft's and a submission's. ``files``
@@ -398,7 +410,7 @@ def apply(
             else:
                 attachments.append(AttachmentIn(file.answers, doc.pk))
         app = _new_draft(tenant, applicant, service_id, version)
-        app = _submit(actor, tenant, app, version, data, attachments, agency=agency, fresh=True)
+        app = _submit(actor, tenant, app, version, data, attachments, agency=agency, fresh=True, reference=reference)
         ports.reserve_quota(tenant, uploaded)  # the tenant's quota row: locked for the tail only
         return app
 
