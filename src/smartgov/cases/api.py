@@ -117,7 +117,8 @@ def create_application(request: HttpRequest, tenant: str, payload: ApplicationIn
     (the default) it is validated and submitted at once and **needs an `Idempotency-Key` header**:
     a retry with the same key returns the first answer, the same key with another body is a 409.
     Field problems answer 422 with each field named (`data.<field>`). Agencies' systems submit on a
-    citizen's behalf with `applications.submit_on_behalf`, naming `applicant_id`."""
+    citizen's behalf with `applications.submit_on_behalf`, naming `applicant_id`. The readable
+    reference is taken before the submission runs, so a refused request leaves a gap in the numbers."""
     caller, applicant, agency = _applicant(request, payload)
     the_tenant = tenant_of(request)
     if not payload.submit:
