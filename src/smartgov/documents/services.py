@@ -25,15 +25,19 @@ from typing import Protocol
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
-from django.db.models.functions import Greatest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from smartgov.accounts import services as accounts
 from smartgov.audit.services import Actor, record
-from smartgov.documents import links, sniff, store
-from smartgov.documents.models import Document, DocumentType, StorageAccount
+from smartgov.documents import links, quota, sniff, store
+from smartgov.documents.models import Document, DocumentType
+
+# The storage account's public operations, reached through this module by other apps and the API.
+from smartgov.documents.quota import max_upload_bytes as max_upload_bytes
+from smartgov.documents.quota import platform_max_upload_bytes as platform_max_upload_bytes
+from smartgov.documents.quota import reserve_quota as reserve_quota
+from smartgov.documents.quota import set_upload_limit as set_upload_limit
 from smartgov.documents.types import BUILTIN, DocType
 from smartgov.kit import clock, crypto
 from smartgov.kit.errors import Conflict, DomainError, InvalidInput, NotFound
@@ -73,53 +77,8 @@ class SignedLink:
     expires_at: datetime
 
 
-def platform_max_upload_bytes() -> int:
-    return int(settings.DOCUMENT_MAX_BYTES)
-
-
 def link_ttl_seconds() -> int:
     return int(settings.DOCUMENT_LINK_SECONDS)
-
-
-# --- storage accounting ----------------------------------------------------------------------
-
-
-def _account(tenant: Tenant) -> StorageAccount:
-    account, _created = StorageAccount.objects.get_or_create(tenant=tenant)
-    return account
-
-
-def max_upload_bytes(tenant: Tenant) -> int:
-    limit = _account(tenant).max_upload_bytes
-    return limit if limit is not None else platform_max_upload_bytes()
-
-
-def _reserve(tenant: Tenant, size: int) -> None:
-    """Take ``size`` bytes of the tenant's quota in one conditional UPDATE: two uploads racing for
-    the last bytes cannot both win. (The UPDATE locks the tenant's account row until the upload
-    commits: callers take it late.)"""
-    quota = tenant.quota_storage_bytes
-
-    def take() -> int:
-        return StorageAccount.objects.filter(tenant=tenant, used_bytes__lte=quota - size).update(
-            used_bytes=F("used_bytes") + size
-        )
-
-    taken = take()
-    if not taken and _account(tenant).used_bytes <= quota - size:  # the tenant's first upload: no row yet
-        taken = take()
-    if not taken:
-        used = StorageAccount.objects.filter(tenant=tenant).values_list("used_bytes", flat=True).get()
-        raise Conflict(
-            _("This government's document storage is full: %(used)s of %(quota)s bytes used.")
-            % {"used": used, "quota": quota},
-            code="storage_quota_exceeded",
-            details={"used_bytes": used, "quota_bytes": quota, "needed_bytes": size},
-        )
-
-
-def _release(tenant: Tenant, size: int) -> None:
-    StorageAccount.objects.filter(tenant=tenant).update(used_bytes=Greatest(F("used_bytes") - size, 0))
 
 
 # --- checks ------------------------------------------------------------------------------------
@@ -210,7 +169,7 @@ def _store(
     name = store.put(store.object_name(tenant, document_id), sealed)
     try:
         if reserve:
-            _reserve(tenant, len(sealed))  # after the slow write: the quota row stays locked until commit
+            quota.reserve(tenant, len(sealed))  # after the slow write: the quota row stays locked until commit
         now = clock.now()
         document = Document.objects.create(
             id=document_id,
@@ -283,12 +242,6 @@ def upload(
     )
 
 
-def reserve_quota(tenant: Tenant, documents: list[Document]) -> None:
-    """Count uploads made with ``reserve_later`` against the tenant's quota (409 when full)."""
-    if documents:
-        _reserve(tenant, sum(d.stored_bytes for d in documents))
-
-
 @transaction.atomic
 def store_issued(
     actor: Actor,
@@ -348,7 +301,7 @@ def _remove(actor: Actor, tenant: Tenant, document: Document, status: str, actio
     document.status = status
     document.removed_at = clock.now()
     document.save(update_fields=["status", "removed_at"])
-    _release(tenant, document.stored_bytes)
+    quota.release(tenant, document.stored_bytes)
     record(actor=actor, tenant=tenant, action=action, obj=document,
            changes={"doc_type": document.doc_type, "reason": reason})
     name = document.storage_name
@@ -499,17 +452,3 @@ def set_retention(
     record(actor=actor, tenant=tenant, action="document_type.set", obj=row,
            changes={"code": code, "retention_days": [current.retention_days, retention_days]})
     return document_type(tenant, code)
-
-
-@transaction.atomic
-def set_upload_limit(actor: Actor, tenant: Tenant, max_bytes: int | None) -> int:
-    """The tenant's largest single upload (None: the platform default); returns the limit in force."""
-    if max_bytes is not None and max_bytes < 1:
-        raise InvalidInput.for_field("max_upload_bytes", _("max_upload_bytes must be positive, or empty"))
-    account = _account(tenant)
-    before = account.max_upload_bytes
-    account.max_upload_bytes = max_bytes
-    account.save(update_fields=["max_upload_bytes"])
-    record(actor=actor, tenant=tenant, action="document_storage.limit", obj=account,
-           changes={"max_upload_bytes": [before, max_bytes]})
-    return max_upload_bytes(tenant)
