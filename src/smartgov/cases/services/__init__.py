@@ -7,7 +7,6 @@ from smartgov.cases.services._common import unseal as unseal_for_applicant
 from smartgov.cases.services.applying import (
     AttachmentIn,
     FileIn,
-    allocate_reference,
     amend,
     apply,
     payment_settled,
@@ -15,7 +14,6 @@ from smartgov.cases.services.applying import (
     save_draft,
     start,
     submit,
-    take_reference,
     withdraw,
 )
 from smartgov.cases.services.casework import (
@@ -36,6 +34,7 @@ from smartgov.cases.services.certificates import (
     verify_path,
 )
 from smartgov.cases.services.flow import act, assign, available_actions, claim, decide
+from smartgov.cases.services.numbers import allocate_reference, take_reference
 
 __all__ = [
     "AttachmentIn",

@@ -8,16 +8,17 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from django.db import IntegrityError, connection, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from smartgov.accounts import services as accounts
 from smartgov.audit.services import Actor, record
 from smartgov.cases import ports
-from smartgov.cases.models import Application, Attachment, ReferenceCounter
+from smartgov.cases.models import Application, Attachment
 from smartgov.cases.services import _common as common
 from smartgov.cases.services import flow
-from smartgov.kit import clock, ids
+from smartgov.cases.services.numbers import allocate_reference
+from smartgov.kit import clock
 from smartgov.kit.errors import Conflict, InvalidInput
 from smartgov.tenancy import keys
 from smartgov.tenancy.models import Tenant
@@ -231,45 +232,6 @@ def save_draft(
 
 
 # --- submission ------------------------------------------------------------------------------
-
-
-def _take_number(tenant: Tenant, year: int) -> int | None:
-    """Increment the year's counter and read it back in one statement (None: no row yet)."""
-    meta = ReferenceCounter._meta
-    tenant_id = meta.get_field("tenant").get_db_prep_value(tenant.pk, connection)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {connection.ops.quote_name(meta.db_table)} SET last = last + 1 "  # noqa: S608
-            "WHERE tenant_id = %s AND year = %s RETURNING last",
-            [tenant_id, year],
-        )
-        row = cursor.fetchone()
-    return int(row[0]) if row else None
-
-
-def allocate_reference(tenant: Tenant, year: int) -> str:
-    """The next readable reference of the tenant's year. The counter row is locked until the
-    submitting transaction ends, so concurrent submissions get consecutive, distinct numbers and
-    a rolled-back submission gives its number back. One statement once the year's row exists."""
-    number = _take_number(tenant, year)
-    if number is None:
-        try:
-            with transaction.atomic():
-                ReferenceCounter.objects.get_or_create(tenant=tenant, year=year)
-        except IntegrityError:
-            pass  # created concurrently: take the next number from the winner's row
-        number = _take_number(tenant, year)
-    assert number is not None  # the row exists now
-    return ids.reference(tenant.reference_prefix, year, number)
-
-
-def take_reference(tenant: Tenant) -> str:
-    """A reference number taken in a short transaction of its own, for a submission about to run
-    outside any request-wide transaction (the API's create-and-submit): concurrent submissions then
-    queue on the tenant's counter only for that short transaction, not for their whole one. A
-    submission that fails after taking its number (or a replayed request) leaves a gap."""
-    with transaction.atomic():
-        return allocate_reference(tenant, common.local_date(tenant).year)
 
 
 def _validate(tenant: Tenant, app: Application, version: ports.Version, attached: set[str] | None = None) -> None:
