@@ -74,7 +74,7 @@ def record(
     batches = connection.__dict__.get(BATCHES)
     if batches:
         pending = PendingEvent(event)
-        connection.on_commit(pending)  # dropped by Django if a savepoint around this write rolls back
+        pending.remember()
         batches[-1].append(pending)
     else:
         _append(tenant, [event])
@@ -99,17 +99,32 @@ def _append(tenant: Tenant | None, events: list[AuditEvent]) -> None:
 
 
 BATCHES = "smartgov_audit_batches"
+HEADS = "smartgov_audit_heads"
 
 
-@dataclass(frozen=True, eq=False)
-class PendingEvent:
-    """An event waiting for its batch to end; a no-op on-commit callback, so Django forgets it
-    when a savepoint around the write it describes is rolled back."""
-
-    event: AuditEvent
+class WhileWritten:
+    """Something remembered about a write of this transaction. It is registered as a no-op on-commit
+    callback: Django drops it when the transaction ends, or when a savepoint around the write is
+    rolled back, which is exactly when what it remembers stops being true."""
 
     def __call__(self) -> None:
         pass
+
+    def remember(self) -> None:
+        transaction.get_connection().on_commit(self)
+
+
+def still_written(remembered: list[Any]) -> list[Any]:
+    """Those of ``remembered`` (``WhileWritten``) whose writes are still in the transaction."""
+    alive = {id(callback) for _sids, callback, _robust in transaction.get_connection().run_on_commit}
+    return [r for r in remembered if id(r) in alive]
+
+
+@dataclass(frozen=True, eq=False)
+class PendingEvent(WhileWritten):
+    """An event waiting for its batch to end."""
+
+    event: AuditEvent
 
 
 @contextlib.contextmanager
@@ -130,8 +145,7 @@ def batched() -> Iterator[None]:
     try:
         with transaction.atomic(savepoint=False):
             yield
-            alive = {id(callback) for _sids, callback, _robust in connection.run_on_commit}
-            events = [p.event for p in pending if id(p) in alive]
+            events = [p.event for p in still_written(pending)]
             for key in dict.fromkeys(e.chain_key for e in events):  # each chain in order of first event
                 _append(next(e.tenant for e in events if e.chain_key == key),
                         [e for e in events if e.chain_key == key])
@@ -140,32 +154,24 @@ def batched() -> Iterator[None]:
 
 
 @dataclass(frozen=True, eq=False)
-class HeldHead:
-    """A chain head this transaction has locked and advanced. It doubles as a no-op on-commit
-    callback: Django drops it when the transaction ends, or when a savepoint around the write is
-    rolled back, which is exactly when what it remembers stops being true."""
+class HeldHead(WhileWritten):
+    """A chain head this transaction has locked and advanced."""
 
     pk: Any
     last_seq: int
     last_hash: str
 
-    def __call__(self) -> None:
-        pass
-
 
 def _hold(head: HeldHead, key: str) -> None:
-    connection = transaction.get_connection()
-    connection.on_commit(head)
-    held = connection.__dict__.setdefault("smartgov_audit_heads", {})
-    held[key] = head
+    head.remember()
+    transaction.get_connection().__dict__.setdefault(HEADS, {})[key] = head
 
 
 def _locked_head(key: str, tenant: Tenant | None) -> HeldHead | AuditChainHead:
     """The chain's head, locked until the transaction ends. A second event of the same
     transaction reuses what the first learnt instead of reading (and locking) the row again."""
-    connection = transaction.get_connection()
-    held = connection.__dict__.get("smartgov_audit_heads", {}).get(key)
-    if held is not None and any(callback is held for _sids, callback, _robust in connection.run_on_commit):
+    held = transaction.get_connection().__dict__.get(HEADS, {}).get(key)
+    if held is not None and still_written([held]):
         return held
     head, _ = AuditChainHead.objects.select_for_update().get_or_create(
         chain_key=key, defaults={"tenant": tenant, "last_hash": chain.GENESIS}
