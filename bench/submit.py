@@ -167,6 +167,38 @@ if __name__ == "__main__":
         await asyncio.gather(*(loop() for _ in range(clients)))
         return len(latencies), latencies, errors
 
+    def cpu_by_group(server_pgid: int) -> dict[str, float]:
+        """CPU seconds used so far by the server's workers, PostgreSQL, this client and the rest."""
+        tick = os.sysconf("SC_CLK_TCK")
+        used = {"server": 0.0, "postgres": 0.0, "client": 0.0, "other": 0.0}
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue  # exited while we looked
+            comm = stat[stat.index("(") + 1 : stat.rindex(")")]
+            fields = stat[stat.rindex(")") + 2 :].split()
+            seconds = (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+            if int(entry.name) == os.getpid():
+                used["client"] += seconds
+            elif int(fields[2]) == server_pgid:
+                used["server"] += seconds
+            elif comm == "postgres":
+                used["postgres"] += seconds
+            else:
+                used["other"] += seconds
+        return used
+
+    def measured(server_pgid: int, clients: int, seconds: float, one: object) -> tuple[int, list[float], int, str]:
+        """``run`` plus the CPU milliseconds each process group spent per completed request."""
+        before = cpu_by_group(server_pgid)
+        done, latencies, errors = asyncio.run(run(clients, seconds, one))
+        after = cpu_by_group(server_pgid)
+        per = {k: (after[k] - before[k]) * 1000 / max(done, 1) for k in before}
+        return done, latencies, errors, "CPU ms each: " + "  ".join(f"{k} {v:.1f}" for k, v in per.items())
+
     def p(latencies: list[float], q: int) -> float:
         return statistics.quantiles(latencies, n=100)[q - 1] * 1000 if len(latencies) > 1 else float("nan")
 
@@ -243,9 +275,9 @@ if __name__ == "__main__":
             asyncio.run(run(CLIENTS, 3, bare_one))  # warm up: workers, connections, caches
             asyncio.run(run(CLIENTS, 3, submit_one))
             asyncio.run(run(CLIENTS, 3, one_call))
-            bare_n, bare_lat, bare_err = asyncio.run(run(CLIENTS, SECONDS, bare_one))
-            one_n, one_lat, one_err = asyncio.run(run(CLIENTS, SECONDS, one_call))
-            sub_n, sub_lat, sub_err = asyncio.run(run(CLIENTS, SECONDS, submit_one))
+            bare_n, bare_lat, bare_err, bare_cpu = measured(server.pid, CLIENTS, SECONDS, bare_one)
+            one_n, one_lat, one_err, one_cpu = measured(server.pid, CLIENTS, SECONDS, one_call)
+            sub_n, sub_lat, sub_err, sub_cpu = measured(server.pid, CLIENTS, SECONDS, submit_one)
         finally:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=30)
@@ -257,15 +289,15 @@ if __name__ == "__main__":
         )
         print(
             f"bare view:   {bare_rate:8.1f} req/s  p50 {p(bare_lat, 50):6.1f} ms  p99 {p(bare_lat, 99):6.1f} ms"
-            f"  errors {bare_err}"
+            f"  errors {bare_err}\n             {bare_cpu}"
         )
         print(
             f"one call:    {one_rate:8.1f} /s     p50 {p(one_lat, 50):6.1f} ms  p99 {p(one_lat, 99):6.1f} ms"
-            f"  errors {one_err}   (application with its file: POST /applications/with-files)"
+            f"  errors {one_err}   (application with its file: POST /applications/with-files)\n             {one_cpu}"
         )
         print(
             f"two calls:   {sub_rate:8.1f} /s     p50 {p(sub_lat, 50):6.1f} ms  p99 {p(sub_lat, 99):6.1f} ms"
-            f"  errors {sub_err}   (POST /documents, then POST /applications)"
+            f"  errors {sub_err}   (POST /documents, then POST /applications)\n             {sub_cpu}"
         )
         print(
             f"ratio: one call {one_rate / bare_rate:.1%}, two calls {sub_rate / bare_rate:.1%} of the bare view's "

@@ -256,3 +256,32 @@ def test_account_flags_are_immutable(tenant):
 
         with pytest.raises(Conflict):
             db.ensure_accounts(tenant, [chart.AccountSpec("clearing:alipay", Side.DEBIT)])
+
+
+def test_a_tenant_with_ledger_transfers_cannot_be_deleted(tenant):
+    """The transfer table has no database foreign key to its tenant (it cost posting throughput).
+    Django's PROTECT still refuses to delete a tenant whose ledger holds money, and on PostgreSQL
+    the ledger head's and accounts' foreign keys refuse a raw DELETE."""
+    from django.db import IntegrityError, connection
+    from django.db.models import ProtectedError
+
+    with tenant_context(tenant):
+        accounts = db.ensure_accounts(tenant, [chart.receivable("water"), chart.revenue("water")])
+        t = Transfer(
+            id=uuid.uuid4(),
+            debit_account_id=accounts["receivable:water"].pk,
+            credit_account_id=accounts["revenue:water"].pk,
+            amount=500,
+            ledger="billing",
+            currency="CNY",
+            code="bill.issued",
+        )
+        assert db.create_transfers(tenant, [t]) == [R.OK]
+        with pytest.raises(ProtectedError) as refused, transaction.atomic():
+            tenant.delete()
+        assert any(isinstance(o, LedgerTransfer) for o in refused.value.protected_objects)
+        if connection.vendor == "postgresql":
+            with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                cursor.execute("DELETE FROM tenancy_tenant WHERE id = %s", [tenant.pk])
+        assert LedgerTransfer.objects.filter(tenant=tenant).count() == 1

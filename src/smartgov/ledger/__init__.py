@@ -25,6 +25,7 @@ from .model import (
 from .results import AccountResult, Problem, ProblemCode, TransferResult
 from .rules import (
     apply,
+    apply_pair,
     check_fields,
     compare_existing,
     expiry_transfer,
@@ -53,6 +54,7 @@ __all__ = [
     "Transfer",
     "TransferResult",
     "apply",
+    "apply_pair",
     "balances_from",
     "check_fields",
     "check_invariants",

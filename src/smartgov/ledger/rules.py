@@ -38,8 +38,9 @@ _DIFFERENT: dict[str, TransferResult] = {
 
 
 def _is_int(value: object) -> bool:
-    # bool is an int subclass, and True fen is a bug, not a payment.
-    return isinstance(value, int) and not isinstance(value, bool)
+    # bool is an int subclass, and True fen is a bug, not a payment. (The exact-type test first:
+    # this runs several times per transfer and nearly every value is a plain int.)
+    return type(value) is int or (isinstance(value, int) and not isinstance(value, bool))
 
 
 def _check_amount(amount: object) -> TransferResult | None:
@@ -119,11 +120,13 @@ def check_fields(t: Transfer, *, system: bool = False) -> TransferResult | None:
         return R.INVALID_PHASE
     if t.phase is Phase.EXPIRE_PENDING and not system:
         return R.EXPIRE_RESERVED_FOR_LEDGER
-    # (the exact-type test first: a ``Transfer`` holds a MappingProxyType, and the ABC check is slow)
-    if not (type(t.refs) is MappingProxyType or isinstance(t.refs, Mapping)) or not all(
-        _nonempty_str(k) and isinstance(v, str) for k, v in t.refs.items()
-    ):
+    # (the exact-type test first: a ``Transfer`` holds a MappingProxyType, and the ABC check is slow;
+    # a plain loop, not all() over a generator: this runs for every transfer of every batch)
+    if not (type(t.refs) is MappingProxyType or isinstance(t.refs, Mapping)):
         return R.INVALID_REFS
+    for k, v in t.refs.items():
+        if not (isinstance(k, str) and k and isinstance(v, str)):
+            return R.INVALID_REFS
     if not _is_int(t.timeout) or not 0 <= t.timeout <= MAX_TIMEOUT:
         return R.INVALID_TIMEOUT
     if t.timeout and t.phase is not Phase.PENDING:
@@ -338,9 +341,7 @@ def _check_limits(
     return None
 
 
-def apply(
-    balances: Mapping[UUID, Balance], t: Transfer, pending: Transfer | None = None
-) -> dict[UUID, Balance]:
+def apply(balances: Mapping[UUID, Balance], t: Transfer, pending: Transfer | None = None) -> dict[UUID, Balance]:
     """The new balances of the two accounts ``t`` touches (other accounts are unchanged).
 
     ``t`` must be resolved (see ``resolve``); a post, void or expiry also needs its ``pending``
@@ -348,6 +349,16 @@ def apply(
     TigerBeetle.
     """
     t = resolve(t, pending)
+    debit, credit = apply_pair(balances, t, pending)
+    assert t.debit_account_id is not None and t.credit_account_id is not None  # (checked in apply_pair)
+    return {t.debit_account_id: debit, t.credit_account_id: credit}
+
+
+def apply_pair(
+    balances: Mapping[UUID, Balance], t: Transfer, pending: Transfer | None = None
+) -> tuple[Balance, Balance]:
+    """``apply`` for a transfer already resolved: the debit and the credit account's new balance.
+    (The database ledger's batch loop calls this once per transfer and skips building a dict.)"""
     if t.debit_account_id is None or t.credit_account_id is None or not _is_int(t.amount):
         raise ValueError("apply() needs a transfer with both accounts and an integer amount")
     assert t.amount is not None
@@ -367,7 +378,7 @@ def apply(
         released = pending.amount
         dr = Balance(d.debits_pending - released, d.debits_posted + posted, d.credits_pending, d.credits_posted)
         cr = Balance(c.debits_pending, c.debits_posted, c.credits_pending - released, c.credits_posted + posted)
-    return {t.debit_account_id: dr, t.credit_account_id: cr}
+    return dr, cr
 
 
 def expiry_transfer(pending: Transfer) -> Transfer:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from smartgov.ledger import MAX_AMOUNT, Transfer, TransferResult, apply, resolve, validate_transfer
+from smartgov.ledger import MAX_AMOUNT, Balance, Transfer, TransferResult, apply_pair, resolve, validate_transfer
 
 from .errors import BalanceOverflow
 from .state import State
@@ -80,18 +80,31 @@ def _one(
     if error is not None:
         return error, last
     stored = _stamped(resolve(t, pending), stamp)
-    for account_id, balance in apply(state.balances, stored, pending).items():
-        if max(balance.debits_posted, balance.credits_posted, balance.debits_pending, balance.credits_pending) > (
-            MAX_AMOUNT
-        ):
-            raise BalanceOverflow(f"account {account_id} would overflow")
-        state.set(state.balances, account_id, balance)
-        state.touched.add(account_id)
-    state.set(state.transfers, stored.id, stored)
-    state.set(state.new, stored.id, stored)
+    debit, credit = apply_pair(state.balances, stored, pending)
+    _check_overflow(stored.debit_account_id, debit)
+    _check_overflow(stored.credit_account_id, credit)
+    if state.undo is None:
+        # Outside a linked chain nothing is undone: plain dict writes (this loop runs per transfer,
+        # and every UUID key costs a Python-level hash).
+        state.balances[stored.debit_account_id] = debit  # type: ignore[index]
+        state.balances[stored.credit_account_id] = credit  # type: ignore[index]
+        state.transfers[stored.id] = stored
+        state.new[stored.id] = stored
+    else:
+        state.set(state.balances, stored.debit_account_id, debit)
+        state.set(state.balances, stored.credit_account_id, credit)
+        state.set(state.transfers, stored.id, stored)
+        state.set(state.new, stored.id, stored)
     if stored.pending_id is not None:
         state.set(state.resolutions, stored.pending_id, stored)
     return R.OK, stamp
+
+
+def _check_overflow(account_id: object, balance: Balance) -> None:
+    if max(balance.debits_posted, balance.credits_posted, balance.debits_pending, balance.credits_pending) > (
+        MAX_AMOUNT
+    ):
+        raise BalanceOverflow(f"account {account_id} would overflow")
 
 
 def _stamped(t: Transfer, stamp: datetime) -> Transfer:

@@ -24,7 +24,7 @@ class State:
         self.transfers = transfers  # stored before the batch, plus admitted in it
         self.resolutions = resolutions  # pending id -> its post/void/expiry
         self.new: dict[UUID, Transfer] = {}  # admitted in this batch, in order
-        self.touched: set[UUID] = set()
+        self._read = dict(balances)  # as read, to tell which balances the batch changed
         self.undo: list[tuple[dict[Any, Any], Any, Any]] | None = None
 
     @classmethod
@@ -43,6 +43,11 @@ class State:
         accounts = {a.id: a for a, _b in account_rows}
         balances = {a.id: b for a, b in account_rows}
         return cls(accounts, balances, transfers, resolutions)
+
+    def touched(self) -> list[tuple[UUID, Balance]]:
+        """The accounts whose balance the batch changed, with the new balance. (Every change stores a
+        new ``Balance``; a linked chain that failed puts back the very object it replaced.)"""
+        return [(a, b) for a, b in self.balances.items() if self._read.get(a) is not b]
 
     def set(self, table: dict[Any, Any], key: Any, value: Any) -> None:
         if self.undo is not None:
