@@ -7,7 +7,8 @@ allow. A batch (``create_transfers``) runs in one transaction:
 1. lock the tenant's ``LedgerHead`` row: postings of one tenant are serialised, so the balances read
    next cannot change under us and sequence numbers and timestamps strictly increase;
 2. read the transfers with the batch's ids (idempotency), the pending transfers the batch resolves and
-   whatever already resolved them, and the accounts involved with their cached balances (``read``);
+   whatever already resolved them, and the accounts involved with their cached balances (``read``;
+   on PostgreSQL a first attempt assumes the ids are new and lets the insert find any that are not);
 3. decide each transfer in memory in order, chains (``linked``) succeeding or failing as one (``decide``);
 4. insert the admitted transfers in one statement and write each touched account's new balance (``write``).
 

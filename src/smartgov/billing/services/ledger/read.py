@@ -29,11 +29,14 @@ def lock_head(tenant: Tenant) -> LedgerHead:
 _HEAD_PG = "SELECT id, last_seq, last_timestamp FROM {table} WHERE tenant_id = %s FOR UPDATE"
 
 
-def lock_and_load(tenant: Tenant, batch: Sequence[Transfer]) -> tuple[LedgerHead, State]:
+def lock_and_load(
+    tenant: Tenant, batch: Sequence[Transfer], *, assume_new: bool = False
+) -> tuple[LedgerHead, State]:
     """Lock the head, then read what the batch needs. On PostgreSQL both statements go in one
     pipeline (one round trip): the server runs them in order, so the read's snapshot is taken after
-    the lock is held and sees every posting committed before it."""
-    ids = [t.id for t in batch if isinstance(t.id, UUID)]
+    the lock is held and sees every posting committed before it. ``assume_new`` skips looking up
+    the batch's own ids (the caller then lets the insert find any that exist: ``write``)."""
+    ids = [] if assume_new else [t.id for t in batch if isinstance(t.id, UUID)]
     pending_ids = list({t.pending_id for t in batch if isinstance(t.pending_id, UUID)})
     account_ids = list({v for t in batch for v in (t.debit_account_id, t.credit_account_id) if isinstance(v, UUID)})
     if connection.vendor != "postgresql":
@@ -50,7 +53,7 @@ def lock_and_load(tenant: Tenant, batch: Sequence[Transfer]) -> tuple[LedgerHead
     found = lock.fetchone()
     if found is None:  # the tenant's first posting: create the head, lock it, read again
         lock_head(tenant)
-        return lock_and_load(tenant, batch)
+        return lock_and_load(tenant, batch, assume_new=assume_new)
     head = LedgerHead(id=found[0], tenant=tenant, last_seq=found[1], last_timestamp=found[2])
     transfers, accounts = _parse_pg(read.fetchone(), tenant)
     remember(tenant.pk, (a for a, _b in accounts))

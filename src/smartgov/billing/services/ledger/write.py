@@ -17,7 +17,9 @@ from .pg import bound_cursor
 from .state import State
 
 
-def write(tenant: Tenant, head: LedgerHead, state: State, last: datetime | None) -> None:
+def write(tenant: Tenant, head: LedgerHead, state: State, last: datetime | None, *, assume_new: bool = False) -> bool:
+    """Write the batch; True if written. With ``assume_new`` (PostgreSQL; the batch's ids were not
+    looked up) a transfer id already stored writes nothing and answers False."""
     new = list(state.new.values())
     for t in new:
         # Admitted transfers are resolved: every field is filled in (``rules.resolve``).
@@ -25,9 +27,10 @@ def write(tenant: Tenant, head: LedgerHead, state: State, last: datetime | None)
         assert t.timestamp is not None
     touched = state.touched()
     if connection.vendor == "postgresql":
-        _write_pg(tenant, head, new, touched, last)
-    else:
-        _write_orm(tenant, head, new, touched, last)
+        return _write_pg(tenant, head, new, touched, last, assume_new)
+    assert not assume_new, "only the PostgreSQL write checks for stored ids"
+    _write_orm(tenant, head, new, touched, last)
+    return True
 
 
 def _write_orm(
@@ -84,15 +87,28 @@ _refs_json = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
 def _write_pg(
-    tenant: Tenant, head: LedgerHead, new: list[Transfer], touched: list[tuple[UUID, Balance]], last: datetime | None
-) -> None:
+    tenant: Tenant,
+    head: LedgerHead,
+    new: list[Transfer],
+    touched: list[tuple[UUID, Balance]],
+    last: datetime | None,
+    assume_new: bool,
+) -> bool:
     """Transfers, balances and the head in one statement (data-modifying CTEs), so a posting costs
     the same few round trips whether it carries one transfer or a thousand. (COPY would be faster
-    still, but COPY cannot write into a table under row-level security.)"""
+    still, but COPY cannot write into a table under row-level security.)
+
+    With ``assume_new`` the insert skips ids already stored (``ON CONFLICT (id) DO NOTHING``) and the
+    balances and head move only if every row went in; otherwise the rows that did go in are deleted
+    again (they carry the sequence numbers after the head's, which nobody else can hold while we
+    hold the head) and the answer is False."""
     parts: list[str] = []
     params: list[Any] = []
+    # Balances and head move only if every row went in (always so without assume_new).
+    complete = " AND (SELECT count(*) FROM ins) = %s" if assume_new and new else ""
     if new:
-        parts.append("ins AS (" + _INSERT_PG.format(table=LedgerTransfer._meta.db_table) + ")")
+        on_conflict = " ON CONFLICT (id) DO NOTHING RETURNING 1" if assume_new else ""
+        parts.append("ins AS (" + _INSERT_PG.format(table=LedgerTransfer._meta.db_table) + on_conflict + ")")
         # One pass over the batch, then turned into one array per column (the order of _INSERT_PG).
         rows = [
             (
@@ -118,13 +134,25 @@ def _write_pg(
         parts.append(
             f"bal AS (UPDATE {LedgerAccount._meta.db_table} AS a SET debits_pending = v.dp, debits_posted = v.dq, "  # noqa: S608
             f"credits_pending = v.cp, credits_posted = v.cq FROM (VALUES {values}) AS v(id, dp, dq, cp, cq) "
-            "WHERE a.id = v.id)"
+            "WHERE a.id = v.id" + complete + ")"
         )
         for account_id, b in touched:
             params += [account_id, b.debits_pending, b.debits_posted, b.credits_pending, b.credits_posted]
-    head_sql = f"head AS (UPDATE {LedgerHead._meta.db_table} SET last_seq = %s, last_timestamp = %s WHERE id = %s)"  # noqa: S608
-    parts.append(head_sql)
+        if complete:
+            params.append(len(new))
+    head_sql = f"head AS (UPDATE {LedgerHead._meta.db_table} SET last_seq = %s, last_timestamp = %s WHERE id = %s"  # noqa: S608
+    parts.append(head_sql + complete + ")")
     params += [head.last_seq + len(new), last, head.pk]
+    if complete:
+        params.append(len(new))
+    inserted = "(SELECT count(*) FROM ins)" if complete else "NULL"
     with bound_cursor() as cursor:
         # %b: parameters in binary, no quoting or escaping of the arrays' elements.
-        cursor.execute(("WITH " + ", ".join(parts) + " SELECT 1").replace("%s", "%b"), params)
+        cursor.execute(("WITH " + ", ".join(parts) + f" SELECT {inserted}").replace("%s", "%b"), params)
+        if not complete or cursor.fetchone()[0] == len(new):
+            return True
+        cursor.execute(
+            f"DELETE FROM {LedgerTransfer._meta.db_table} WHERE tenant_id = %b AND seq > %b",  # noqa: S608
+            [tenant.pk, head.last_seq],
+        )
+    return False
