@@ -264,6 +264,18 @@ def upload(
     )
 
 
+def upload_filed(
+    actor: Actor, tenant: Tenant, owner: accounts.Membership, file_name: str, content: Any, content_type: str
+) -> Any:
+    """Into the owner's wallet already filed, for an application submitted in this transaction;
+    counted against the quota by ``reserve_quota`` before the transaction ends."""
+    from smartgov.documents import services as document_services
+
+    return document_services.upload_filed(
+        actor, tenant, owner, file_name=file_name, content=content, declared_type=content_type
+    )
+
+
 def reserve_quota(tenant: Tenant, documents: list[Any]) -> None:
     from smartgov.documents import services as document_services
 
