@@ -225,14 +225,11 @@ def upload(
     declared_type: str,
     doc_type: str = "supporting_document",
     title: str = "",
-    reserve_later: bool = False,
 ) -> Document:
     """Keep a person's upload in their wallet as a draft: size-limited, type-checked against its
-    bytes, checksummed, encrypted, and counted against the tenant's quota. ``reserve_later``: the
-    caller counts it with ``reserve_quota`` before its transaction ends (the tenant's quota row
-    stays locked from the count to the commit, so a long transaction counts last)."""
+    bytes, checksummed, encrypted, and counted against the tenant's quota."""
     return _upload(actor, tenant, owner, file_name=file_name, content=content, declared_type=declared_type,
-                   doc_type=doc_type, title=title, status=Document.Status.DRAFT, reserve=not reserve_later)
+                   doc_type=doc_type, title=title, status=Document.Status.DRAFT, reserve=True)
 
 
 @transaction.atomic(savepoint=False)  # the caller's transaction is undone as a whole when anything fails
@@ -249,8 +246,9 @@ def upload_filed(
 ) -> Document:
     """``upload`` for a caller that files the upload in the same transaction (an application sent
     with its files): the row is inserted filed, with the upload's and the filing's audit events, so
-    it is not read back and updated a moment later. Like ``reserve_later``, the caller counts it
-    with ``reserve_quota`` before its transaction ends."""
+    it is not read back and updated a moment later. The caller counts it against the quota with
+    ``reserve_quota`` before its transaction ends (the tenant's quota row stays locked from the
+    count to the commit, so a long transaction counts last)."""
     document = _upload(actor, tenant, owner, file_name=file_name, content=content, declared_type=declared_type,
                        doc_type=doc_type, title=title, status=Document.Status.FILED, reserve=False)
     record(actor=actor, tenant=tenant, action="document.file", obj=document)

@@ -244,7 +244,7 @@ def _write_attachments(tenant: Tenant, app: Application, answers: list[_Answer],
         )
         for a in answers
     ]
-    return Attachment.objects.bulk_create(rows) if rows else rows
+    return Attachment.objects.bulk_create(rows)  # (no statement when there are none)
 
 
 def _attach(
