@@ -14,9 +14,10 @@ from django.utils.translation import gettext as _
 from smartgov.accounts import services as accounts
 from smartgov.audit.services import Actor, record
 from smartgov.cases import ports
-from smartgov.cases.models import Application, Attachment
+from smartgov.cases.models import Application
 from smartgov.cases.services import _common as common
 from smartgov.cases.services import flow
+from smartgov.cases.services.attaching import AttachmentIn, attach, check_answers, document_answers, write_attachments
 from smartgov.cases.services.numbers import allocate_reference
 from smartgov.kit import clock
 from smartgov.kit.errors import Conflict, InvalidInput
@@ -32,12 +33,6 @@ PREFILL_SOURCES = {
     "company_name": ("company_name", "business_name"),
     "uscc": ("uscc", "credit_code"),
 }
-
-
-@dataclass(frozen=True)
-class AttachmentIn:
-    requirement: str
-    document_id: UUID
 
 
 @dataclass(frozen=True)
@@ -171,91 +166,6 @@ def _check_known(version: ports.Version, data: dict[str, Any]) -> None:
         )
 
 
-def _document_answers(version: ports.Version, data: dict[str, Any]) -> list[AttachmentIn]:
-    """File fields of the form hold document ids: each becomes an attachment for that field."""
-    found = []
-    for name in ports.document_fields(version.form_schema):
-        value = data.get(name)
-        for ref in value if isinstance(value, list) else [value] if value else []:
-            try:
-                found.append(AttachmentIn(name, UUID(str(ref))))
-            except ValueError:
-                continue  # schema validation names the malformed reference
-    return found
-
-
-def _from_wallet(doc: Any, app: Application) -> bool:
-    """Re-used rather than brought anew: something a department issued, or a document the
-    government already holds because it was filed with an earlier application. A fresh upload
-    (still a draft in the wallet) is what the applicant brought this time."""
-    return bool(doc.source == "issued" or doc.status == "filed")
-
-
-@dataclass(frozen=True)
-class _Answer:
-    """An attachment about to be written: the requirement it answers and the document."""
-
-    requirement: str
-    document: Any
-    from_wallet: bool
-
-
-def _answers(
-    tenant: Tenant,
-    app: Application,
-    attachments: list[AttachmentIn],
-    replace: set[str] | None = None,
-    *,
-    uploaded: list[Any] = (),  # type: ignore[assignment]
-) -> list[_Answer]:
-    """Check that the applicant owns each document (fresh uploads or documents from the wallet) and
-    may answer its requirement. A document the applicant held before starting this application
-    counts as re-used from the wallet. ``uploaded``: documents uploaded for this application in
-    this transaction, used as they are (not read back) and brought now (not from the wallet)."""
-    brought = {d.pk: d for d in uploaded}
-    found = []
-    for i, item in enumerate(attachments):
-        doc = brought.get(item.document_id)
-        if doc is None:
-            doc = ports.owned_document(tenant, app.applicant, item.document_id, field=f"attachments[{i}].document_id")
-        if replace is not None and item.requirement not in replace:
-            raise InvalidInput.for_field(
-                f"attachments[{i}].requirement", _("Only the items asked for may be changed."), code="not_requested"
-            )
-        found.append(_Answer(item.requirement, doc, item.document_id not in brought and _from_wallet(doc, app)))
-    return found
-
-
-def _write_attachments(tenant: Tenant, app: Application, answers: list[_Answer], *, fresh: bool) -> list[Attachment]:
-    """Attach the answers (one INSERT). A new answer for a requirement replaces the old ones; a
-    ``fresh`` application (created in this transaction) has none to replace."""
-    if not fresh:
-        for requirement in dict.fromkeys(a.requirement for a in answers):
-            Attachment.objects.filter(application=app, requirement=requirement).delete()
-    rows = [
-        Attachment(
-            tenant=tenant,
-            application=app,
-            requirement=a.requirement,
-            document_id=a.document.id,
-            name=a.document.title,
-            from_wallet=a.from_wallet,
-            created_at=clock.now(),
-        )
-        for a in answers
-    ]
-    return Attachment.objects.bulk_create(rows)  # (no statement when there are none)
-
-
-def _attach(
-    tenant: Tenant, app: Application, attachments: list[AttachmentIn], replace: set[str] | None = None
-) -> list[Any]:
-    """Attach documents the applicant owns to a saved draft (see ``_answers``); returns them."""
-    answers = _answers(tenant, app, attachments, replace)
-    _write_attachments(tenant, app, answers, fresh=False)
-    return [a.document for a in answers]
-
-
 @transaction.atomic
 def save_draft(
     actor: Actor,
@@ -269,7 +179,7 @@ def save_draft(
     _require_draft(app)
     version = ports.version(tenant, app.service_version_id)
     _merge(tenant, app, version, data)
-    _attach(tenant, app, [*_document_answers(version, data), *attachments])
+    attach(tenant, app, [*document_answers(version, data), *attachments])
     app.updated_at = clock.now()
     app.save(update_fields=["form_data", "sealed_data", "updated_at"])
     record(actor=actor, tenant=tenant, action="application.save_draft", obj=app, changes={"fields": sorted(data)})
@@ -340,12 +250,12 @@ def _submit(
     already (``take_reference``)."""
     if data and not fresh:
         _merge(tenant, app, version, data)
-    answers = _answers(tenant, app, [*_document_answers(version, data), *attachments], uploaded=uploaded)
+    answers = check_answers(tenant, app, [*document_answers(version, data), *attachments], uploaded=uploaded)
     if fresh:
         _validate(tenant, app, version, attached={a.requirement for a in answers})
         documents = [a.document for a in answers]
     else:
-        _write_attachments(tenant, app, answers, fresh=False)
+        write_attachments(tenant, app, answers, fresh=False)
         _validate(tenant, app, version)
         documents = ports.attached_documents(tenant, app)
     now = clock.now()
@@ -362,7 +272,7 @@ def _submit(
     if fresh:
         app.save(force_insert=True)
         # The response is built from what was written, not read back (ApplicationOut).
-        app.written_attachments = _write_attachments(tenant, app, answers, fresh=True)  # type: ignore[attr-defined]
+        app.written_attachments = write_attachments(tenant, app, answers, fresh=True)  # type: ignore[attr-defined]
     if not paid_later:
         flow.enter_state(tenant, app, version, app.state)
     common.event(app, "submitted", actor, _("Submitted"), to_state=app.state)
@@ -490,7 +400,7 @@ def amend(
         )
     version = ports.version(tenant, app.service_version_id)
     _merge(tenant, app, version, data)
-    _attach(tenant, app, [*_document_answers(version, data), *attachments], replace=asked)
+    attach(tenant, app, [*document_answers(version, data), *attachments], replace=asked)
     _validate(tenant, app, version)
     for document in ports.attached_documents(tenant, app):
         ports.file_document(actor, tenant, document)
