@@ -229,3 +229,29 @@ def test_a_batch_that_fails_writes_no_events():
             pass
         assert AuditEvent.objects.filter(tenant=tenant).count() == before
         assert selectors.verify_chain(tenant) is None
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_appended_events_and_the_moved_head_match_exactly(count):
+    """The events are inserted and the head moved together (one statement on PostgreSQL): the head
+    ends on the last event, and the chain verifies."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from smartgov.audit.models import AuditChainHead
+    from smartgov.audit.services import Actor, batched, chain_key, record
+
+    tenant = make_tenant()
+    actor = Actor.system()
+    with tenant_context(tenant), transaction.atomic(), CaptureQueriesContext(connection) as queries, batched():
+        recorded = [record(actor=actor, tenant=tenant, action=f"test.{n}", object_type="x", object_id=str(n))
+                    for n in range(count)]
+    with tenant_context(tenant):
+        head = AuditChainHead.objects.get(chain_key=chain_key(tenant))
+        stored = list(AuditEvent.objects.filter(pk__in=[e.pk for e in recorded]).order_by("seq"))
+        assert selectors.verify_chain(tenant) is None
+    assert [(e.pk, e.seq, e.hash) for e in stored] == [(e.pk, e.seq, e.hash) for e in recorded]
+    assert (head.last_seq, head.last_hash) == (stored[-1].seq, stored[-1].hash)
+    assert all(not e._state.adding for e in recorded)
+    writes = [q["sql"] for q in queries.captured_queries if q["sql"].startswith(("INSERT", "UPDATE", "WITH"))]
+    assert len(writes) == (1 if connection.vendor == "postgresql" else 2), writes

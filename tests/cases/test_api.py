@@ -263,13 +263,53 @@ def test_an_agency_applies_with_the_file_in_one_request(client):
     assert other.status_code == 409 and other.json()["code"] == "idempotency_key_reused"
 
 
+def test_one_request_files_the_upload_once_and_counts_it_against_the_quota_once(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from smartgov.audit.models import AuditEvent
+    from smartgov.documents import selectors as documents
+    from smartgov.documents.models import Document
+
+    world = make_world()
+    _client, key = make_api_key(world.tenant, [perms.APPLICATIONS_SUBMIT_ON_BEHALF])
+    application = {"service_id": str(world.service.pk), "applicant_id": str(world.citizen.pk),
+                   "data": {"shop_name": "老王面馆", "area": 42}}
+    with tenant_context(world.tenant):
+        used = documents.storage_usage(world.tenant).used_bytes
+    with CaptureQueriesContext(connection) as queries:
+        done = with_files(client, world, application, {"lease": pdf("租赁合同.pdf")}, "wf-once", **bearer(key))
+    assert done.status_code == 201, done.content
+    body = done.json()
+    with tenant_context(world.tenant):
+        app = Application.objects.get(pk=body["id"])
+        lease = Document.objects.get(pk=app.form_data["lease"])
+        assert lease.status == "filed" and lease.filed_at is not None
+        assert documents.storage_usage(world.tenant).used_bytes == used + lease.stored_bytes
+        actions = list(AuditEvent.objects.filter(object_id=str(lease.pk)).values_list("action", flat=True))
+        assert sorted(actions) == ["document.file", "document.upload"]
+        (attachment,) = app.attachments.all()
+        assert not attachment.from_wallet  # filed on arrival, but brought with this application
+        written = [{"requirement": a.requirement, "document_id": str(a.document_id), "name": a.name,
+                    "from_wallet": a.from_wallet} for a in app.attachments.all()]
+        assert body["attachments"] == written  # the answer is built from what was written
+        assert (app.status, app.reference) == ("submitted", body["reference"])
+    # The upload is not read back or updated, nor the application updated after its insert.
+    statements = [q["sql"] for q in queries.captured_queries]
+    assert not [q for q in statements if q.startswith("SELECT") and 'FROM "documents_document"' in q]
+    assert not [q for q in statements if q.startswith(('UPDATE "documents_document"', 'UPDATE "cases_application"'))]
+    assert not [q for q in statements if q.startswith("SELECT") and 'FROM "cases_attachment"' in q]
+
+
 def test_a_refused_application_with_files_keeps_none_of_them(client):
+    from smartgov.documents import selectors as documents
     from smartgov.documents.models import Document
 
     world = make_world()
     as_user(client, world.citizen)
     with tenant_context(world.tenant):
         before = Document.objects.filter(tenant=world.tenant).count()
+        used = documents.storage_usage(world.tenant).used_bytes
     bad = with_files(client, world, {"service_id": str(world.service.pk), "data": {"shop_name": "x", "area": 42}},
                      {"lease": pdf("lease.pdf")}, "wf-bad")
     assert bad.status_code == 422 and "data.shop_name" in {d["field"] for d in bad.json()["details"]}
@@ -284,6 +324,7 @@ def test_a_refused_application_with_files_keeps_none_of_them(client):
     assert missing.status_code == 422 and missing.json()["details"][0]["field"] == "application"
     with tenant_context(world.tenant):
         assert Document.objects.filter(tenant=world.tenant).count() == before
+        assert documents.storage_usage(world.tenant).used_bytes == used
         assert not Application.objects.filter(tenant=world.tenant).exclude(status="draft").exists()
 
 

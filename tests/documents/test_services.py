@@ -172,6 +172,44 @@ def test_issued_documents_and_filed_uploads_cannot_be_deleted_by_the_owner():
                 services.delete_draft(SYSTEM, tenant, document, by=citizen)
 
 
+def test_filing_is_idempotent_audited_once_and_refused_for_a_removed_draft():
+    tenant = make_tenant()
+    citizen = make_citizen(tenant)
+    with tenant_context(tenant):
+        upload = services.upload(SYSTEM, tenant, citizen, file_name="a.txt", content=b"a\n", declared_type="text/plain")
+        filed = services.file_document(SYSTEM, tenant, upload)
+        assert filed.status == Document.Status.FILED and filed.filed_at is not None
+        again = services.file_document(SYSTEM, tenant, Document.objects.get(pk=upload.pk))
+        assert again.filed_at == Document.objects.get(pk=upload.pk).filed_at  # not filed a second time
+        filings = AuditEvent.objects.filter(action="document.file", object_id=str(upload.pk))
+        assert filings.count() == 1
+        removed = services.upload(SYSTEM, tenant, citizen, file_name="b.txt", content=b"b\n",
+                                  declared_type="text/plain")
+        services.delete_draft(SYSTEM, tenant, removed, by=citizen)
+        with transaction.atomic():  # the refusal leaves the caller's transaction usable
+            with pytest.raises(Conflict) as refused:
+                services.file_document(SYSTEM, tenant, removed)
+            assert refused.value.code == "document_removed"
+            assert Document.objects.get(pk=removed.pk).status == Document.Status.DELETED
+
+
+def test_an_upload_filed_with_its_application_is_stored_filed_and_counted_by_the_caller():
+    tenant = make_tenant()
+    citizen = make_citizen(tenant)
+    with tenant_context(tenant), transaction.atomic():
+        before = selectors.storage_usage(tenant).used_bytes
+        document = services.upload_filed(SYSTEM, tenant, citizen, file_name="a.txt", content=b"a\n",
+                                         declared_type="text/plain")
+        stored = Document.objects.get(pk=document.pk)
+        assert (stored.status, stored.filed_at) == (Document.Status.FILED, document.filed_at)
+        assert stored.filed_at is not None
+        actions = AuditEvent.objects.filter(object_id=str(document.pk)).values_list("action", flat=True)
+        assert sorted(actions) == ["document.file", "document.upload"]
+        assert selectors.storage_usage(tenant).used_bytes == before  # the caller reserves it
+        services.reserve_quota(tenant, [document])
+        assert selectors.storage_usage(tenant).used_bytes == before + document.stored_bytes
+
+
 def test_only_the_owner_deletes_a_draft_and_the_file_goes_after_commit(django_capture_on_commit_callbacks):
     tenant = make_tenant()
     citizen, other = make_citizen(tenant), make_citizen(tenant)

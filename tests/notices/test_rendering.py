@@ -1,5 +1,7 @@
 """Notice wording: shipped defaults in both languages, tenant overrides, refusals."""
 
+from datetime import date
+
 import pytest
 
 from smartgov.kit.errors import InvalidInput
@@ -79,3 +81,15 @@ def test_bad_templates_are_refused_naming_the_part(changes, field):
     with tenant_context(tenant), pytest.raises(InvalidInput) as refused:
         services.set_template(SYSTEM, tenant, **values)
     assert refused.value.details[0]["field"] == field
+
+
+def test_a_compiled_wording_is_reused_but_renders_each_context_and_language_afresh():
+    wording = events.Wording("{{ reference }}", "{{ name }}: {{ reference }}", "{{ reference }}")
+    first = rendering.render(wording, {"reference": "A-1", "name": "张三"}, "zh-hans")
+    second = rendering.render(wording, {"reference": "B-2"}, "en")
+    assert (first.subject, first.body) == ("A-1", "张三: A-1")
+    assert (second.subject, second.body) == ("B-2", ": B-2")  # nothing carried over from the first
+    dated = events.Wording("{{ day }}", "x", "x")  # dates are shown in the reader's language
+    day = {"day": date(2026, 3, 2)}
+    assert rendering.render(dated, day, "zh-hans").subject == "2026年3月2日"
+    assert rendering.render(dated, day, "en").subject == "March 2, 2026"

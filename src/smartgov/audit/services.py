@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db import models, transaction
+from django.db.models import sql
 
 from smartgov.audit import chain
 from smartgov.audit.models import AuditChainHead, AuditEvent
@@ -90,12 +91,36 @@ def _append(tenant: Tenant | None, events: list[AuditEvent]) -> None:
         seq += 1
         event.seq, event.prev_hash = seq, last_hash
         event.hash = last_hash = chain.event_hash(event.chain_content(), event.prev_hash)
-    if len(events) == 1:
-        events[0].save(force_insert=True)
-    else:
-        AuditEvent.objects.bulk_create(events)
-    AuditChainHead.objects.filter(pk=head.pk).update(last_seq=seq, last_hash=last_hash)
+    _write(head.pk, seq, last_hash, events)
     _hold(HeldHead(head.pk, seq, last_hash), key)
+
+
+def _write(head_pk: Any, seq: int, last_hash: str, events: list[AuditEvent]) -> None:
+    """Insert the chained ``events`` and move the head to ``seq``/``last_hash``. On PostgreSQL this
+    is one statement, the head's UPDATE riding along as a data-modifying CTE of the INSERT: the
+    head is locked already (``_locked_head``) and the hashes are computed above, so the rows
+    written are exactly those of the two separate statements (run elsewhere), one round trip less."""
+    connection = transaction.get_connection()
+    if connection.vendor != "postgresql":
+        if len(events) == 1:
+            events[0].save(force_insert=True)
+        else:
+            AuditEvent.objects.bulk_create(events)
+        AuditChainHead.objects.filter(pk=head_pk).update(last_seq=seq, last_hash=last_hash)
+        return
+    insert = sql.InsertQuery(AuditEvent)
+    insert.insert_values(AuditEvent._meta.concrete_fields, list[models.Model](events))
+    [(insert_sql, insert_params)] = insert.get_compiler(connection=connection).as_sql()
+    meta, quote = AuditChainHead._meta, connection.ops.quote_name
+    # Names from the models' metadata, values as parameters.
+    seq_col, hash_col = quote(meta.get_field("last_seq").column), quote(meta.get_field("last_hash").column)
+    table, pk = quote(meta.db_table), quote(meta.pk.column)
+    move_head = f"UPDATE {table} SET {seq_col} = %s, {hash_col} = %s WHERE {pk} = %s"  # noqa: S608
+    head_id = meta.pk.get_db_prep_value(head_pk, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH moved AS ({move_head}) {insert_sql}", [seq, last_hash, head_id, *insert_params])
+    for event in events:  # saved, as save() and bulk_create() leave them
+        event._state.adding, event._state.db = False, connection.alias
 
 
 BATCHES = "smartgov_audit_batches"

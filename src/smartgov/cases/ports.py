@@ -251,16 +251,24 @@ def upload(
     file_name: str,
     content: Any,
     content_type: str,
-    *,
-    reserve_later: bool = False,
 ) -> Any:
-    """Into the owner's wallet as a draft (``content``: bytes or a readable file); ``reserve_later``:
-    counted against the quota by ``reserve_quota`` at the end of the caller's transaction."""
+    """Into the owner's wallet as a draft (``content``: bytes or a readable file)."""
     from smartgov.documents import services as document_services
 
     return document_services.upload(
-        actor, tenant, owner, file_name=file_name, content=content, declared_type=content_type,
-        reserve_later=reserve_later,
+        actor, tenant, owner, file_name=file_name, content=content, declared_type=content_type
+    )
+
+
+def upload_filed(
+    actor: Actor, tenant: Tenant, owner: accounts.Membership, file_name: str, content: Any, content_type: str
+) -> Any:
+    """Into the owner's wallet already filed, for an application submitted in this transaction;
+    counted against the quota by ``reserve_quota`` before the transaction ends."""
+    from smartgov.documents import services as document_services
+
+    return document_services.upload_filed(
+        actor, tenant, owner, file_name=file_name, content=content, declared_type=content_type
     )
 
 

@@ -90,7 +90,8 @@ class ApplicationOut(Schema):
 
     @staticmethod
     def resolve_attachments(obj: Any) -> list[Any]:
-        return list(obj.attachments.all())
+        written = getattr(obj, "written_attachments", None)  # a submission that just wrote them: no re-read
+        return list(written) if written is not None else list(obj.attachments.all())
 
     @staticmethod
     def resolve_certificate_id(obj: Any) -> UUID | None:

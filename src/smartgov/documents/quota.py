@@ -64,7 +64,7 @@ def release(tenant: Tenant, size: int) -> None:
 
 
 def reserve_quota(tenant: Tenant, documents: list[Document]) -> None:
-    """Count uploads made with ``reserve_later`` against the tenant's quota (409 when full)."""
+    """Count uploads stored without reserving (``upload_filed``) against the tenant's quota (409 when full)."""
     if documents:
         reserve(tenant, sum(d.stored_bytes for d in documents))
 

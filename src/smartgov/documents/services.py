@@ -4,6 +4,7 @@ Public functions for other apps (the cases app attaches wallet documents and iss
 
 - ``upload(actor, tenant, owner, *, file_name, content, declared_type, doc_type, title)`` -> Document
 - ``store_issued(actor, tenant, owner, *, content, title, doc_type, issuer_department, ...)`` -> Document
+- ``upload_filed(...)``: ``upload`` for a caller filing it in the same transaction (application with files)
 - ``file_document(actor, tenant, document)``: a draft upload is now in use (attached to an application)
 - ``delete_draft(actor, tenant, document, by=membership)``
 - ``signed_link(actor, tenant, document)`` -> SignedLink; ``open_link(tenant, token)`` -> (Document, bytes)
@@ -224,12 +225,49 @@ def upload(
     declared_type: str,
     doc_type: str = "supporting_document",
     title: str = "",
-    reserve_later: bool = False,
 ) -> Document:
     """Keep a person's upload in their wallet as a draft: size-limited, type-checked against its
-    bytes, checksummed, encrypted, and counted against the tenant's quota. ``reserve_later``: the
-    caller counts it with ``reserve_quota`` before its transaction ends (the tenant's quota row
-    stays locked from the count to the commit, so a long transaction counts last)."""
+    bytes, checksummed, encrypted, and counted against the tenant's quota."""
+    return _upload(actor, tenant, owner, file_name=file_name, content=content, declared_type=declared_type,
+                   doc_type=doc_type, title=title, status=Document.Status.DRAFT, reserve=True)
+
+
+@transaction.atomic(savepoint=False)  # the caller's transaction is undone as a whole when anything fails
+def upload_filed(
+    actor: Actor,
+    tenant: Tenant,
+    owner: accounts.Membership,
+    *,
+    file_name: str,
+    content: bytes | Readable,
+    declared_type: str,
+    doc_type: str = "supporting_document",
+    title: str = "",
+) -> Document:
+    """``upload`` for a caller that files the upload in the same transaction (an application sent
+    with its files): the row is inserted filed, with the upload's and the filing's audit events, so
+    it is not read back and updated a moment later. The caller counts it against the quota with
+    ``reserve_quota`` before its transaction ends (the tenant's quota row stays locked from the
+    count to the commit, so a long transaction counts last)."""
+    document = _upload(actor, tenant, owner, file_name=file_name, content=content, declared_type=declared_type,
+                       doc_type=doc_type, title=title, status=Document.Status.FILED, reserve=False)
+    record(actor=actor, tenant=tenant, action="document.file", obj=document)
+    return document
+
+
+def _upload(
+    actor: Actor,
+    tenant: Tenant,
+    owner: accounts.Membership,
+    *,
+    file_name: str,
+    content: bytes | Readable,
+    declared_type: str,
+    doc_type: str,
+    title: str,
+    status: str,
+    reserve: bool,
+) -> Document:
     _owned_by_tenant(tenant, owner)
     the_type = document_type(tenant, doc_type)
     data = _read_limited(content, max_upload_bytes(tenant))
@@ -237,8 +275,7 @@ def upload(
     name = clean_file_name(file_name, content_type)
     return _store(
         actor, tenant, owner, data=data, content_type=content_type, file_name=name, doc_type=the_type.code,
-        title=title.strip() or name, source=Document.Source.UPLOAD, status=Document.Status.DRAFT,
-        reserve=not reserve_later,
+        title=title.strip() or name, source=Document.Source.UPLOAD, status=status, reserve=reserve,
     )
 
 
@@ -272,20 +309,28 @@ def store_issued(
     )
 
 
-@transaction.atomic
 def file_document(actor: Actor, tenant: Tenant, document: Document) -> Document:
     """A draft upload is now part of a record (attached to a submitted application): the owner can
     no longer delete it, and its retention period governs it. Idempotent."""
-    document = _locked(tenant, document)
-    if document.status == Document.Status.FILED:
+    now = clock.now()
+    # One conditional UPDATE (it locks the row as SELECT ... FOR UPDATE did, and a concurrent
+    # delete_draft then finds it filed): no savepoint, no read first. The refusals below are raised
+    # outside the atomic block, so a caller that catches them keeps a usable transaction.
+    with transaction.atomic(savepoint=False):
+        filed = Document.objects.filter(tenant=tenant, pk=document.pk, status=Document.Status.DRAFT).update(
+            status=Document.Status.FILED, filed_at=now
+        )
+        if filed:
+            document.status, document.filed_at = Document.Status.FILED, now
+            record(actor=actor, tenant=tenant, action="document.file", obj=document)
+    if filed:
         return document
-    if document.status != Document.Status.DRAFT:
+    current = Document.objects.filter(tenant=tenant, pk=document.pk).first()
+    if current is None:
+        raise NotFound(_("No such document."))
+    if current.status != Document.Status.FILED:
         raise Conflict(_("This document has been removed."), code="document_removed")
-    document.status = Document.Status.FILED
-    document.filed_at = clock.now()
-    document.save(update_fields=["status", "filed_at"])
-    record(actor=actor, tenant=tenant, action="document.file", obj=document)
-    return document
+    return current
 
 
 def _locked(tenant: Tenant, document: Document) -> Document:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from django.template import Context, Engine, TemplateSyntaxError
+from django.template import Context, Engine, Template, TemplateSyntaxError
 from django.utils import translation
 
 from smartgov.notices.events import Wording
@@ -18,17 +18,30 @@ def _engine() -> Engine:
     return Engine(autoescape=False, loaders=[], string_if_invalid="")
 
 
+@functools.lru_cache(maxsize=512)
+def _compiled(source: str) -> Template:
+    # Keyed by the template's text alone: a compiled template holds no context or tenant data (as
+    # with Django's cached loader, it is rendered many times), and an edited wording is a new key.
+    # Every notice rendered three of them, parsing each anew.
+    return _engine().from_string(source)
+
+
+def _render(source: str, context: dict[str, Any]) -> str:
+    return _compiled(source).render(Context(context, autoescape=False)).strip()
+
+
 def render_text(source: str, context: dict[str, Any], language: str) -> str:
     with translation.override(language):
-        return _engine().from_string(source).render(Context(context, autoescape=False)).strip()
+        return _render(source, context)
 
 
 def render(wording: Wording, context: dict[str, Any], language: str) -> Wording:
-    return Wording(
-        subject=" ".join(render_text(wording.subject, context, language).split())[:200],
-        body=render_text(wording.body, context, language),
-        sms=" ".join(render_text(wording.sms, context, language).split())[:500],
-    )
+    with translation.override(language):
+        return Wording(
+            subject=" ".join(_render(wording.subject, context).split())[:200],
+            body=_render(wording.body, context),
+            sms=" ".join(_render(wording.sms, context).split())[:500],
+        )
 
 
 def problems(wording: Wording) -> dict[str, str]:

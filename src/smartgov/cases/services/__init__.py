@@ -5,7 +5,6 @@ package and reach the functions re-exported here."""
 
 from smartgov.cases.services._common import unseal as unseal_for_applicant
 from smartgov.cases.services.applying import (
-    AttachmentIn,
     FileIn,
     amend,
     apply,
@@ -16,6 +15,7 @@ from smartgov.cases.services.applying import (
     submit,
     withdraw,
 )
+from smartgov.cases.services.attaching import AttachmentIn
 from smartgov.cases.services.casework import (
     add_note,
     escalate_breaches,

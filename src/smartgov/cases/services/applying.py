@@ -14,9 +14,10 @@ from django.utils.translation import gettext as _
 from smartgov.accounts import services as accounts
 from smartgov.audit.services import Actor, record
 from smartgov.cases import ports
-from smartgov.cases.models import Application, Attachment
+from smartgov.cases.models import Application
 from smartgov.cases.services import _common as common
 from smartgov.cases.services import flow
+from smartgov.cases.services.attaching import AttachmentIn, attach, check_answers, document_answers, write_attachments
 from smartgov.cases.services.numbers import allocate_reference
 from smartgov.kit import clock
 from smartgov.kit.errors import Conflict, InvalidInput
@@ -32,12 +33,6 @@ PREFILL_SOURCES = {
     "company_name": ("company_name", "business_name"),
     "uscc": ("uscc", "credit_code"),
 }
-
-
-@dataclass(frozen=True)
-class AttachmentIn:
-    requirement: str
-    document_id: UUID
 
 
 @dataclass(frozen=True)
@@ -100,10 +95,23 @@ def prefill(tenant: Tenant, applicant: accounts.Membership, version: ports.Versi
 def _new_draft(
     tenant: Tenant, applicant: accounts.Membership, service_id: UUID | str, version: ports.Version | None = None
 ) -> Application:
-    version = version or ports.current_version(tenant, service_id)
+    app = _unsaved_draft(tenant, applicant, version or ports.current_version(tenant, service_id))
+    app.save(force_insert=True)
+    return app
+
+
+def _unsaved_draft(
+    tenant: Tenant, applicant: accounts.Membership, version: ports.Version, data: dict[str, Any] | None = None
+) -> Application:
+    """A draft in memory, pre-filled and with ``data`` on top (checked for unknown fields): sealed
+    once, where saving the pre-filled draft and merging would decrypt and seal it again."""
+    answers = prefill(tenant, applicant, version)
+    if data:
+        _check_known(version, data)
+        answers.update(data)
     now = clock.now()
-    clear, sealed = common.seal(tenant, version.form_schema, prefill(tenant, applicant, version))
-    return Application.objects.create(
+    clear, sealed = common.seal(tenant, version.form_schema, answers)
+    return Application(
         tenant=tenant,
         applicant=applicant,
         service_id=version.service_id,
@@ -141,6 +149,13 @@ def _require_draft(app: Application) -> None:
 
 
 def _merge(tenant: Tenant, app: Application, version: ports.Version, data: dict[str, Any]) -> None:
+    _check_known(version, data)
+    merged = common.unseal(tenant, app)
+    merged.update(data)
+    app.form_data, app.sealed_data = common.seal(tenant, version.form_schema, merged)
+
+
+def _check_known(version: ports.Version, data: dict[str, Any]) -> None:
     known = set((version.form_schema.get("properties") or {}).keys())
     unknown = sorted(set(data) - known)
     if unknown:
@@ -149,66 +164,6 @@ def _merge(tenant: Tenant, app: Application, version: ports.Version, data: dict[
             code="unknown_field",
             details=[{"field": f"data.{n}", "message": _("no such field in this form")} for n in unknown],
         )
-    merged = common.unseal(tenant, app)
-    merged.update(data)
-    app.form_data, app.sealed_data = common.seal(tenant, version.form_schema, merged)
-
-
-def _document_answers(version: ports.Version, data: dict[str, Any]) -> list[AttachmentIn]:
-    """File fields of the form hold document ids: each becomes an attachment for that field."""
-    found = []
-    for name in ports.document_fields(version.form_schema):
-        value = data.get(name)
-        for ref in value if isinstance(value, list) else [value] if value else []:
-            try:
-                found.append(AttachmentIn(name, UUID(str(ref))))
-            except ValueError:
-                continue  # schema validation names the malformed reference
-    return found
-
-
-def _from_wallet(doc: Any, app: Application) -> bool:
-    """Re-used rather than brought anew: something a department issued, or a document the
-    government already holds because it was filed with an earlier application. A fresh upload
-    (still a draft in the wallet) is what the applicant brought this time."""
-    return bool(doc.source == "issued" or doc.status == "filed")
-
-
-def _attach(
-    tenant: Tenant,
-    app: Application,
-    attachments: list[AttachmentIn],
-    replace: set[str] | None = None,
-    *,
-    fresh: bool = False,
-) -> list[Any]:
-    """Attach documents the applicant owns: fresh uploads or documents from the wallet. A document
-    the applicant held before starting this application counts as re-used from the wallet. A
-    ``fresh`` application (created in this transaction) has no earlier answers to replace.
-    Returns the attached documents."""
-    seen: set[str] = set()
-    documents = []
-    for i, item in enumerate(attachments):
-        doc = ports.owned_document(tenant, app.applicant, item.document_id, field=f"attachments[{i}].document_id")
-        if replace is not None and item.requirement not in replace:
-            raise InvalidInput.for_field(
-                f"attachments[{i}].requirement", _("Only the items asked for may be changed."), code="not_requested"
-            )
-        if item.requirement not in seen:  # a new answer for a requirement replaces the old one
-            if not fresh:
-                Attachment.objects.filter(application=app, requirement=item.requirement).delete()
-            seen.add(item.requirement)
-        Attachment.objects.create(
-            tenant=tenant,
-            application=app,
-            requirement=item.requirement,
-            document_id=doc.id,
-            name=doc.title,
-            from_wallet=_from_wallet(doc, app),
-            created_at=clock.now(),
-        )
-        documents.append(doc)
-    return documents
 
 
 @transaction.atomic
@@ -224,7 +179,7 @@ def save_draft(
     _require_draft(app)
     version = ports.version(tenant, app.service_version_id)
     _merge(tenant, app, version, data)
-    _attach(tenant, app, [*_document_answers(version, data), *attachments])
+    attach(tenant, app, [*document_answers(version, data), *attachments])
     app.updated_at = clock.now()
     app.save(update_fields=["form_data", "sealed_data", "updated_at"])
     record(actor=actor, tenant=tenant, action="application.save_draft", obj=app, changes={"fields": sorted(data)})
@@ -268,6 +223,13 @@ def submit(
     return _submit(actor, tenant, app, version, data or {}, attachments, agency=agency, fresh=False)
 
 
+# What a submission changes on a saved draft (saved with only these: the rest is as locked).
+SUBMITTED_FIELDS = (
+    "form_data", "sealed_data", "submitted_at", "deadline", "visits_required", "submitted_by_agency", "updated_at",
+    "state", "status",
+)
+
+
 def _submit(
     actor: Actor,
     tenant: Tenant,
@@ -279,16 +241,21 @@ def _submit(
     agency: str,
     fresh: bool,
     reference: str = "",
+    uploaded: list[Any] = (),  # type: ignore[assignment]
 ) -> Application:
-    """Submit a draft this transaction holds (locked, or ``fresh``: created in it), numbered with
-    ``reference`` when one was taken already (``take_reference``)."""
-    if data:
+    """Submit a draft this transaction holds (locked), or a ``fresh`` one not saved yet (built by
+    ``_unsaved_draft`` with ``data`` merged in), which is inserted once, already submitted, rather
+    than inserted as a draft and updated with every column a moment later. ``uploaded``: documents
+    uploaded (and filed) for it in this transaction. Numbered with ``reference`` when one was taken
+    already (``take_reference``)."""
+    if data and not fresh:
         _merge(tenant, app, version, data)
-    answers = [*_document_answers(version, data), *attachments]
-    documents = _attach(tenant, app, answers, fresh=fresh)
+    answers = check_answers(tenant, app, [*document_answers(version, data), *attachments], uploaded=uploaded)
     if fresh:
         _validate(tenant, app, version, attached={a.requirement for a in answers})
+        documents = [a.document for a in answers]
     else:
+        write_attachments(tenant, app, answers, fresh=False)
         _validate(tenant, app, version)
         documents = ports.attached_documents(tenant, app)
     now = clock.now()
@@ -299,20 +266,33 @@ def _submit(
     app.submitted_by_agency = agency
     app.updated_at = now
     app.state = ports.start_state(version)
-    if version.fee_fen == 0:
+    paid_later = version.fee_fen > 0
+    app.status = Application.Status.AWAITING_PAYMENT if paid_later else Application.Status.SUBMITTED
+    app.reference = reference
+    if fresh:
+        app.save(force_insert=True)
+        # The response is built from what was written, not read back (ApplicationOut).
+        app.written_attachments = write_attachments(tenant, app, answers, fresh=True)  # type: ignore[attr-defined]
+    if not paid_later:
         flow.enter_state(tenant, app, version, app.state)
     common.event(app, "submitted", actor, _("Submitted"), to_state=app.state)
+    already_filed = {d.pk for d in uploaded}
     for document in documents:
-        ports.file_document(actor, tenant, document)
+        if document.pk not in already_filed:
+            ports.file_document(actor, tenant, document)
     # The tenant-wide locks (the reference counter, then the audit chain head) are taken last, so
     # concurrent submissions of a tenant queue only for the short tail of the transaction.
-    app.reference = reference or allocate_reference(tenant, today.year)
-    if version.fee_fen > 0:
-        app.status = Application.Status.AWAITING_PAYMENT
+    late = []
+    if not app.reference:
+        app.reference = allocate_reference(tenant, today.year)
+        late.append("reference")
+    if paid_later:
         app.bill_id = ports.issue_bill(actor, tenant, app, version)
-    else:
-        app.status = Application.Status.SUBMITTED
-    app.save()
+        late.append("bill_id")
+    if not fresh:
+        late = [*SUBMITTED_FIELDS, "reference", "bill_id"]
+    if late:
+        app.save(update_fields=late)
     common.notify_after_commit(
         tenant,
         app.applicant,
@@ -360,9 +340,8 @@ def apply(
         sent: set[str] = set()
         uploaded = []
         for file in files:
-            doc = ports.upload(
-                actor, tenant, applicant, file.file_name, file.content, file.content_type, reserve_later=True
-            )
+            # Stored filed: the submission below files every one of them in this transaction.
+            doc = ports.upload_filed(actor, tenant, applicant, file.file_name, file.content, file.content_type)
             uploaded.append(doc)
             if file.answers in file_fields:  # several files for one field: a list (the schema says if it may be)
                 earlier = data.get(file.answers)
@@ -371,8 +350,11 @@ def apply(
                 sent.add(file.answers)
             else:
                 attachments.append(AttachmentIn(file.answers, doc.pk))
-        app = _new_draft(tenant, applicant, service_id, version)
-        app = _submit(actor, tenant, app, version, data, attachments, agency=agency, fresh=True, reference=reference)
+        app = _unsaved_draft(tenant, applicant, version, data)
+        app = _submit(
+            actor, tenant, app, version, data, attachments, agency=agency, fresh=True, reference=reference,
+            uploaded=uploaded,
+        )
         ports.reserve_quota(tenant, uploaded)  # the tenant's quota row: locked for the tail only
         return app
 
@@ -418,7 +400,7 @@ def amend(
         )
     version = ports.version(tenant, app.service_version_id)
     _merge(tenant, app, version, data)
-    _attach(tenant, app, [*_document_answers(version, data), *attachments], replace=asked)
+    attach(tenant, app, [*document_answers(version, data), *attachments], replace=asked)
     _validate(tenant, app, version)
     for document in ports.attached_documents(tenant, app):
         ports.file_document(actor, tenant, document)

@@ -1,0 +1,107 @@
+"""Attaching documents to an application: answers to its file fields and required documents,
+checked against the applicant's wallet (or uploaded with the application), then written."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from django.utils.translation import gettext as _
+
+from smartgov.cases import ports
+from smartgov.cases.models import Application, Attachment
+from smartgov.kit import clock
+from smartgov.kit.errors import InvalidInput
+from smartgov.tenancy.models import Tenant
+
+
+@dataclass(frozen=True)
+class AttachmentIn:
+    requirement: str
+    document_id: UUID
+
+
+def document_answers(version: ports.Version, data: dict[str, Any]) -> list[AttachmentIn]:
+    """File fields of the form hold document ids: each becomes an attachment for that field."""
+    found = []
+    for name in ports.document_fields(version.form_schema):
+        value = data.get(name)
+        for ref in value if isinstance(value, list) else [value] if value else []:
+            try:
+                found.append(AttachmentIn(name, UUID(str(ref))))
+            except ValueError:
+                continue  # schema validation names the malformed reference
+    return found
+
+
+def _from_wallet(doc: Any, app: Application) -> bool:
+    """Re-used rather than brought anew: something a department issued, or a document the
+    government already holds because it was filed with an earlier application. A fresh upload
+    (still a draft in the wallet) is what the applicant brought this time."""
+    return bool(doc.source == "issued" or doc.status == "filed")
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An attachment about to be written: the requirement it answers and the document."""
+
+    requirement: str
+    document: Any
+    from_wallet: bool
+
+
+def check_answers(
+    tenant: Tenant,
+    app: Application,
+    attachments: list[AttachmentIn],
+    replace: set[str] | None = None,
+    *,
+    uploaded: list[Any] = (),  # type: ignore[assignment]
+) -> list[Answer]:
+    """Check that the applicant owns each document (fresh uploads or documents from the wallet) and
+    may answer its requirement. A document the applicant held before starting this application
+    counts as re-used from the wallet. ``uploaded``: documents uploaded for this application in
+    this transaction, used as they are (not read back) and brought now (not from the wallet)."""
+    brought = {d.pk: d for d in uploaded}
+    found = []
+    for i, item in enumerate(attachments):
+        doc = brought.get(item.document_id)
+        if doc is None:
+            doc = ports.owned_document(tenant, app.applicant, item.document_id, field=f"attachments[{i}].document_id")
+        if replace is not None and item.requirement not in replace:
+            raise InvalidInput.for_field(
+                f"attachments[{i}].requirement", _("Only the items asked for may be changed."), code="not_requested"
+            )
+        found.append(Answer(item.requirement, doc, item.document_id not in brought and _from_wallet(doc, app)))
+    return found
+
+
+def write_attachments(tenant: Tenant, app: Application, answers: list[Answer], *, fresh: bool) -> list[Attachment]:
+    """Attach the answers (one INSERT). A new answer for a requirement replaces the old ones; a
+    ``fresh`` application (created in this transaction) has none to replace."""
+    if not fresh:
+        for requirement in dict.fromkeys(a.requirement for a in answers):
+            Attachment.objects.filter(application=app, requirement=requirement).delete()
+    rows = [
+        Attachment(
+            tenant=tenant,
+            application=app,
+            requirement=a.requirement,
+            document_id=a.document.id,
+            name=a.document.title,
+            from_wallet=a.from_wallet,
+            created_at=clock.now(),
+        )
+        for a in answers
+    ]
+    return Attachment.objects.bulk_create(rows)  # (no statement when there are none)
+
+
+def attach(
+    tenant: Tenant, app: Application, attachments: list[AttachmentIn], replace: set[str] | None = None
+) -> list[Any]:
+    """Attach documents the applicant owns to a saved draft (see ``check_answers``); returns them."""
+    answers = check_answers(tenant, app, attachments, replace)
+    write_attachments(tenant, app, answers, fresh=False)
+    return [a.document for a in answers]
