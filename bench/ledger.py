@@ -7,6 +7,9 @@
     COPY of the same rows into that copy table.
 
     python bench/ledger.py [--single N] [--batches N]
+
+Each run starts from a new database (BENCH_DATABASE_URL, default smartgov_billing_bench), as the
+baseline's table starts empty: a transfer table grown by earlier runs is slower to insert into.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ def main() -> None:
     parser.add_argument("--single", type=int, default=2000)
     parser.add_argument("--batches", type=int, default=100)
     args = parser.parse_args()
-    pg_setup()
+    pg_setup(fresh=True)  # our table and the baseline's both start empty
 
     from django.db import connection, transaction
 
