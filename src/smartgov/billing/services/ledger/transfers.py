@@ -20,6 +20,7 @@ from .errors import LedgerRefused
 from .read import lock_and_load
 from .rows import to_transfer
 from .single import try_single
+from .streamed import post_guessing_new
 from .write import write
 
 R = TransferResult
@@ -42,29 +43,16 @@ def create_transfers(
             result = try_single(tenant, transfers[0], now or clock.now(), system)
             if result is not None:
                 return [result]
-        # On PostgreSQL, first assume the batch's ids are all new (a bulk issue, the usual case):
-        # that spares looking each one up before the insert looks it up again. A replay or any
-        # refusal sends the batch down the exact road, in the same transaction, under the same lock.
-        results = None
-        if connection.vendor == "postgresql":
-            results = _decide_and_write(tenant, transfers, now, system, assume_new=True)
+        # On PostgreSQL, first guess that the batch's ids are all new (a bulk issue's are): see
+        # streamed.py. A replay or any refusal sends the batch down the exact road, in the same
+        # transaction, under the same lock.
+        results = post_guessing_new(tenant, transfers, now, system) if connection.vendor == "postgresql" else None
         if results is None:
-            results = _decide_and_write(tenant, transfers, now, system, assume_new=False)
-            assert results is not None
-    return results
-
-
-def _decide_and_write(
-    tenant: Tenant, transfers: Sequence[Transfer], now: datetime | None, system: bool, *, assume_new: bool
-) -> list[TransferResult] | None:
-    """Lock, read, decide and write; None when ``assume_new`` proved wrong (nothing is then written)."""
-    head, state = lock_and_load(tenant, transfers, assume_new=assume_new)
-    # The clock is read once the lock is held, so stamps follow the order postings commit in.
-    results, last = decide(state, transfers, now or clock.now(), head.last_timestamp, system)
-    if assume_new and not all(r is R.OK for r in results):
-        return None  # a refusal may hide a replay ("exists"): only the exact road can tell
-    if (state.new or last != head.last_timestamp) and not write(tenant, head, state, last, assume_new=assume_new):
-        return None  # some id was stored already
+            head, state = lock_and_load(tenant, transfers)
+            # The clock is read once the lock is held, so stamps follow the order postings commit in.
+            results, last = decide(state, transfers, now or clock.now(), head.last_timestamp, system)
+            if state.new or last != head.last_timestamp:
+                write(tenant, head, state, last)
     return results
 
 

@@ -17,9 +17,7 @@ from .pg import bound_cursor
 from .state import State
 
 
-def write(tenant: Tenant, head: LedgerHead, state: State, last: datetime | None, *, assume_new: bool = False) -> bool:
-    """Write the batch; True if written. With ``assume_new`` (PostgreSQL; the batch's ids were not
-    looked up) a transfer id already stored writes nothing and answers False."""
+def write(tenant: Tenant, head: LedgerHead, state: State, last: datetime | None) -> None:
     new = list(state.new.values())
     for t in new:
         # Admitted transfers are resolved: every field is filled in (``rules.resolve``).
@@ -27,10 +25,9 @@ def write(tenant: Tenant, head: LedgerHead, state: State, last: datetime | None,
         assert t.timestamp is not None
     touched = state.touched()
     if connection.vendor == "postgresql":
-        return _write_pg(tenant, head, new, touched, last, assume_new)
-    assert not assume_new, "only the PostgreSQL write checks for stored ids"
-    _write_orm(tenant, head, new, touched, last)
-    return True
+        _write_pg(tenant, head, new, touched, last)
+    else:
+        _write_orm(tenant, head, new, touched, last)
 
 
 def _write_orm(
@@ -86,73 +83,73 @@ _INSERT_PG = (
 _refs_json = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
-def _write_pg(
-    tenant: Tenant,
-    head: LedgerHead,
-    new: list[Transfer],
-    touched: list[tuple[UUID, Balance]],
-    last: datetime | None,
-    assume_new: bool,
-) -> bool:
-    """Transfers, balances and the head in one statement (data-modifying CTEs), so a posting costs
-    the same few round trips whether it carries one transfer or a thousand. (COPY would be faster
-    still, but COPY cannot write into a table under row-level security.)
+def insert_sql(*, skip_stored: bool = False) -> str:
+    """The INSERT of admitted transfers from one array per column (``insert_params``);
+    ``skip_stored`` leaves out ids already in the table instead of failing on them."""
+    return _INSERT_PG.format(table=LedgerTransfer._meta.db_table) + (
+        " ON CONFLICT (id) DO NOTHING" if skip_stored else ""
+    )
 
-    With ``assume_new`` the insert skips ids already stored (``ON CONFLICT (id) DO NOTHING``) and the
-    balances and head move only if every row went in; otherwise the rows that did go in are deleted
-    again (they carry the sequence numbers after the head's, which nobody else can hold while we
-    hold the head) and the answer is False."""
+
+def insert_params(tenant: Tenant, base_seq: int, new: list[Transfer]) -> list[Any]:
+    """``insert_sql``'s parameters: the rows get sequence numbers base_seq + 1, + 2, ..."""
+    # One pass over the batch, then turned into one array per column (the order of _INSERT_PG).
+    rows = [
+        (
+            t.id,
+            t.timestamp,
+            t.phase.value,
+            t.debit_account_id,
+            t.credit_account_id,
+            t.amount,
+            t.ledger,
+            t.currency,
+            t.code,
+            t.pending_id,
+            t.timeout,
+            t.linked,
+            _refs_json(dict(t.refs)),
+        )
+        for t in new
+    ]
+    return [tenant.pk, base_seq, *(list(column) for column in zip(*rows, strict=True))]
+
+
+def balances_and_head_ctes(
+    head: LedgerHead, touched: list[tuple[UUID, Balance]], new_seq: int, last: datetime | None, guard: str = ""
+) -> tuple[list[str], list[Any]]:
+    """Data-modifying CTEs that store the touched balances and move the head; ``guard`` (SQL without
+    parameters) is added to both WHERE clauses."""
     parts: list[str] = []
     params: list[Any] = []
-    # Balances and head move only if every row went in (always so without assume_new).
-    complete = " AND (SELECT count(*) FROM ins) = %s" if assume_new and new else ""
-    if new:
-        on_conflict = " ON CONFLICT (id) DO NOTHING RETURNING 1" if assume_new else ""
-        parts.append("ins AS (" + _INSERT_PG.format(table=LedgerTransfer._meta.db_table) + on_conflict + ")")
-        # One pass over the batch, then turned into one array per column (the order of _INSERT_PG).
-        rows = [
-            (
-                t.id,
-                t.timestamp,
-                t.phase.value,
-                t.debit_account_id,
-                t.credit_account_id,
-                t.amount,
-                t.ledger,
-                t.currency,
-                t.code,
-                t.pending_id,
-                t.timeout,
-                t.linked,
-                _refs_json(dict(t.refs)),
-            )
-            for t in new
-        ]
-        params += [tenant.pk, head.last_seq, *(list(column) for column in zip(*rows, strict=True))]
     if touched:
         values = ", ".join(["(%s::uuid, %s::bigint, %s::bigint, %s::bigint, %s::bigint)"] * len(touched))
         parts.append(
             f"bal AS (UPDATE {LedgerAccount._meta.db_table} AS a SET debits_pending = v.dp, debits_posted = v.dq, "  # noqa: S608
             f"credits_pending = v.cp, credits_posted = v.cq FROM (VALUES {values}) AS v(id, dp, dq, cp, cq) "
-            "WHERE a.id = v.id" + complete + ")"
+            f"WHERE a.id = v.id{guard})"
         )
         for account_id, b in touched:
             params += [account_id, b.debits_pending, b.debits_posted, b.credits_pending, b.credits_posted]
-        if complete:
-            params.append(len(new))
-    head_sql = f"head AS (UPDATE {LedgerHead._meta.db_table} SET last_seq = %s, last_timestamp = %s WHERE id = %s"  # noqa: S608
-    parts.append(head_sql + complete + ")")
-    params += [head.last_seq + len(new), last, head.pk]
-    if complete:
-        params.append(len(new))
-    inserted = "(SELECT count(*) FROM ins)" if complete else "NULL"
+    parts.append(
+        f"head AS (UPDATE {LedgerHead._meta.db_table} SET last_seq = %s, last_timestamp = %s WHERE id = %s{guard})"  # noqa: S608
+    )
+    params += [new_seq, last, head.pk]
+    return parts, params
+
+
+def _write_pg(
+    tenant: Tenant, head: LedgerHead, new: list[Transfer], touched: list[tuple[UUID, Balance]], last: datetime | None
+) -> None:
+    """Transfers, balances and the head in one statement (data-modifying CTEs), so a posting costs
+    the same few round trips whether it carries one transfer or a thousand. (COPY would be faster
+    still, but COPY cannot write into a table under row-level security.)"""
+    parts: list[str] = []
+    params: list[Any] = []
+    if new:
+        parts.append(f"ins AS ({insert_sql()})")
+        params += insert_params(tenant, head.last_seq, new)
+    more, more_params = balances_and_head_ctes(head, touched, head.last_seq + len(new), last)
     with bound_cursor() as cursor:
         # %b: parameters in binary, no quoting or escaping of the arrays' elements.
-        cursor.execute(("WITH " + ", ".join(parts) + f" SELECT {inserted}").replace("%s", "%b"), params)
-        if not complete or cursor.fetchone()[0] == len(new):
-            return True
-        cursor.execute(
-            f"DELETE FROM {LedgerTransfer._meta.db_table} WHERE tenant_id = %b AND seq > %b",  # noqa: S608
-            [tenant.pk, head.last_seq],
-        )
-    return False
+        cursor.execute(("WITH " + ", ".join(parts + more) + " SELECT 1").replace("%s", "%b"), params + more_params)
