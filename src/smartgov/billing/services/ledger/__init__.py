@@ -8,7 +8,8 @@ allow. A batch (``create_transfers``) runs in one transaction:
    next cannot change under us and sequence numbers and timestamps strictly increase;
 2. read the transfers with the batch's ids (idempotency), the pending transfers the batch resolves and
    whatever already resolved them, and the accounts involved with their cached balances (``read``;
-   on PostgreSQL a first attempt assumes the ids are new and lets the insert find any that are not);
+   on PostgreSQL a first attempt guesses the ids are new, decides and inserts in pipelined chunks
+   and lets the insert find any id that is not: ``streamed``);
 3. decide each transfer in memory in order, chains (``linked``) succeeding or failing as one (``decide``);
 4. insert the admitted transfers in one statement and write each touched account's new balance (``write``).
 
