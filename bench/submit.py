@@ -167,10 +167,10 @@ if __name__ == "__main__":
         await asyncio.gather(*(loop() for _ in range(clients)))
         return len(latencies), latencies, errors
 
-    def cpu_by_group(server_pgid: int) -> dict[str, float]:
-        """CPU seconds used so far by the server's workers, PostgreSQL, this client and the rest."""
+    def cpu_by_process(server_pgid: int) -> dict[int, tuple[str, float]]:
+        """Each process's group (server workers, PostgreSQL, this client, other) and CPU seconds so far."""
         tick = os.sysconf("SC_CLK_TCK")
-        used = {"server": 0.0, "postgres": 0.0, "client": 0.0, "other": 0.0}
+        found: dict[int, tuple[str, float]] = {}
         for entry in Path("/proc").iterdir():
             if not entry.name.isdigit():
                 continue
@@ -181,22 +181,43 @@ if __name__ == "__main__":
             comm = stat[stat.index("(") + 1 : stat.rindex(")")]
             fields = stat[stat.rindex(")") + 2 :].split()
             seconds = (int(fields[11]) + int(fields[12])) / tick  # utime + stime
-            if int(entry.name) == os.getpid():
-                used["client"] += seconds
-            elif int(fields[2]) == server_pgid:
-                used["server"] += seconds
-            elif comm == "postgres":
-                used["postgres"] += seconds
-            else:
-                used["other"] += seconds
-        return used
+            pid = int(entry.name)
+            group = (
+                "client"
+                if pid == os.getpid()
+                else "server"
+                if int(fields[2]) == server_pgid
+                else "postgres"
+                if comm == "postgres"
+                else "other"
+            )
+            found[pid] = (group, seconds)
+        return found
 
     def measured(server_pgid: int, clients: int, seconds: float, one: object) -> tuple[int, list[float], int, str]:
-        """``run`` plus the CPU milliseconds each process group spent per completed request."""
-        before = cpu_by_group(server_pgid)
+        """``run`` plus the CPU milliseconds each process group spent per completed request. Processes
+        are sampled every half second, so a database backend that exits mid-run (the server closes
+        connections past their age) still counts up to its last sample."""
+        first = cpu_by_process(server_pgid)
+        last = dict(first)
+        sampling = True
+
+        def sample() -> None:
+            while sampling:
+                time.sleep(0.5)
+                last.update(cpu_by_process(server_pgid))
+
+        import threading
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
         done, latencies, errors = asyncio.run(run(clients, seconds, one))
-        after = cpu_by_group(server_pgid)
-        per = {k: (after[k] - before[k]) * 1000 / max(done, 1) for k in before}
+        sampling = False
+        sampler.join()
+        last.update(cpu_by_process(server_pgid))
+        per = {"server": 0.0, "postgres": 0.0, "client": 0.0, "other": 0.0}
+        for pid, (group, used) in last.items():
+            per[group] += (used - first.get(pid, (group, 0.0))[1]) * 1000 / max(done, 1)
         return done, latencies, errors, "CPU ms each: " + "  ".join(f"{k} {v:.1f}" for k, v in per.items())
 
     def p(latencies: list[float], q: int) -> float:
