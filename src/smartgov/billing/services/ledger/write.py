@@ -72,15 +72,15 @@ _INSERT_PG = (
     "INSERT INTO {table} (tenant_id, id, seq, timestamp, phase, debit_account_id, credit_account_id, amount, ledger,"
     " currency, code, pending_id, timeout, linked, refs)"
     " SELECT %s::uuid, u.id, %s::bigint + u.n, u.ts, u.phase, u.dr, u.cr, u.amount, u.ledger, u.currency, u.code,"
-    " u.pending_id, u.timeout, u.linked, u.refs::jsonb"
+    " u.pending_id, u.timeout, u.linked, %s::jsonb -> (u.n - 1)::int"
     " FROM unnest(%s::uuid[], %s::timestamptz[], %s::text[], %s::uuid[], %s::uuid[], %s::bigint[], %s::text[],"
-    " %s::text[], %s::text[], %s::uuid[], %s::bigint[], %s::bool[], %s::text[])"
-    " WITH ORDINALITY AS u(id, ts, phase, dr, cr, amount, ledger, currency, code, pending_id, timeout, linked, refs, n)"
+    " %s::text[], %s::text[], %s::uuid[], %s::bigint[], %s::bool[])"
+    " WITH ORDINALITY AS u(id, ts, phase, dr, cr, amount, ledger, currency, code, pending_id, timeout, linked, n)"
 )
 
 
 # jsonb keeps its own key order, so the text need not be sorted; compact separators send less.
-_refs_json = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+_json = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
 def insert_sql(*, skip_stored: bool = False) -> str:
@@ -93,7 +93,10 @@ def insert_sql(*, skip_stored: bool = False) -> str:
 
 def insert_params(tenant: Tenant, base_seq: int, new: list[Transfer]) -> list[Any]:
     """``insert_sql``'s parameters: the rows get sequence numbers base_seq + 1, + 2, ..."""
-    # One pass over the batch, then turned into one array per column (the order of _INSERT_PG).
+    # One pass over the batch, then turned into one array per column (the order of _INSERT_PG); the
+    # refs go as one JSON array, encoded in one call (per-row encoding cost more than the insert's
+    # per-row look-up into it).
+    refs = _json([dict(t.refs) for t in new])
     rows = [
         (
             t.id,
@@ -108,11 +111,10 @@ def insert_params(tenant: Tenant, base_seq: int, new: list[Transfer]) -> list[An
             t.pending_id,
             t.timeout,
             t.linked,
-            _refs_json(dict(t.refs)),
         )
         for t in new
     ]
-    return [tenant.pk, base_seq, *(list(column) for column in zip(*rows, strict=True))]
+    return [tenant.pk, base_seq, refs, *(list(column) for column in zip(*rows, strict=True))]
 
 
 def balances_and_head_ctes(
