@@ -26,6 +26,7 @@ from .results import AccountResult, Problem, ProblemCode, TransferResult
 from .rules import (
     apply,
     apply_pair,
+    chains,
     check_fields,
     compare_existing,
     expiry_transfer,
@@ -56,6 +57,7 @@ __all__ = [
     "apply",
     "apply_pair",
     "balances_from",
+    "chains",
     "check_fields",
     "check_invariants",
     "compare_existing",

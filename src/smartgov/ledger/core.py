@@ -17,7 +17,7 @@ from uuid import UUID
 from .invariants import PostingRule, check_invariants
 from .model import ZERO, Account, Balance, PendingState, Phase, Transfer
 from .results import AccountResult, Problem, TransferResult
-from .rules import apply, expiry_transfer, pending_state, resolve, validate_account, validate_transfer
+from .rules import apply, chains, expiry_transfer, pending_state, resolve, validate_account, validate_transfer
 
 R = TransferResult
 _MISSING: Any = object()
@@ -118,14 +118,8 @@ class Ledger:
         A refused transfer is not stored, so its id stays free for a corrected retry.
         """
         results: list[TransferResult] = []
-        start = 0
-        while start < len(transfers):
-            end = start
-            while end < len(transfers) - 1 and transfers[end].linked:
-                end += 1
-            chain = transfers[start : end + 1]
+        for chain in chains(transfers):
             results += self._create_chain(chain)
-            start = end + 1
         return results
 
     def expire(self, now: datetime | None = None) -> list[Transfer]:

@@ -8,7 +8,7 @@ balances) and, if the answer is "go", writes ``resolve(...)`` and the balances f
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from types import MappingProxyType
@@ -379,6 +379,18 @@ def apply_pair(
         dr = Balance(d.debits_pending - released, d.debits_posted + posted, d.credits_pending, d.credits_posted)
         cr = Balance(c.debits_pending, c.debits_posted, c.credits_pending - released, c.credits_posted + posted)
     return dr, cr
+
+
+def chains(transfers: Sequence[Transfer]) -> Iterator[Sequence[Transfer]]:
+    """The batch cut into its chains, in order: a run of ``linked`` transfers plus the first one
+    after it, or a lone transfer. A chain still open at the batch's end comes last, as it is."""
+    start = 0
+    while start < len(transfers):
+        end = start
+        while end < len(transfers) - 1 and transfers[end].linked:
+            end += 1
+        yield transfers[start : end + 1]
+        start = end + 1
 
 
 def expiry_transfer(pending: Transfer) -> Transfer:

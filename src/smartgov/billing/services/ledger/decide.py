@@ -7,7 +7,16 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from smartgov.ledger import MAX_AMOUNT, Balance, Transfer, TransferResult, apply_pair, resolve, validate_transfer
+from smartgov.ledger import (
+    MAX_AMOUNT,
+    Balance,
+    Transfer,
+    TransferResult,
+    apply_pair,
+    chains,
+    resolve,
+    validate_transfer,
+)
 
 from .errors import BalanceOverflow
 from .state import State
@@ -22,14 +31,9 @@ def decide(
     """One result per transfer, and the last timestamp handed out. ``state`` ends up holding the
     admitted transfers (``new``) and the balances they leave."""
     results: list[TransferResult] = []
-    start = 0
-    while start < len(transfers):
-        end = start
-        while end < len(transfers) - 1 and transfers[end].linked:
-            end += 1
-        chain_results, last = _chain(state, transfers[start : end + 1], now, last, system)
+    for chain in chains(transfers):
+        chain_results, last = _chain(state, chain, now, last, system)
         results += chain_results
-        start = end + 1
     return results, last
 
 
@@ -83,18 +87,10 @@ def _one(
     debit, credit = apply_pair(state.balances, stored, pending)
     _check_overflow(stored.debit_account_id, debit)
     _check_overflow(stored.credit_account_id, credit)
-    if state.undo is None:
-        # Outside a linked chain nothing is undone: plain dict writes (this loop runs per transfer,
-        # and every UUID key costs a Python-level hash).
-        state.balances[stored.debit_account_id] = debit  # type: ignore[index]
-        state.balances[stored.credit_account_id] = credit  # type: ignore[index]
-        state.transfers[stored.id] = stored
-        state.new[stored.id] = stored
-    else:
-        state.set(state.balances, stored.debit_account_id, debit)
-        state.set(state.balances, stored.credit_account_id, credit)
-        state.set(state.transfers, stored.id, stored)
-        state.set(state.new, stored.id, stored)
+    state.set(state.balances, stored.debit_account_id, debit)
+    state.set(state.balances, stored.credit_account_id, credit)
+    state.set(state.transfers, stored.id, stored)
+    state.set(state.new, stored.id, stored)
     if stored.pending_id is not None:
         state.set(state.resolutions, stored.pending_id, stored)
     return R.OK, stamp

@@ -21,7 +21,7 @@ from typing import Any
 
 from smartgov.billing.models import LedgerTransfer
 from smartgov.kit import clock
-from smartgov.ledger import Transfer, TransferResult
+from smartgov.ledger import Transfer, TransferResult, chains
 from smartgov.tenancy.models import Tenant
 
 from .decide import decide
@@ -72,14 +72,15 @@ def post_guessing_new(
 
 
 def _chunks(transfers: Sequence[Transfer]) -> Iterator[Sequence[Transfer]]:
-    """Slices of about CHUNK transfers; a linked chain is never cut (it is decided as one)."""
-    start = 0
-    while start < len(transfers):
-        end = min(start + CHUNK, len(transfers))
-        while end < len(transfers) and transfers[end - 1].linked:
-            end += 1
-        yield transfers[start:end]
-        start = end
+    """Whole chains (``rules.chains``: a chain is decided as one), gathered until about CHUNK."""
+    chunk: list[Transfer] = []
+    for chain in chains(transfers):
+        chunk += chain
+        if len(chunk) >= CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def _delete_sent(cursor: Any, tenant: Tenant, last_seq: int) -> None:
