@@ -197,18 +197,23 @@ def test_verify_names_a_tampered_balance_and_a_double_posting(tenant):
         assert any(p.startswith("debits_not_equal_credits") for p in problems)
 
 
+def _water_bill_transfer(tenant):
+    """A 5-yuan water bill's issue transfer between the tenant's (created) water accounts."""
+    accounts = db.ensure_accounts(tenant, [chart.receivable("water"), chart.revenue("water")])
+    return Transfer(
+        id=uuid.uuid4(),
+        debit_account_id=accounts["receivable:water"].pk,
+        credit_account_id=accounts["revenue:water"].pk,
+        amount=500,
+        ledger="billing",
+        currency="CNY",
+        code="bill.issued",
+    )
+
+
 def test_same_id_other_fields_is_an_error_not_a_second_transfer(tenant):
     with tenant_context(tenant):
-        accounts = db.ensure_accounts(tenant, [chart.receivable("water"), chart.revenue("water")])
-        t = Transfer(
-            id=uuid.uuid4(),
-            debit_account_id=accounts["receivable:water"].pk,
-            credit_account_id=accounts["revenue:water"].pk,
-            amount=500,
-            ledger="billing",
-            currency="CNY",
-            code="bill.issued",
-        )
+        t = _water_bill_transfer(tenant)
         assert db.create_transfers(tenant, [t, t]) == [R.OK, R.EXISTS]
         from dataclasses import replace
 
@@ -280,16 +285,7 @@ def test_a_tenant_with_ledger_transfers_cannot_be_deleted(tenant):
     from django.db.models import ProtectedError
 
     with tenant_context(tenant):
-        accounts = db.ensure_accounts(tenant, [chart.receivable("water"), chart.revenue("water")])
-        t = Transfer(
-            id=uuid.uuid4(),
-            debit_account_id=accounts["receivable:water"].pk,
-            credit_account_id=accounts["revenue:water"].pk,
-            amount=500,
-            ledger="billing",
-            currency="CNY",
-            code="bill.issued",
-        )
+        t = _water_bill_transfer(tenant)
         assert db.create_transfers(tenant, [t]) == [R.OK]
         with pytest.raises(ProtectedError) as refused, transaction.atomic():
             tenant.delete()
