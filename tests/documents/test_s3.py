@@ -8,7 +8,7 @@ import boto3
 import pytest
 from django.db import transaction
 
-from smartgov.documents import selectors, services, store
+from smartgov.documents import retention, selectors, services, store
 from smartgov.documents.models import Document
 from smartgov.kit import clock
 from smartgov.kit.errors import Conflict
@@ -97,7 +97,7 @@ def test_deleting_and_expiring_remove_the_object_after_commit(s3, django_capture
                                     declared_type="image/png", doc_type="photo")
         assert list(objects(s3, tenant)) == [photo.storage_name]
         with django_capture_on_commit_callbacks(execute=True):
-            assert services.expire_due(tenant) == 1
+            assert retention.expire_due(tenant) == 1
         assert objects(s3, tenant) == {}
 
 
@@ -138,7 +138,7 @@ def test_orphans_in_the_bucket_are_swept(s3):
         except RuntimeError:
             pass
         assert len(objects(s3, tenant)) == 1
-        assert services.sweep_orphans(tenant) == 0
+        assert retention.sweep_orphans(tenant) == 0
         with clock.frozen_at(clock.now() + timedelta(hours=2)):
-            assert services.sweep_orphans(tenant) == 1
+            assert retention.sweep_orphans(tenant) == 1
         assert objects(s3, tenant) == {}

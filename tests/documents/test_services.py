@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import transaction
 
 from smartgov.audit.models import AuditEvent
-from smartgov.documents import selectors, services
+from smartgov.documents import retention, selectors, services
 from smartgov.documents.models import Document
 from smartgov.kit import clock, crypto
 from smartgov.kit.errors import Conflict, InvalidInput, NotFound
@@ -260,17 +260,17 @@ def test_expiry_removes_what_is_due_by_type_and_tenant_retention(django_capture_
             recent_photo = services.upload(SYSTEM, tenant, citizen, file_name="q.png", content=samples.image("PNG"),
                                            declared_type="image/png", doc_type="photo")
         with clock.frozen_at(start), django_capture_on_commit_callbacks(execute=True):
-            assert services.expire_due(tenant) == 1
+            assert retention.expire_due(tenant) == 1
         states = {d.pk: d.status for d in Document.objects.filter(tenant=tenant)}
         assert states[photo.pk] == Document.Status.EXPIRED
         assert not stored_file(photo).exists()
         assert {states[supporting.pk], states[certificate.pk], states[recent_photo.pk]} <= set(Document.LIVE)
         assert AuditEvent.objects.filter(tenant=tenant, action="document.expire", object_id=str(photo.pk)).exists()
         # The tenant shortens the retention of supporting documents: they are due now.
-        services.set_retention(SYSTEM, tenant, "supporting_document", retention_days=30)
+        retention.set_retention(SYSTEM, tenant, "supporting_document", retention_days=30)
         with clock.frozen_at(start), django_capture_on_commit_callbacks(execute=True):
-            assert services.expire_due(tenant) == 1
-            assert services.expire_due(tenant) == 0
+            assert retention.expire_due(tenant) == 1
+            assert retention.expire_due(tenant) == 0
         assert Document.objects.get(pk=supporting.pk).status == Document.Status.EXPIRED
 
 
@@ -317,7 +317,7 @@ def test_objects_left_by_an_outer_rollback_are_swept_once_old():
         except RuntimeError:
             pass
         assert stored_file(lost).exists() and not Document.objects.filter(pk=lost.pk).exists()
-        assert services.sweep_orphans(tenant) == 0  # too young: it might still be in its transaction
+        assert retention.sweep_orphans(tenant) == 0  # too young: it might still be in its transaction
         with clock.frozen_at(clock.now() + timedelta(hours=2)):
-            assert services.sweep_orphans(tenant) == 1
+            assert retention.sweep_orphans(tenant) == 1
         assert not stored_file(lost).exists() and stored_file(kept).exists()

@@ -11,7 +11,7 @@ from smartgov.accounts import permissions as perms
 from smartgov.accounts import selectors as accounts_selectors
 from smartgov.accounts import services as accounts
 from smartgov.api.auth import PUBLIC, principal, tenant_auth, tenant_of
-from smartgov.documents import selectors, services
+from smartgov.documents import retention, selectors, services
 from smartgov.documents.schemas import (
     DocumentOut,
     DocumentTypeOut,
@@ -133,7 +133,7 @@ def set_document_type(request: HttpRequest, tenant: str, payload: RetentionIn) -
     """Override a document type's retention period and names (needs `tenant.manage`)."""
     caller = principal(request)
     caller.require(perms.TENANT_MANAGE)
-    return services.set_retention(
+    return retention.set_retention(
         caller.actor, tenant_of(request), payload.code, retention_days=payload.retention_days,
         name_zh=payload.name_zh, name_en=payload.name_en,
     )

@@ -9,7 +9,7 @@ Public functions for other apps (the cases app attaches wallet documents and iss
 - ``delete_draft(actor, tenant, document, by=membership)``
 - ``signed_link(actor, tenant, document)`` -> SignedLink; ``open_link(tenant, token)`` -> (Document, bytes)
 - ``open_content(actor, tenant, document, purpose=...)`` -> bytes (decrypted, checksum verified)
-- ``expire_due(tenant)``, ``set_retention(...)``, ``set_upload_limit(...)``
+- ``set_upload_limit(...)`` (the retention sweep and settings: ``documents.retention``)
 
 Authorisation (who may read which document) is the selectors' job: ``selectors.readable_document``.
 """
@@ -21,7 +21,7 @@ import os
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Protocol
 
 from django.conf import settings
@@ -340,7 +340,7 @@ def _locked(tenant: Tenant, document: Document) -> Document:
         raise NotFound(_("No such document.")) from None
 
 
-def _remove(actor: Actor, tenant: Tenant, document: Document, status: str, action: str, reason: str) -> None:
+def remove(actor: Actor, tenant: Tenant, document: Document, status: str, action: str, reason: str) -> None:
     """Tombstone the row (audit events keep pointing at it), give the bytes back to the quota and
     delete the object once the transaction commits (never before: a rollback keeps the file)."""
     document.status = status
@@ -354,7 +354,7 @@ def _remove(actor: Actor, tenant: Tenant, document: Document, status: str, actio
     def delete_object() -> None:
         try:
             store.remove(name)
-        except Exception:  # the row says removed; sweep_orphans deletes the leftover object later
+        except Exception:  # the row says removed; retention.sweep_orphans deletes the leftover later
             log.exception("could not delete stored document %s", name)
 
     transaction.on_commit(delete_object)
@@ -369,7 +369,7 @@ def delete_draft(actor: Actor, tenant: Tenant, document: Document, *, by: accoun
     if document.status != Document.Status.DRAFT:
         raise Conflict(_("This document is in use by an application or was issued to you; it cannot be "
                          "deleted."), code="document_in_use")
-    _remove(actor, tenant, document, Document.Status.DELETED, "document.delete", "owner deleted draft")
+    remove(actor, tenant, document, Document.Status.DELETED, "document.delete", "owner deleted draft")
 
 
 @transaction.atomic
@@ -420,80 +420,3 @@ def open_link(tenant: Tenant, token: str) -> tuple[Document, bytes]:
         raise NotFound(_("No such document."))
     actor = Actor(claims.actor_type, claims.actor_id, "signed link")
     return document, open_content(actor, tenant, document, purpose="download")
-
-
-# --- retention and limits ----------------------------------------------------------------------
-
-
-def expire_due(tenant: Tenant, *, batch: int = 500) -> int:
-    """Remove the tenant's documents whose type's retention period has ended (counted from when
-    they were stored), at most ``batch`` per type per run. Runs in the caller's transaction (the
-    task's tenant context); a failure rolls that tenant's run back and the next run redoes it, and
-    objects are deleted only after the commit. Returns how many were removed."""
-    now = clock.now()
-    removed = 0
-    actor = Actor.system("document retention")
-    for code in BUILTIN:
-        the_type = document_type(tenant, code)
-        if the_type.retention_days is None:
-            continue
-        cutoff = now - timedelta(days=the_type.retention_days)
-        due = list(
-            Document.objects.filter(tenant=tenant, doc_type=code, status__in=Document.LIVE, created_at__lt=cutoff)
-            .values_list("pk", flat=True)[:batch]
-        )
-        for document_id in due:
-            with transaction.atomic():
-                document = Document.objects.select_for_update().filter(tenant=tenant, pk=document_id).first()
-                if document is None or not document.is_live:
-                    continue
-                _remove(actor, tenant, document, Document.Status.EXPIRED, "document.expire",
-                        f"retention of {the_type.retention_days} days ended")
-                removed += 1
-    return removed
-
-
-def sweep_orphans(tenant: Tenant, *, older_than: timedelta = timedelta(hours=1)) -> int:
-    """Delete stored objects no live document owns: left behind when a transaction around an
-    upload rolled back after the object was written (a caller's outer transaction failing), or
-    when a removal could not delete its object. Objects younger than ``older_than`` are left
-    alone, so an upload still in its transaction is never touched. Returns how many went."""
-    names = store.names_under(tenant)
-    if not names:
-        return 0
-    live = set(
-        Document.objects.filter(tenant=tenant, status__in=Document.LIVE, storage_name__in=names)
-        .values_list("storage_name", flat=True)
-    )
-    cutoff = clock.now() - older_than
-    swept = 0
-    for name in names:
-        if name in live or store.modified_at(name) > cutoff:
-            continue
-        store.remove(name)
-        log.info("swept orphaned document object %s", name)
-        swept += 1
-    return swept
-
-
-@transaction.atomic
-def set_retention(
-    actor: Actor, tenant: Tenant, code: str, *, retention_days: int | None, name_zh: str = "", name_en: str = ""
-) -> DocType:
-    """Override a document type's retention period (None: keep indefinitely) and names."""
-    current = document_type(tenant, code)
-    if retention_days is not None and retention_days < 1:
-        raise InvalidInput.for_field("retention_days", _("retention_days must be at least 1, or empty"))
-    row, _created = DocumentType.objects.update_or_create(
-        tenant=tenant,
-        code=code,
-        defaults={
-            "name_zh": name_zh.strip() or current.name_zh,
-            "name_en": name_en.strip() or current.name_en,
-            "retention_days": retention_days,
-            "updated_at": clock.now(),
-        },
-    )
-    record(actor=actor, tenant=tenant, action="document_type.set", obj=row,
-           changes={"code": code, "retention_days": [current.retention_days, retention_days]})
-    return document_type(tenant, code)
