@@ -61,6 +61,17 @@ def _caller(request: HttpRequest) -> str:
     return f"{actor.type}:{actor.id}" if actor is not None else "anonymous"
 
 
+def _identity(request: HttpRequest, operation: str) -> dict[str, Any]:
+    """What a key is unique within: the tenant, the caller, the operation and the (checked) key."""
+    key = request.headers.get(HEADER, "").strip()
+    if not key:
+        raise KeyRequired(_("Send an Idempotency-Key header with this request."), details=[{"field": HEADER}])
+    if len(key) > MAX_KEY_LENGTH:
+        raise InvalidInput.for_field(HEADER, _("An Idempotency-Key has at most 255 characters."))
+    tenant = request.tenant  # type: ignore[attr-defined]
+    return {"tenant": tenant, "caller": _caller(request), "operation": operation, "key": key}
+
+
 def run(
     request: HttpRequest, operation: str, payload: Any, execute: Callable[[], tuple[int, Any]]
 ) -> tuple[int, Any]:
@@ -69,13 +80,7 @@ def run(
     ``payload`` is what identifies the request's meaning (the parsed body plus path parameters).
     Use from a ninja operation: ``return idempotency.run(request, "billing.pay", payload, lambda: ...)``.
     """
-    key = request.headers.get(HEADER, "").strip()
-    if not key:
-        raise KeyRequired(_("Send an Idempotency-Key header with this request."), details=[{"field": HEADER}])
-    if len(key) > MAX_KEY_LENGTH:
-        raise InvalidInput.for_field(HEADER, _("An Idempotency-Key has at most 255 characters."))
-    tenant = request.tenant  # type: ignore[attr-defined]
-    identity = {"tenant": tenant, "caller": _caller(request), "operation": operation, "key": key}
+    identity = _identity(request, operation)
     digest = fingerprint(payload)
     with transaction.atomic():
         # Claim the key before the effect: a concurrent duplicate now waits on the unique index.
@@ -138,13 +143,7 @@ def run_in_steps(
     idempotent. If ``complete`` raises, the claim is dropped (as ``run`` drops it with its rolled-back
     transaction), so the request can be retried with the same key.
     """
-    key = request.headers.get(HEADER, "").strip()
-    if not key:
-        raise KeyRequired(_("Send an Idempotency-Key header with this request."), details=[{"field": HEADER}])
-    if len(key) > MAX_KEY_LENGTH:
-        raise InvalidInput.for_field(HEADER, _("An Idempotency-Key has at most 255 characters."))
-    tenant = request.tenant  # type: ignore[attr-defined]
-    identity = {"tenant": tenant, "caller": _caller(request), "operation": operation, "key": key}
+    identity = _identity(request, operation)
     digest = fingerprint(payload)
     handle: Any = _NONE
     with transaction.atomic():
