@@ -71,6 +71,29 @@ TWO_FIELD_OWNERS: list[dict[str, Any]] = [
 ]
 
 
+YES_NO = [_choice("yes", "是", "Yes"), _choice("no", "否", "No")]
+# A form with fields shown only if another answer says so, at the top level and inside a group.
+BRANCH_FIELDS: list[dict[str, Any]] = [
+    {"name": "shop_name", "type": "text", "label": {"zh": "店名", "en": "Shop name"}, "required": True},
+    {"name": "has_branch", "type": "choice", "label": {"zh": "有分店", "en": "Has a branch"}, "required": True,
+     "choices": YES_NO},
+    {"name": "branch_address", "type": "text", "label": {"zh": "分店地址", "en": "Branch address"},
+     "required": True, "show_if": {"field": "has_branch", "equals": "yes"}},
+    {"name": "branch_lease", "type": "file", "label": {"zh": "分店租赁合同", "en": "Branch lease"},
+     "show_if": {"field": "has_branch", "equals": "yes"}},
+    {"name": "staff", "type": "number", "label": {"zh": "员工数", "en": "Staff"}},
+    {"name": "canteen_permit", "type": "text", "label": {"zh": "食堂许可", "en": "Canteen permit"},
+     "show_if": {"field": "staff", "in": [50, 100]}},
+    {"name": "partners", "type": "group", "label": {"zh": "合伙人", "en": "Partners"}, "fields": [
+        {"name": "name", "type": "text", "label": {"zh": "姓名", "en": "Name"}, "required": True},
+        {"name": "role", "type": "choice", "label": {"zh": "身份", "en": "Role"}, "choices": [
+            _choice("investor", "出资人", "Investor"), _choice("manager", "经营者", "Manager")]},
+        {"name": "capital", "type": "money", "label": {"zh": "出资额", "en": "Capital"},
+         "show_if": {"field": "role", "equals": "investor"}},
+    ]},
+]
+
+
 @dataclass
 class World:
     tenant: Tenant

@@ -177,3 +177,51 @@ def test_a_citizen_fills_a_repeating_group_item_by_item(browser, live_server):
         app = Application.objects.get(tenant=world.tenant)
     assert app.status == "submitted"
     assert app.form_data["owners"] == [{"holder": "王五", "share": 60}, {"holder": "李四", "share": 40}]
+
+
+def test_fields_show_only_when_their_condition_holds(browser, live_server):
+    from playwright.sync_api import expect
+
+    from tests.cases.builders import BRANCH_FIELDS
+
+    world = make_world("conditions", form_fields=BRANCH_FIELDS)
+    citizen = person(browser, live_server, world.citizen.user.email)
+    citizen.goto(f"{live_server.url}/{world.tenant.slug}/cases/apply/{world.service.pk}")
+    citizen.wait_for_url(re.compile(r"/cases/mine/.+/edit"))
+    address, permit = citizen.locator("#field-branch_address"), citizen.locator("#field-canteen_permit")
+    expect(address).to_be_hidden()
+    expect(permit).to_be_hidden()
+    citizen.fill("#id_shop_name", "老王面馆")
+    citizen.select_option("#id_has_branch", "yes")
+    expect(address).to_be_visible()
+    expect(citizen.locator("#field-branch_lease")).to_be_visible()
+    citizen.fill("#id_branch_address", "西街 2 号")
+    citizen.fill("#id_staff", "50")  # "in": [50, 100], compared as numbers
+    expect(permit).to_be_visible()
+    citizen.fill("#id_staff", "50.0")
+    expect(permit).to_be_visible()
+    citizen.fill("#id_staff", "51")
+    expect(permit).to_be_hidden()
+
+    # Inside a group, each item's field follows the same item's answer, added items included.
+    citizen.fill("#id_partners-0-name", "王五")
+    expect(citizen.locator("#field-partners-0-capital")).to_be_hidden()
+    citizen.select_option("#id_partners-0-role", "investor")
+    expect(citizen.locator("#field-partners-0-capital")).to_be_visible()
+    citizen.fill("#id_partners-0-capital", "500")
+    citizen.locator("#field-partners [data-action=add-item]").click()
+    citizen.fill("#id_partners-1-name", "李四")
+    expect(citizen.locator("#field-partners-1-capital")).to_be_hidden()
+    citizen.select_option("#id_partners-1-role", "manager")
+    expect(citizen.locator("#field-partners-1-capital")).to_be_hidden()
+
+    citizen.select_option("#id_has_branch", "no")  # the address typed above is hidden again
+    expect(address).to_be_hidden()
+    citizen.get_by_role("button", name="Submit application").click()
+    citizen.wait_for_url(re.compile(r"/cases/mine/[0-9a-f-]+$"))
+    with tenant_context(world.tenant):
+        app = Application.objects.get(tenant=world.tenant)
+    assert app.status == "submitted"
+    assert "branch_address" not in app.form_data  # hidden when submitted: not part of the application
+    assert app.form_data["partners"] == [{"name": "王五", "role": "investor", "capital": 50000},
+                                         {"name": "李四", "role": "manager"}]

@@ -173,6 +173,15 @@ def validate_form(v: Version, data: dict[str, Any]) -> list[dict[str, str]]:
     return [{"field": f"data.{e.path}" if e.path else "data", "message": e.message} for e in errors]
 
 
+def has_conditions(v: Version) -> bool:
+    return catalogue.has_conditions(v)  # type: ignore[arg-type]  # reads .form_schema only
+
+
+def shown_answers(v: Version, data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` without the answers to fields its own answers hide ("show only if")."""
+    return catalogue.submission_data(v, data)  # type: ignore[arg-type]  # reads .form_schema only
+
+
 def certificate_valid_until(v: Version, issued_on: date) -> date | None:
     """The last day a certificate issued today under ``v`` is in force (None: it does not expire)."""
     return catalogue.certificate_valid_until(v.certificate_validity_months, issued_on)

@@ -242,6 +242,11 @@ def submission_data(version: ServiceVersion, data: dict[str, Any]) -> dict[str, 
     return formschema.visible_data(version.form_schema, data)
 
 
+def has_conditions(version: ServiceVersion) -> bool:
+    """Whether some field of the version's form is shown only if another's answer says so."""
+    return formschema.has_conditions(version.form_schema)
+
+
 def document_fields(version: ServiceVersion) -> list[str]:
     """The form's top-level fields that hold document references (where wallet documents attach)."""
     return formschema.document_fields(version.form_schema)

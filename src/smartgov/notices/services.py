@@ -197,8 +197,7 @@ def _write(tenant: Tenant, recipient: accounts.Membership, event: str, context: 
 def _dispatch(tenant_id: str, delivery_ids: list[str]) -> None:
     from smartgov.notices import tasks  # tasks import services: import at call time
 
-    for delivery_id in delivery_ids:
-        tasks.enqueue_delivery(tenant_id, delivery_id)
+    tasks.enqueue_deliveries(tenant_id, delivery_ids)
 
 
 def _send(tenant: Tenant, delivery: Delivery) -> str:

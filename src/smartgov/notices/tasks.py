@@ -1,6 +1,8 @@
 """Sending notices in the background, with retries and exponential backoff.
 
-With a broker (production) each delivery is a Celery task; a failed attempt raises
+With a broker (production) each delivery is a Celery task; a notice's deliveries are queued by one
+``fan_out`` task, so the request that notified publishes one message however many channels the
+person chose (each publish costs the request about a millisecond); a failed attempt raises
 ``DeliveryRetry`` and Celery's autoretry schedules the next one after a growing, jittered
 delay. In the embedded default (no broker) the task runs eagerly in the process, right after the
 transaction commits; Celery then re-runs a retried task at once, so the attempts come back to
@@ -50,11 +52,28 @@ def _attempt(tenant_id: str, delivery_id: str) -> str:
         return services.attempt_delivery(tenant, delivery_id)
 
 
-def enqueue_delivery(tenant_id: str, delivery_id: str) -> None:
-    """Queue one delivery (called after the notifying transaction committed)."""
-    if not getattr(settings, "CELERY_TASK_ALWAYS_EAGER", True):
+@shared_task(name="smartgov.notices.tasks.fan_out", acks_late=True)
+def fan_out(tenant_id: str, delivery_ids: list[str]) -> int:
+    """Queue one ``deliver`` task per delivery, so each channel retries on its own. Run again after a
+    worker died half-way (``acks_late``), it queues some deliveries twice; the row lock, the status
+    check and the attempt count in the row keep a delivery from being sent twice or tried forever."""
+    for delivery_id in delivery_ids:
         deliver.apply_async(args=[tenant_id, delivery_id])
-        return
+    return len(delivery_ids)
+
+
+def enqueue_deliveries(tenant_id: str, delivery_ids: list[str]) -> None:
+    """Queue a notice's deliveries (called after the notifying transaction committed)."""
+    if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", True):
+        for delivery_id in delivery_ids:
+            _deliver_in_process(tenant_id, delivery_id)
+    elif len(delivery_ids) == 1:
+        deliver.apply_async(args=[tenant_id, delivery_ids[0]])
+    elif delivery_ids:
+        fan_out.apply_async(args=[tenant_id, delivery_ids])
+
+
+def _deliver_in_process(tenant_id: str, delivery_id: str) -> None:
     # In process (the embedded default): retry at once rather than through Celery's eager retry,
     # which re-raises into the request. The delivery row bounds the attempts and records the outcome;
     # a failure is logged and recorded, never raised into the request whose commit triggered it.

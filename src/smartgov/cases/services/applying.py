@@ -155,6 +155,20 @@ def _merge(tenant: Tenant, app: Application, version: ports.Version, data: dict[
     app.form_data, app.sealed_data = common.seal(tenant, version.form_schema, merged)
 
 
+def _without_hidden(
+    tenant: Tenant, app: Application, version: ports.Version, data: dict[str, Any]
+) -> dict[str, Any]:
+    """Drop the answers to fields hidden by the form's conditions ("show only if") from the
+    application, and return ``data`` without them: the applicant was not asked those questions, so
+    their answers (kept in the draft while the condition could still change) are neither validated,
+    stored with the submission, nor attached."""
+    full = common.unseal(tenant, app)
+    shown = ports.shown_answers(version, full)
+    if shown != full:
+        app.form_data, app.sealed_data = common.seal(tenant, version.form_schema, shown)
+    return {name: shown[name] for name in data if name in shown}
+
+
 def _check_known(version: ports.Version, data: dict[str, Any]) -> None:
     known = set((version.form_schema.get("properties") or {}).keys())
     unknown = sorted(set(data) - known)
@@ -250,6 +264,8 @@ def _submit(
     already (``take_reference``)."""
     if data and not fresh:
         _merge(tenant, app, version, data)
+    if ports.has_conditions(version):
+        data = _without_hidden(tenant, app, version, data)
     answers = check_answers(tenant, app, [*document_answers(version, data), *attachments], uploaded=uploaded)
     if fresh:
         _validate(tenant, app, version, attached={a.requirement for a in answers})

@@ -34,6 +34,7 @@ class FieldView:
     value: Any
     choices: list[tuple[str, str]] = field(default_factory=list)
     show_if: dict[str, Any] | None = None
+    show_if_kind: str = ""  # the kind of field the condition tests (money compares in fen)
     error: str = ""
     personal: bool = False
     display: str = ""  # the value as text for inputs (money in yuan)
@@ -47,6 +48,16 @@ class FieldView:
     columns: list[str] = field(default_factory=list)
     min_items: int = 0
     max_items: int | None = None
+
+    @property
+    def condition(self) -> str:
+        """``show_if`` for cases/apply.js as JSON: the condition, and ``input``, the posted name of the
+        field it tests (in the same item, for a group's field)."""
+        if not self.show_if:
+            return ""
+        head, _bracket, _rest = self.input_name.rpartition("[")
+        target = f"{head}[{self.show_if['field']}]" if head else f"f_{self.show_if['field']}"
+        return json.dumps({**self.show_if, "input": target, "kind": self.show_if_kind}, ensure_ascii=False)
 
     @property
     def nested(self) -> bool:
@@ -163,6 +174,7 @@ class _Level:
             value=value,
             choices=choices,
             show_if=hint.get("show_if"),
+            show_if_kind=self._kind_of(hint["show_if"]["field"]) if hint.get("show_if") else "",
             error=errors.get(path, "") if kind == "group" else _error_at(errors, path),
             personal=name in self.personal,
             display=display,
@@ -173,6 +185,10 @@ class _Level:
         if kind == "group":
             _fill_group(view, spec, hint, errors, self.lang, (extra or {}).get(name, 0))
         return view
+
+
+    def _kind_of(self, name: str) -> str:
+        return _kind(self.hints.get(name) or {}, self.props.get(name) or {})
 
 
 def _input_path(path: str) -> str:

@@ -26,7 +26,12 @@ from smartgov.catalogue.formschema.build import (
     build_schema,
     check_fields,
 )
-from smartgov.catalogue.formschema.submission import document_fields, validate_submission, visible_data
+from smartgov.catalogue.formschema.submission import (
+    document_fields,
+    has_conditions,
+    validate_submission,
+    visible_data,
+)
 
 __all__ = [
     "DIALECT",
@@ -38,6 +43,7 @@ __all__ = [
     "build_schema",
     "check_fields",
     "document_fields",
+    "has_conditions",
     "validate_submission",
     "visible_data",
 ]

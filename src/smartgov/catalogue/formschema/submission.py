@@ -113,6 +113,17 @@ def validate_submission(schema: dict[str, Any], data: Any) -> list[FieldError]:
     return sorted(unique.values(), key=lambda e: (e.path, e.code))
 
 
+def has_conditions(schema: dict[str, Any]) -> bool:
+    """Whether a field of the form, or of a repeating group's items, is shown only if another's
+    answer says so."""
+    if schema.get("allOf"):
+        return True
+    return any(
+        isinstance(sub, dict) and isinstance(sub.get("items"), dict) and has_conditions(sub["items"])
+        for sub in (schema.get("properties") or {}).values()
+    )
+
+
 def visible_data(schema: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
     """The submission as it will be stored: hidden fields dropped."""
     result = _visible(schema, data)

@@ -1,4 +1,12 @@
-/* Repeating groups on the application form: "Add another" copies the group's blank item (its
+/* The application form's conditional fields and repeating groups.
+
+   A field with a condition ("show only if", data-show-if: the tested field's posted name as "input",
+   "equals" or "in", and the tested field's kind) is hidden while the condition is false. Without this
+   script every field shows, and the server ignores answers to fields whose condition is false, as it
+   does here for hidden ones: a hidden answer is kept (so the applicant gets it back when the
+   condition is true again) but neither checked nor used.
+
+   Repeating groups: "Add another" copies the group's blank item (its
    <template>, with __index__ in names and ids) after the last item; "Remove" takes an item out. The
    buttons are submit buttons without this script (the server adds or removes the item and comes back),
    so here they become plain buttons. Item indexes are never reused, so names stay unique; the numbers
@@ -65,8 +73,44 @@
     else if (button.getAttribute("data-action") === "remove-item") remove(group, button.closest(".group-item"));
   });
 
+  function answer(form, condition) {
+    var inputs = Array.prototype.filter.call(form.elements, function (e) { return e.name === condition.input; });
+    var given = inputs.filter(function (e) { return e.type !== "checkbox" && e.type !== "radio" || e.checked; })
+      .map(function (e) { return e.value.trim(); });
+    if (!given.length || given[0] === "") return undefined;
+    var value = given[0];
+    if (condition.kind === "money") return Math.round(parseFloat(value) * 100);  // the schema holds fen
+    if (condition.kind === "number" && value !== "" && !isNaN(Number(value))) return Number(value);
+    return value;
+  }
+
+  function holds(condition, value) {
+    if (value === undefined) return false;
+    var wanted = condition["in"] !== undefined ? condition["in"] : [condition.equals];
+    return wanted.some(function (w) { return String(w) === String(value); });
+  }
+
+  function showConditional(form) {
+    form.querySelectorAll("[data-show-if]").forEach(function (field) {
+      if (field.closest("template")) return;
+      var condition = JSON.parse(field.getAttribute("data-show-if"));
+      field.hidden = !holds(condition, answer(form, condition));
+    });
+  }
+
+  document.addEventListener("input", function (event) {
+    if (event.target.form) showConditional(event.target.form);
+  });
+  document.addEventListener("change", function (event) {
+    var form = event.target.closest && event.target.closest("form");
+    if (form) showConditional(form);
+  });
+
   function start() {
     document.querySelectorAll("[data-group]").forEach(function (group) { plain(group); refresh(group); });
+    document.querySelectorAll("form").forEach(function (form) {
+      if (form.querySelector("[data-show-if]")) showConditional(form);
+    });
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
