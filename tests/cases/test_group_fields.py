@@ -274,3 +274,27 @@ def test_personal_cells_of_a_group_are_sealed_masked_and_revealed_one_by_one():
         for not_personal in ("owners[0].holder", "owners[5].id_number", "owners.id_number"):
             with pytest.raises(NotFound):
                 services.reveal(SYSTEM, world.tenant, app, not_personal)
+
+
+def test_the_workbench_offers_a_reveal_on_each_masked_cell(client):
+    world = make_world(form_fields=OWNERS_FIELDS)
+    owners = [{"holder": "张三", "share": 60, "mobile": "13812345678", "id_number": ID_NUMBER},
+              {"holder": "李四", "share": 40}]
+    with tenant_context(world.tenant):
+        app = services.start(SYSTEM, world.tenant, world.citizen, world.service.pk)
+        app = services.submit(SYSTEM, world.tenant, app, {"shop_name": "老王面馆", "owners": owners})
+    slug = world.tenant.slug
+    client.force_login(world.supervisor.user)  # holds personal_data.reveal
+    page = client.get(f"/{slug}/cases/work/{app.pk}").content.decode()
+    cell = within(page, "value-owners-0-id_number")
+    assert ID_NUMBER not in page and "1101**********002X" in cell
+    assert '"field": "owners[0].id_number"' in page and 'hx-target="#value-owners-0-id_number"' in page
+    assert '"field": "owners[0].mobile"' in page
+    # Only the masked cells: a name, or an item that left the cell empty, gets no button.
+    assert '"field": "owners[0].holder"' not in page and '"field": "owners[1].mobile"' not in page
+    revealed = client.post(f"/{slug}/cases/work/{app.pk}/reveal", {"field": "owners[0].id_number"})
+    assert ID_NUMBER in revealed.content.decode()
+
+    client.force_login(world.citizen.user)  # the applicant's own page shows their answers, no buttons
+    mine = client.get(f"/{slug}/cases/mine/{app.pk}").content.decode()
+    assert "cases-work-reveal" not in mine and "/reveal" not in mine

@@ -103,7 +103,10 @@ class Attachment(TenantOwned):
 
     id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="attachments")
-    requirement = models.CharField(max_length=60, help_text=_("Which required document (or form field) it answers"))
+    requirement = models.CharField(
+        max_length=100,
+        help_text=_("Which required document or form field it answers (``owners[1].id_copy`` in a group's item)"),
+    )
     document_id = models.UUIDField()
     name = models.CharField(max_length=200)
     from_wallet = models.BooleanField(default=False)

@@ -88,6 +88,16 @@ def document_fields(schema: dict[str, Any]) -> list[str]:
     ]
 
 
+def group_document_fields(schema: dict[str, Any]) -> dict[str, list[str]]:
+    """Repeating groups with file sub-fields: group name -> those sub-fields."""
+    found = {}
+    for name, spec in (schema.get("properties") or {}).items():
+        items = spec.get("items") if isinstance(spec, dict) and spec.get("type") == "array" else None
+        if isinstance(items, dict) and items.get("type") == "object" and document_fields(items):
+            found[name] = document_fields(items)
+    return found
+
+
 # --- catalogue -------------------------------------------------------------------------------
 # The workflow engine is the catalogue's; its selectors run it on a version (they read only the
 # version's ``workflow`` and ``form_schema``, which ``Version`` carries). Reading the definition's

@@ -17,7 +17,15 @@ from smartgov.cases import ports
 from smartgov.cases.models import Application
 from smartgov.cases.services import _common as common
 from smartgov.cases.services import flow
-from smartgov.cases.services.attaching import AttachmentIn, attach, check_answers, document_answers, write_attachments
+from smartgov.cases.services.attaching import (
+    AttachmentIn,
+    attach,
+    check_answers,
+    clear_group_attachments,
+    document_answers,
+    group_answers,
+    write_attachments,
+)
 from smartgov.cases.services.numbers import allocate_reference
 from smartgov.kit import clock
 from smartgov.kit.errors import Conflict, InvalidInput
@@ -266,11 +274,17 @@ def _submit(
         _merge(tenant, app, version, data)
     if ports.has_conditions(version):
         data = _without_hidden(tenant, app, version, data)
-    answers = check_answers(tenant, app, [*document_answers(version, data), *attachments], uploaded=uploaded)
+    # Files in a group's items are attached as the submitted form has them (a draft attaches none).
+    groups = ports.group_document_fields(version.form_schema)
+    in_groups = group_answers(version, common.unseal(tenant, app)) if groups else []
+    answers = check_answers(
+        tenant, app, [*document_answers(version, data), *in_groups, *attachments], uploaded=uploaded
+    )
     if fresh:
         _validate(tenant, app, version, attached={a.requirement for a in answers})
         documents = [a.document for a in answers]
     else:
+        clear_group_attachments(app, groups)
         write_attachments(tenant, app, answers, fresh=False)
         _validate(tenant, app, version)
         documents = ports.attached_documents(tenant, app)
@@ -417,6 +431,10 @@ def amend(
     version = ports.version(tenant, app.service_version_id)
     _merge(tenant, app, version, data)
     attach(tenant, app, [*document_answers(version, data), *attachments], replace=asked)
+    corrected_groups = asked & set(ports.group_document_fields(version.form_schema))
+    if corrected_groups:  # asked for, so each of their items' files may change
+        clear_group_attachments(app, corrected_groups)
+        attach(tenant, app, group_answers(version, common.unseal(tenant, app), only=corrected_groups))
     _validate(tenant, app, version)
     for document in ports.attached_documents(tenant, app):
         ports.file_document(actor, tenant, document)

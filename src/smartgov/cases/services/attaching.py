@@ -3,10 +3,12 @@ checked against the applicant's wallet (or uploaded with the application), then 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from smartgov.cases import ports
@@ -26,12 +28,42 @@ def document_answers(version: ports.Version, data: dict[str, Any]) -> list[Attac
     """File fields of the form hold document ids: each becomes an attachment for that field."""
     found = []
     for name in ports.document_fields(version.form_schema):
-        value = data.get(name)
-        for ref in value if isinstance(value, list) else [value] if value else []:
-            try:
-                found.append(AttachmentIn(name, UUID(str(ref))))
-            except ValueError:
-                continue  # schema validation names the malformed reference
+        found += _references(name, data.get(name))
+    return found
+
+
+def group_answers(version: ports.Version, data: dict[str, Any], only: set[str] | None = None) -> list[AttachmentIn]:
+    """File fields inside a repeating group's items (each shareholder's identity card): each
+    answer becomes an attachment for its place in the form, ``owners[1].id_copy``. Given the whole
+    form (the group's list replaces what was there), for the groups in ``only`` if given."""
+    found = []
+    for group, subs in ports.group_document_fields(version.form_schema).items():
+        if only is not None and group not in only:
+            continue
+        items = data.get(group)
+        for i, item in enumerate(items if isinstance(items, list) else []):
+            for sub in subs if isinstance(item, dict) else []:
+                found += _references(f"{group}[{i}].{sub}", item.get(sub))
+    return found
+
+
+def clear_group_attachments(app: Application, groups: Iterable[str]) -> None:
+    """Detach what the groups' items had attached, before attaching the items as they are now (an
+    item removed or moved must not leave its document behind)."""
+    places = Q()
+    for group in groups:
+        places |= Q(requirement__startswith=f"{group}[")
+    if places:
+        Attachment.objects.filter(application=app).filter(places).delete()
+
+
+def _references(requirement: str, value: Any) -> list[AttachmentIn]:
+    found = []
+    for ref in value if isinstance(value, list) else [value] if value else []:
+        try:
+            found.append(AttachmentIn(requirement, UUID(str(ref))))
+        except ValueError:
+            continue  # schema validation names the malformed reference
     return found
 
 

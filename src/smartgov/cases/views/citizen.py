@@ -4,6 +4,7 @@ downloading certificates."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.contrib import messages
@@ -46,15 +47,35 @@ def _rearranged(post: QueryDict) -> tuple[QueryDict, dict[str, int] | None]:
     return post, None
 
 
-def _upload_files(
-    request: HttpRequest, tenant: Tenant, principal: Principal, version: ports.Version, only: set[str] | None = None
-) -> dict[str, Any]:
-    """Files chosen in file fields are uploaded into the wallet and answer the field with their id."""
-    answers: dict[str, Any] = {}
-    for name in ports.document_fields(version.form_schema):
-        if only is not None and name not in only:
+# A file chosen in a group's item: ``upload_f_owners[3][id_copy]`` answers ``f_owners[3][id_copy]``.
+_ITEM_UPLOAD = re.compile(r"^upload_(?P<answer>f_(?P<group>[a-z][a-z0-9_]*)\[\d+\]\[(?P<sub>[a-z][a-z0-9_]*)\])$")
+
+
+def _with_uploads(
+    request: HttpRequest,
+    tenant: Tenant,
+    principal: Principal,
+    version: ports.Version,
+    post: QueryDict,
+    only: set[str] | None = None,
+) -> QueryDict:
+    """Files chosen in file fields (``upload_lease``; ``upload_f_owners[0][id_copy]`` in a group's
+    item) are uploaded into the wallet, and the post answers each field with the new document, as
+    if it had been picked from the wallet. ``post`` itself when no file was chosen."""
+    fields = set(ports.document_fields(version.form_schema))
+    groups = ports.group_document_fields(version.form_schema)
+    answered = post.copy()
+    for key in request.FILES:
+        item = _ITEM_UPLOAD.match(key)
+        if item and item["sub"] in groups.get(item["group"], ()):
+            field, answer = item["group"], item["answer"]
+        elif key.startswith("upload_") and key[7:] in fields:
+            field, answer = key[7:], f"f_{key[7:]}"
+        else:
             continue
-        upload = request.FILES.get(f"upload_{name}")
+        if only is not None and field not in only:
+            continue
+        upload = request.FILES.get(key)
         if upload is None:
             continue
         doc = ports.upload(
@@ -65,8 +86,8 @@ def _upload_files(
             upload.read(),
             upload.content_type or "application/octet-stream",
         )
-        answers[name] = str(doc.pk)
-    return answers
+        answered[answer] = str(doc.pk)
+    return answered if request.FILES else post
 
 
 @pages.member_page()
@@ -122,8 +143,8 @@ def edit(request: HttpRequest, tenant: Tenant, principal: Principal, application
     if request.method == "POST":
         posted, unreadable = read_post(version, post)
         try:
-            if not request.headers.get("HX-Request"):  # autosave leaves chosen files for the real submit
-                posted.update(_upload_files(request, tenant, principal, version))
+            if request.FILES and not request.headers.get("HX-Request"):  # autosave leaves files for the submit
+                posted, unreadable = read_post(version, _with_uploads(request, tenant, principal, version, post))
             if "submit" in post and not unreadable:
                 services.submit(principal.actor, tenant, app, posted)
                 messages.success(request, _("Submitted. Your reference is shown below."))
@@ -220,7 +241,10 @@ def amend(request: HttpRequest, tenant: Tenant, principal: Principal, applicatio
     if extra is not None:
         return _detail(request, tenant, principal, app, {}, posted=data, extra=extra)
     try:
-        data.update(_upload_files(request, tenant, principal, version, only=asked))
+        if request.FILES:
+            data, unreadable = read_post(
+                version, _with_uploads(request, tenant, principal, version, post, asked), only=asked
+            )
         if unreadable:
             messages.error(request, _("Some answers cannot be read."))
             return _detail(request, tenant, principal, app, _unreadable(unreadable), 422, posted=data)

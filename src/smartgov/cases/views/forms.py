@@ -40,6 +40,7 @@ class FieldView:
     display: str = ""  # the value as text for inputs (money in yuan)
     readable: str = ""  # the value as a reader sees it (choices by their labels)
     input_name: str = ""  # f_name, or f_group[0][sub]
+    path: str = ""  # name, or group[0].sub (as errors and reveals name it)
     key: str = ""  # for element ids: name, or group-0-sub
     # A repeating group: its items (padded with blank ones to fill in), the blank item scripts copy,
     # the sub-fields' labels (table columns), and how many items it takes.
@@ -61,7 +62,7 @@ class FieldView:
 
     @property
     def nested(self) -> bool:
-        """A field of a group's item (file fields there pick from the wallet; uploads are top-level)."""
+        """A field of a group's item (posted as ``f_group[i][sub]``)."""
         return "[" in self.input_name
 
     @property
@@ -180,6 +181,7 @@ class _Level:
             display=display,
             readable=_readable(kind, value, choices, display),
             input_name="f_" + _input_path(path),
+            path=path,
             key=re.sub(r"[\[\].]+", "-", path).strip("-"),
         )
         if kind == "group":
