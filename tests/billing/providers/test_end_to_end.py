@@ -138,8 +138,9 @@ def test_an_unanswered_notification_is_retried_with_backoff(calm_sim, keys_dir: 
     browser_pay(provider.create_checkout(request).redirect_url)
     received = receiver.wait_for(lambda got: any(r.notification for r in got))
     assert len(received) == 3
-    deliveries = [d for d in _deliveries(calm_sim.url) if d["out_trade_no"] == request.out_trade_no]
-    assert deliveries[0]["attempts"] == 3 and deliveries[0]["delivered_at"]
+    # The simulator records the attempt once our answer reaches it, a moment after we received it.
+    (delivery,) = _settled(calm_sim.url, request.out_trade_no)
+    assert delivery["attempts"] == 3 and delivery["delivered_at"]
 
 
 def test_chaos_duplicates_and_reorders(tmp_path: Path, keys_dir: Path, receiver: Receiver):
@@ -226,6 +227,19 @@ def _deliveries(url: str) -> list[dict]:
 
     with _open(f"{url}/_sim/deliveries", timeout=5) as answer:
         return json.loads(answer.read())
+
+
+def _settled(url: str, out_trade_no: str, timeout: float = 5.0) -> list[dict]:
+    """The order's deliveries once the simulator has recorded them delivered (or as they are when
+    ``timeout`` runs out, for the caller's assertion to show)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        found = [d for d in _deliveries(url) if d["out_trade_no"] == out_trade_no]
+        if (found and all(d["delivered_at"] for d in found)) or time.monotonic() > deadline:
+            return found
+        time.sleep(0.05)
 
 
 def test_an_unpaid_order_expires_and_the_poll_says_so(calm_sim, keys_dir: Path, receiver: Receiver):
