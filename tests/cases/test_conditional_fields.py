@@ -69,3 +69,41 @@ def test_the_page_names_the_input_each_condition_tests(client):
                                                 "input": "f_partners[0][role]", "kind": "choice"}
     assert 'data-show-if="{&quot;field&quot;: &quot;role&quot;, &quot;equals&quot;: &quot;investor&quot;, ' \
            '&quot;input&quot;: &quot;f_partners[__index__][role]&quot;' in page
+
+
+def test_a_file_the_draft_attached_is_detached_when_its_field_is_hidden_at_submission():
+    world = make_world(form_fields=BRANCH_FIELDS)
+    t = world.tenant
+    with tenant_context(t):
+        app = services.start(SYSTEM, t, world.citizen, world.service.pk)
+        services.save_draft(SYSTEM, t, app, {"has_branch": "yes", "branch_lease": str(world.lease_id)})
+        assert list(app.attachments.values_list("requirement", flat=True)) == ["branch_lease"]
+        app = services.submit(SYSTEM, t, app, {"shop_name": "老王面馆", "has_branch": "no"})
+        assert "branch_lease" not in unseal(t, app)
+        assert list(app.attachments.values_list("requirement", flat=True)) == []
+
+
+def test_a_correction_asks_again_for_the_fields_that_depend_on_it():
+    world = make_world(form_fields=BRANCH_FIELDS)
+    t = world.tenant
+    with tenant_context(t):
+        app, _stored, _attached = apply(world, {
+            "shop_name": "老王面馆", "has_branch": "yes", "branch_address": "西街 2 号",
+            "branch_lease": str(world.lease_id)})
+        services.act(SYSTEM, t, app, world.caseworker, "accept")
+        services.act(SYSTEM, t, app, world.caseworker, "request_correction", reason="没有分店？", items=["has_branch"])
+        app.refresh_from_db()
+        assert app.correction_items == ["has_branch", "branch_address", "branch_lease"]
+        app = services.amend(SYSTEM, t, app, {"has_branch": "no"})
+        assert unseal(t, app) == {"shop_name": "老王面馆", "has_branch": "no"}
+        assert list(app.attachments.values_list("requirement", flat=True)) == []
+
+        # And the other way: saying yes asks the address, which the correction may now give.
+        services.act(SYSTEM, t, app, world.caseworker, "request_correction", reason="有分店", items=["has_branch"])
+        app.refresh_from_db()
+        with pytest.raises(InvalidInput) as refused:
+            services.amend(SYSTEM, t, app, {"has_branch": "yes"})
+        assert [d["field"] for d in refused.value.details] == ["data.branch_address"]
+        app.refresh_from_db()
+        app = services.amend(SYSTEM, t, app, {"has_branch": "yes", "branch_address": "东街 9 号"})
+        assert unseal(t, app)["branch_address"] == "东街 9 号"

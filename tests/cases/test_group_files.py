@@ -104,3 +104,23 @@ def test_a_file_uploaded_in_an_item_on_the_page_answers_that_item(client):
     with tenant_context(world.tenant):
         fresh = Document.objects.get(owner=world.citizen, file_name="li.pdf")
     assert attached(world, app) == sorted([("owners[0].id_copy", world.lease_id), ("owners[1].id_copy", fresh.pk)])
+
+
+def test_a_file_chosen_in_an_item_removed_without_script_is_not_kept(client):
+    world = make_world(form_fields=FIELDS)
+    with tenant_context(world.tenant):
+        app = services.start(SYSTEM, world.tenant, world.citizen, world.service.pk)
+    client.force_login(world.citizen.user)
+    url = f"/{world.tenant.slug}/cases/mine/{app.pk}/edit"
+    response = client.post(url, {
+        "f_shop_name": "面馆", "f_owners__present": "1",
+        "f_owners[0][holder]": "王五",
+        "f_owners[1][holder]": "李四",
+        "upload_f_owners[1][id_copy]": SimpleUploadedFile("li.pdf", PDF, "application/pdf"),
+        "remove_item": "owners:1",
+    })
+    assert response.status_code == 200
+    with tenant_context(world.tenant):
+        assert not Document.objects.filter(owner=world.citizen, file_name="li.pdf").exists()
+        app.refresh_from_db()
+        assert services.unseal_for_applicant(world.tenant, app)["owners"] == [{"holder": "王五"}]

@@ -99,3 +99,13 @@ def test_builder_problems_name_their_paths():
     with pytest.raises(FormDefinitionError) as exc:
         build_schema([{"name": "x", "type": "text", "label": L, "section": "nope"}], SECTIONS)
     assert exc.value.problems[0].path == "fields[0].section"
+
+
+def test_a_condition_cannot_test_a_multi_choice_field():
+    # {"const": "a"} never matches a list of ticks: the field would always count as hidden.
+    fields = [
+        {"name": "scope", "type": "multi_choice", "label": L, "choices": [{"value": "food"}, {"value": "retail"}]},
+        {"name": "kitchen", "type": "text", "label": L, "show_if": {"field": "scope", "equals": "food"}},
+    ]
+    (problem,) = check_fields(fields)
+    assert problem.path == "fields[1].show_if.field" and "choice" in problem.message

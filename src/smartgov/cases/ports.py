@@ -93,8 +93,9 @@ def group_document_fields(schema: dict[str, Any]) -> dict[str, list[str]]:
     found = {}
     for name, spec in (schema.get("properties") or {}).items():
         items = spec.get("items") if isinstance(spec, dict) and spec.get("type") == "array" else None
-        if isinstance(items, dict) and items.get("type") == "object" and document_fields(items):
-            found[name] = document_fields(items)
+        subs = document_fields(items) if isinstance(items, dict) and items.get("type") == "object" else []
+        if subs:
+            found[name] = subs
     return found
 
 
@@ -185,6 +186,17 @@ def validate_form(v: Version, data: dict[str, Any]) -> list[dict[str, str]]:
 
 def has_conditions(v: Version) -> bool:
     return catalogue.has_conditions(v)  # type: ignore[arg-type]  # reads .form_schema only
+
+
+def with_dependents(v: Version, names: list[str]) -> list[str]:
+    """``names`` and, after them, the form's fields shown only if one of them says so: correcting
+    "has a branch" may make "branch address" asked, or no longer asked."""
+    hints = (v.ui_hints.get("fields") or {}) if isinstance(v.ui_hints, dict) else {}
+    dependents = [
+        name for name, hint in hints.items()
+        if isinstance(hint, dict) and (hint.get("show_if") or {}).get("field") in names and name not in names
+    ]
+    return [*names, *dependents]
 
 
 def shown_answers(v: Version, data: dict[str, Any]) -> dict[str, Any]:

@@ -51,12 +51,6 @@ SETTINGS: list[Setting] = [
     Setting(
         "SMARTGOV_DB_APP_ROLE", "", "PostgreSQL role the app connects as; migrate grants it table rights."
     ),
-    Setting(
-        "SMARTGOV_DB_PREPARE_THRESHOLD",
-        5,
-        "PostgreSQL: a connection prepares a statement (parsed and planned once) after running it this many "
-        "times. 0: nothing is prepared (a pooler that drops prepared statements, PgBouncer < 1.21).",
-    ),
     Setting("SMARTGOV_SECRET_KEY", DEV_SECRET_KEY, "Django secret key (sessions, signed links)."),
     Setting(
         "SMARTGOV_MASTER_KEY",

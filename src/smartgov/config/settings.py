@@ -96,14 +96,10 @@ _database_url: str = env("DATABASE_URL")
 if _database_url:
     DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60, conn_health_checks=True)}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        # Parameters travel apart from the SQL (the server binds them): psycopg neither quotes them into
-        # the text in Python nor makes the server parse them, and a statement a connection runs often is
-        # prepared, so the server stops parsing and planning it. Both together took a submission's
-        # database CPU from 6.1 to 3.9 ms (docs/architecture.md, "Prepared statements").
-        _threshold: int = env("SMARTGOV_DB_PREPARE_THRESHOLD")
-        DATABASES["default"].setdefault("OPTIONS", {}).update(
-            server_side_binding=True, prepare_threshold=_threshold if _threshold > 0 else None
-        )
+        # Django's default (None) stops psycopg from preparing anything on the server. With a threshold
+        # no query ever reaches, only statements that ask (``prepare=True``) are prepared: the ledger's
+        # one-statement posting, which then skips parsing and planning (docs/ledger.md).
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 2**31 - 1
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {

@@ -52,11 +52,20 @@ def _attempt(tenant_id: str, delivery_id: str) -> str:
         return services.attempt_delivery(tenant, delivery_id)
 
 
-@shared_task(name="smartgov.notices.tasks.fan_out", acks_late=True)
+@shared_task(
+    name="smartgov.notices.tasks.fan_out",
+    autoretry_for=(Exception,),  # a broker hiccup must not leave deliveries queued with no task
+    retry_backoff=5,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=10,
+    acks_late=True,
+)
 def fan_out(tenant_id: str, delivery_ids: list[str]) -> int:
-    """Queue one ``deliver`` task per delivery, so each channel retries on its own. Run again after a
-    worker died half-way (``acks_late``), it queues some deliveries twice; the row lock, the status
-    check and the attempt count in the row keep a delivery from being sent twice or tried forever."""
+    """Queue one ``deliver`` task per delivery, so each channel retries on its own. Run again (a
+    worker died half-way, or a publish failed and the task retries), it queues some deliveries
+    twice; the row lock, the status check and the attempt count in the row keep a delivery from
+    being sent twice or tried forever (a second task may spend an attempt early)."""
     for delivery_id in delivery_ids:
         deliver.apply_async(args=[tenant_id, delivery_id])
     return len(delivery_ids)

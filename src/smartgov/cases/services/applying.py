@@ -22,6 +22,7 @@ from smartgov.cases.services.attaching import (
     attach,
     check_answers,
     clear_group_attachments,
+    detach,
     document_answers,
     group_answers,
     write_attachments,
@@ -164,16 +165,20 @@ def _merge(tenant: Tenant, app: Application, version: ports.Version, data: dict[
 
 
 def _without_hidden(
-    tenant: Tenant, app: Application, version: ports.Version, data: dict[str, Any]
+    tenant: Tenant, app: Application, version: ports.Version, data: dict[str, Any], *, saved: bool
 ) -> dict[str, Any]:
     """Drop the answers to fields hidden by the form's conditions ("show only if") from the
     application, and return ``data`` without them: the applicant was not asked those questions, so
     their answers (kept in the draft while the condition could still change) are neither validated,
-    stored with the submission, nor attached."""
+    stored with the submission, nor attached (a document the draft attached to a file field now
+    hidden is detached; a group's files are attached from the shown items afterwards)."""
     full = common.unseal(tenant, app)
     shown = ports.shown_answers(version, full)
     if shown != full:
         app.form_data, app.sealed_data = common.seal(tenant, version.form_schema, shown)
+        hidden_files = [n for n in ports.document_fields(version.form_schema) if n in full and n not in shown]
+        if hidden_files and saved:  # (an application not saved yet has nothing attached)
+            detach(app, hidden_files)
     return {name: shown[name] for name in data if name in shown}
 
 
@@ -273,7 +278,7 @@ def _submit(
     if data and not fresh:
         _merge(tenant, app, version, data)
     if ports.has_conditions(version):
-        data = _without_hidden(tenant, app, version, data)
+        data = _without_hidden(tenant, app, version, data, saved=not fresh)
     # Files in a group's items are attached as the submitted form has them (a draft attaches none).
     groups = ports.group_document_fields(version.form_schema)
     in_groups = group_answers(version, common.unseal(tenant, app)) if groups else []
@@ -430,6 +435,8 @@ def amend(
         )
     version = ports.version(tenant, app.service_version_id)
     _merge(tenant, app, version, data)
+    if ports.has_conditions(version):
+        data = _without_hidden(tenant, app, version, data, saved=True)
     attach(tenant, app, [*document_answers(version, data), *attachments], replace=asked)
     corrected_groups = asked & set(ports.group_document_fields(version.form_schema))
     if corrected_groups:  # asked for, so each of their items' files may change

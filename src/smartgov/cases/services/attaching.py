@@ -47,6 +47,10 @@ def group_answers(version: ports.Version, data: dict[str, Any], only: set[str] |
     return found
 
 
+def detach(app: Application, requirements: Iterable[str]) -> None:
+    Attachment.objects.filter(application=app, requirement__in=list(requirements)).delete()
+
+
 def clear_group_attachments(app: Application, groups: Iterable[str]) -> None:
     """Detach what the groups' items had attached, before attaching the items as they are now (an
     item removed or moved must not leave its document behind)."""

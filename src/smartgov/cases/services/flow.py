@@ -269,7 +269,7 @@ def act(
     context = {"reference": app.reference, "service": common.service_name(app)}
     if step.transition_kind == "correction":
         app.status = Application.Status.AWAITING_CORRECTION
-        app.correction_items, app.correction_message = items, reason
+        app.correction_items, app.correction_message = ports.with_dependents(version, items or []), reason
         if step.pauses_clock:
             app.paused_since = now
         common.notify_after_commit(

@@ -48,7 +48,9 @@ def _rearranged(post: QueryDict) -> tuple[QueryDict, dict[str, int] | None]:
 
 
 # A file chosen in a group's item: ``upload_f_owners[3][id_copy]`` answers ``f_owners[3][id_copy]``.
-_ITEM_UPLOAD = re.compile(r"^upload_(?P<answer>f_(?P<group>[a-z][a-z0-9_]*)\[\d+\]\[(?P<sub>[a-z][a-z0-9_]*)\])$")
+_ITEM_UPLOAD = re.compile(
+    r"^upload_(?P<answer>f_(?P<group>[a-z][a-z0-9_]*)\[(?P<index>\d{1,6})\]\[(?P<sub>[a-z][a-z0-9_]*)\])$"
+)
 
 
 def _with_uploads(
@@ -61,12 +63,16 @@ def _with_uploads(
 ) -> QueryDict:
     """Files chosen in file fields (``upload_lease``; ``upload_f_owners[0][id_copy]`` in a group's
     item) are uploaded into the wallet, and the post answers each field with the new document, as
-    if it had been picked from the wallet. ``post`` itself when no file was chosen."""
+    if it had been picked from the wallet. A file chosen in an item a no-script "Remove" press takes
+    out is not uploaded."""
     fields = set(ports.document_fields(version.form_schema))
     groups = ports.group_document_fields(version.form_schema)
+    removed = request.POST.get("remove_item", "")
     answered = post.copy()
     for key in request.FILES:
         item = _ITEM_UPLOAD.match(key)
+        if item and removed == f"{item['group']}:{int(item['index'])}":
+            continue
         if item and item["sub"] in groups.get(item["group"], ()):
             field, answer = item["group"], item["answer"]
         elif key.startswith("upload_") and key[7:] in fields:
@@ -87,7 +93,7 @@ def _with_uploads(
             upload.content_type or "application/octet-stream",
         )
         answered[answer] = str(doc.pk)
-    return answered if request.FILES else post
+    return answered
 
 
 @pages.member_page()

@@ -185,7 +185,7 @@ def _check_condition(cond: Any, at: str, own: Any, fields: list[Any]) -> list[Fi
     target = next((f for f in fields if isinstance(f, dict) and f.get("name") == cond["field"]), None)
     if target is None or cond["field"] == own:
         return [FieldError(f"{at}.field", f"names no other field of this form ({cond['field']!r})")]
-    if target.get("type") in ("group", "file", "address"):
+    if target.get("type") in ("group", "file", "address", "multi_choice"):
         return [FieldError(f"{at}.field", "conditions can test text, number, date, choice or yes/no fields")]
     if "in" in cond and not isinstance(cond["in"], list):
         return [FieldError(f"{at}.in", "must be a list of values")]

@@ -47,9 +47,9 @@ def lock_and_load(
     params = {"tenant": tenant.pk, "ids": ids, "pids": pending_ids, "aids": account_ids}
     lock = bound_cursor()
     with lock.connection.pipeline():
-        lock.execute(_HEAD_PG.format(table=LedgerHead._meta.db_table), [tenant.pk], prepare=False)
+        lock.execute(_HEAD_PG.format(table=LedgerHead._meta.db_table), [tenant.pk])
         read = bound_cursor()
-        read.execute(sql.replace(")s::", ")b::"), params, prepare=False)
+        read.execute(sql.replace(")s::", ")b::"), params)
     found = lock.fetchone()
     if found is None:  # the tenant's first posting: create the head, lock it, read again
         lock_head(tenant)

@@ -53,7 +53,7 @@ def post_guessing_new(
                 return None
             # Each transfer admitted adds exactly one entry to state.new, in order.
             new = list(islice(state.new.values(), sent, None))
-            cursor.execute(insert, insert_params(tenant, head.last_seq + sent, new), prepare=False)
+            cursor.execute(insert, insert_params(tenant, head.last_seq + sent, new))
             sent += len(new)
         # Balances and head move only if all `sent` rows went in (an int we counted: safe as a literal).
         parts, params = balances_and_head_ctes(
@@ -63,7 +63,7 @@ def post_guessing_new(
         sql = "WITH " + ", ".join([count, *parts]) + " SELECT c FROM n"  # noqa: S608
         params = [tenant.pk, head.last_seq, *params]
         final = bound_cursor()
-        final.execute(sql.replace("%s", "%b"), params, prepare=False)
+        final.execute(sql.replace("%s", "%b"), params)
         (went_in,) = final.fetchone()
         if went_in == sent:
             return results
@@ -85,6 +85,4 @@ def _chunks(transfers: Sequence[Transfer]) -> Iterator[Sequence[Transfer]]:
 
 def _delete_sent(cursor: Any, tenant: Tenant, last_seq: int) -> None:
     table = LedgerTransfer._meta.db_table
-    cursor.execute(
-        f"DELETE FROM {table} WHERE tenant_id = %b AND seq > %b", [tenant.pk, last_seq], prepare=False  # noqa: S608
-    )
+    cursor.execute(f"DELETE FROM {table} WHERE tenant_id = %b AND seq > %b", [tenant.pk, last_seq])  # noqa: S608

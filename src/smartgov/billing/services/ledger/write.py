@@ -154,6 +154,4 @@ def _write_pg(
     more, more_params = balances_and_head_ctes(head, touched, head.last_seq + len(new), last)
     with bound_cursor() as cursor:
         # %b: parameters in binary, no quoting or escaping of the arrays' elements.
-        cursor.execute(
-            ("WITH " + ", ".join(parts + more) + " SELECT 1").replace("%s", "%b"), params + more_params, prepare=False
-        )
+        cursor.execute(("WITH " + ", ".join(parts + more) + " SELECT 1").replace("%s", "%b"), params + more_params)
