@@ -124,3 +124,20 @@ def test_a_file_chosen_in_an_item_removed_without_script_is_not_kept(client):
         assert not Document.objects.filter(owner=world.citizen, file_name="li.pdf").exists()
         app.refresh_from_db()
         assert services.unseal_for_applicant(world.tenant, app)["owners"] == [{"holder": "王五"}]
+
+
+def test_attachments_are_named_as_the_form_names_them(client):
+    world = make_world(form_fields=FIELDS)
+    other = upload(world.tenant, world.citizen, "李四身份证")
+    with tenant_context(world.tenant):
+        app = services.apply(SYSTEM, world.tenant, world.citizen, world.service.pk, {
+            "shop_name": "面馆",
+            "owners": [{"holder": "王五", "id_copy": str(world.lease_id)}, {"holder": "李四", "id_copy": str(other)}],
+        })
+    client.force_login(world.supervisor.user)
+    page = client.get(f"/{world.tenant.slug}/cases/work/{app.pk}", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "股东 1 · 身份证复印件: " in page and "股东 2 · 身份证复印件: 李四身份证" in page
+    assert "owners[1].id_copy" not in page
+    client.force_login(world.citizen.user)
+    mine = client.get(f"/{world.tenant.slug}/cases/mine/{app.pk}", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Shareholders 2 · ID copy: 李四身份证" in mine

@@ -18,7 +18,7 @@ from smartgov.accounts.services import Principal
 from smartgov.cases import ports, selectors, services
 from smartgov.cases.models import Application
 from smartgov.cases.views._common import language, me
-from smartgov.cases.views.forms import error_key, read_post, sections, without_item
+from smartgov.cases.views.forms import error_key, labelled, read_post, sections, without_item
 from smartgov.kit import clock
 from smartgov.kit.errors import DomainError, InvalidInput
 from smartgov.tenancy.models import Tenant
@@ -130,7 +130,7 @@ def _form_context(
         "version": version,
         "wallet": wallet,
         "sections": sections(version, data, errors, language(request), extra),
-        "attachments": list(selectors.attachments(tenant, app)),
+        "attachments": labelled(version, selectors.attachments(tenant, app), language(request)),
     }
 
 
@@ -225,7 +225,7 @@ def _detail(
             "version": version,
             "correction": correction,
             "history": selectors.history(tenant, app, include_internal=False),
-            "attachments": selectors.attachments(tenant, app),
+            "attachments": labelled(version, selectors.attachments(tenant, app), lang),
             "decision": getattr(app, "decision", None) if hasattr(app, "decision") else None,
             "certificate": getattr(app, "certificate", None) if hasattr(app, "certificate") else None,
             "wallet": ports.wallet(tenant, me(principal)),

@@ -16,7 +16,7 @@ from smartgov.accounts.services import Principal
 from smartgov.cases import ports, selectors, services, statistics
 from smartgov.cases.views import charts
 from smartgov.cases.views._common import language, me
-from smartgov.cases.views.forms import sections
+from smartgov.cases.views.forms import labelled, sections
 from smartgov.kit.errors import DomainError
 from smartgov.tenancy.models import Tenant
 from smartgov.web import pages
@@ -66,7 +66,7 @@ def case(request: HttpRequest, tenant: Tenant, principal: Principal, application
             "actions": services.available_actions(tenant, app, me(principal)),
             "history": selectors.history(tenant, app, include_internal=True),
             "notes": selectors.notes(tenant, app),
-            "attachments": selectors.attachments(tenant, app),
+            "attachments": labelled(version, selectors.attachments(tenant, app), language(request)),
             "decision": getattr(app, "decision", None) if hasattr(app, "decision") else None,
             "certificate": getattr(app, "certificate", None) if hasattr(app, "certificate") else None,
             "can_reveal": principal.has(perms.PERSONAL_DATA_REVEAL),
