@@ -141,3 +141,23 @@ def test_attachments_are_named_as_the_form_names_them(client):
     client.force_login(world.citizen.user)
     mine = client.get(f"/{world.tenant.slug}/cases/mine/{app.pk}", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Shareholders 2 · ID copy: 李四身份证" in mine
+
+
+def test_the_api_sends_an_items_file_in_the_same_request(client):
+    from tests.cases.test_api import as_user, pdf, with_files
+
+    world = make_world(form_fields=FIELDS)
+    as_user(client, world.citizen)
+    application = {"service_id": str(world.service.pk), "data": {
+        "shop_name": "面馆", "owners": [{"holder": "王五", "id_copy": str(world.lease_id)}, {"holder": "李四"}]}}
+    done = with_files(client, world, application, {"owners[1].id_copy": pdf("li.pdf")}, "gf-1")
+    assert done.status_code == 201, done.content
+    with tenant_context(world.tenant):
+        fresh = Document.objects.get(owner=world.citizen, file_name="li.pdf")
+        app = Application.objects.get(pk=done.json()["id"])
+        assert services.unseal_for_applicant(world.tenant, app)["owners"][1] == {"holder": "李四",
+                                                                                  "id_copy": str(fresh.pk)}
+    assert attached(world, app) == sorted([("owners[0].id_copy", world.lease_id), ("owners[1].id_copy", fresh.pk)])
+
+    no_item = with_files(client, world, application, {"owners[5].id_copy": pdf("x.pdf")}, "gf-2")
+    assert no_item.status_code == 422 and no_item.json()["details"][0]["field"] == "owners[5].id_copy"

@@ -160,7 +160,10 @@ APPLICATION_WITH_FILES_BODY = {
                 "additionalProperties": {
                     "type": "string",
                     "format": "binary",
-                    "description": "A file; its part name is the form's file field or the required document it answers",
+                    "description": (
+                        "A file; its part name is the form's file field (owners[1].id_copy in a group's item) "
+                        "or the required document it answers"
+                    ),
                 },
             }
         }
@@ -178,7 +181,8 @@ APPLICATION_WITH_FILES_BODY = {
 def create_application_with_files(request: HttpRequest, tenant: str) -> Any:
     """One multipart request instead of an upload per document and then the application: the part
     `application` holds the application's JSON (as for `POST /applications`), every other part is a
-    file answering the form's file field or the required document its part name names. The files
+    file answering the form's file field or the required document its part name names; a part named
+    `owners[1].id_copy` answers that field of the second item of the group `owners`. The files
     are checked like any upload (type sniffed, size limit, quota), put into the applicant's wallet
     and the application is submitted, all in one transaction: a refused application keeps none of
     the files. **Needs an `Idempotency-Key` header**; a retry with the same key and the same files

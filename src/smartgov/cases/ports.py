@@ -8,6 +8,7 @@ neighbour's API touches one file.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
@@ -86,6 +87,15 @@ def document_fields(schema: dict[str, Any]) -> list[str]:
     return [
         n for n, spec in (schema.get("properties") or {}).items() if isinstance(spec, dict) and spec.get("x-document")
     ]
+
+
+_ITEM_PLACE = re.compile(r"^(?P<group>[a-z][a-z0-9_]*)\[(?P<index>\d{1,6})\]\.(?P<sub>[a-z][a-z0-9_]*)$")
+
+
+def item_place(path: str) -> tuple[str, int, str] | None:
+    """``owners[1].id_copy`` -> ("owners", 1, "id_copy"): a field of a group's item; None otherwise."""
+    found = _ITEM_PLACE.match(path)
+    return (found["group"], int(found["index"]), found["sub"]) if found else None
 
 
 def group_document_fields(schema: dict[str, Any]) -> dict[str, list[str]]:

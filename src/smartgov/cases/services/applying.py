@@ -372,13 +372,17 @@ def apply(
         version = ports.current_version(tenant, service_id)
         data, attachments = dict(data), list(attachments)
         file_fields = set(ports.document_fields(version.form_schema))
+        group_files = ports.group_document_fields(version.form_schema)
         sent: set[str] = set()
         uploaded = []
         for file in files:
             # Stored filed: the submission below files every one of them in this transaction.
             doc = ports.upload_filed(actor, tenant, applicant, file.file_name, file.content, file.content_type)
             uploaded.append(doc)
-            if file.answers in file_fields:  # several files for one field: a list (the schema says if it may be)
+            place = ports.item_place(file.answers)
+            if place and place[2] in group_files.get(place[0], ()):
+                _answer_in_item(data, file.answers, place, str(doc.pk))
+            elif file.answers in file_fields:  # several files for one field: a list (the schema says if it may be)
                 earlier = data.get(file.answers)
                 data[file.answers] = [*earlier, str(doc.pk)] if isinstance(earlier, list) else (
                     [earlier, str(doc.pk)] if file.answers in sent else str(doc.pk))
@@ -392,6 +396,17 @@ def apply(
         )
         ports.reserve_quota(tenant, uploaded)  # the tenant's quota row: locked for the tail only
         return app
+
+
+def _answer_in_item(data: dict[str, Any], part: str, place: tuple[str, int, str], document_id: str) -> None:
+    """A file sent for ``owners[1].id_copy`` answers that field of the application's second item."""
+    group, index, sub = place
+    items = data.get(group)
+    if not isinstance(items, list) or index >= len(items) or not isinstance(items[index], dict):
+        message = _("The application has no item %(index)s in %(group)s for this file.")
+        raise InvalidInput.for_field(part, message % {"index": index, "group": group})
+    data[group] = [dict(item) if isinstance(item, dict) else item for item in items]
+    data[group][index][sub] = document_id
 
 
 @transaction.atomic

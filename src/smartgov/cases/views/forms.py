@@ -363,22 +363,19 @@ def without_item(post: QueryDict, target: str) -> QueryDict:
     return kept
 
 
-_ITEM_PLACE = re.compile(r"^(?P<group>[a-z][a-z0-9_]*)\[(?P<index>\d+)\]\.(?P<sub>[a-z][a-z0-9_]*)$")
-
-
 def labelled(version: ports.Version, attachments: Any, lang: str) -> list[Any]:
     """The attachments, each with ``label``: what it answers as the form names it ("租赁合同";
     "股东 2 · 身份证复印件" for a file in a group's second item); a required document's code as is."""
     hints = (version.ui_hints or {}).get("fields") or {}
     found = list(attachments)
     for attachment in found:
-        place = _ITEM_PLACE.match(attachment.requirement)
-        if place and place["group"] in hints:
-            group = hints[place["group"]]
-            sub = (group.get("fields") or {}).get(place["sub"]) or {}
+        place = ports.item_place(attachment.requirement)
+        if place and place[0] in hints:
+            name, index, sub_name = place
+            group = hints[name]
+            sub = (group.get("fields") or {}).get(sub_name) or {}
             attachment.label = (
-                f"{label(group.get('label'), lang, place['group'])} {int(place['index']) + 1} · "
-                f"{label(sub.get('label'), lang, place['sub'])}"
+                f"{label(group.get('label'), lang, name)} {index + 1} · {label(sub.get('label'), lang, sub_name)}"
             )
         else:
             attachment.label = label((hints.get(attachment.requirement) or {}).get("label"), lang,
