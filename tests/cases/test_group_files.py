@@ -33,14 +33,21 @@ def attached(world, app):
         return sorted(Application.objects.get(pk=app.pk).attachments.values_list("requirement", "document_id"))
 
 
-def test_each_items_file_is_attached_for_its_place():
-    world = make_world(form_fields=FIELDS)
+def two_owners(world):
+    """An application whose two shareholders' ID copies are the wallet's lease and a new upload."""
     other = upload(world.tenant, world.citizen, "李四身份证")
     with tenant_context(world.tenant):
         app = services.apply(SYSTEM, world.tenant, world.citizen, world.service.pk, {
             "shop_name": "面馆",
             "owners": [{"holder": "王五", "id_copy": str(world.lease_id)}, {"holder": "李四", "id_copy": str(other)}],
         })
+    return app, other
+
+
+def test_each_items_file_is_attached_for_its_place():
+    world = make_world(form_fields=FIELDS)
+    app, other = two_owners(world)
+    with tenant_context(world.tenant):
         # Filed with the application, like a top-level field's document.
         assert set(Document.objects.filter(pk__in=[world.lease_id, other]).values_list("status", flat=True)) == {
             "filed"}
@@ -128,12 +135,7 @@ def test_a_file_chosen_in_an_item_removed_without_script_is_not_kept(client):
 
 def test_attachments_are_named_as_the_form_names_them(client):
     world = make_world(form_fields=FIELDS)
-    other = upload(world.tenant, world.citizen, "李四身份证")
-    with tenant_context(world.tenant):
-        app = services.apply(SYSTEM, world.tenant, world.citizen, world.service.pk, {
-            "shop_name": "面馆",
-            "owners": [{"holder": "王五", "id_copy": str(world.lease_id)}, {"holder": "李四", "id_copy": str(other)}],
-        })
+    app, _other = two_owners(world)
     client.force_login(world.supervisor.user)
     page = client.get(f"/{world.tenant.slug}/cases/work/{app.pk}", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "股东 1 · 身份证复印件: " in page and "股东 2 · 身份证复印件: 李四身份证" in page
