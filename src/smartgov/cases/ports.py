@@ -201,10 +201,13 @@ def has_conditions(v: Version) -> bool:
 def with_dependents(v: Version, names: list[str]) -> list[str]:
     """``names`` and, after them, the form's fields shown only if one of them says so: correcting
     "has a branch" may make "branch address" asked, or no longer asked."""
-    hints = (v.ui_hints.get("fields") or {}) if isinstance(v.ui_hints, dict) else {}
+    ui = v.ui_hints if isinstance(v.ui_hints, dict) else {}
+    hints = ui.get("fields") or {}
+    # In the form's order: PostgreSQL's jsonb keeps an object's keys in an order of its own.
     dependents = [
-        name for name, hint in hints.items()
-        if isinstance(hint, dict) and (hint.get("show_if") or {}).get("field") in names and name not in names
+        name for name in ui.get("order") or sorted(hints)
+        if isinstance(hints.get(name), dict) and (hints[name].get("show_if") or {}).get("field") in names
+        and name not in names
     ]
     return [*names, *dependents]
 
