@@ -28,6 +28,15 @@ FIELDS = [
 ]
 
 
+def draft_page(client):
+    """A world, the citizen's draft of its service, and the draft's edit page (the citizen signed in)."""
+    world = make_world(form_fields=FIELDS)
+    with tenant_context(world.tenant):
+        app = services.start(SYSTEM, world.tenant, world.citizen, world.service.pk)
+    client.force_login(world.citizen.user)
+    return world, app, f"/{world.tenant.slug}/cases/mine/{app.pk}/edit"
+
+
 def attached(world, app):
     with tenant_context(world.tenant):
         return sorted(Application.objects.get(pk=app.pk).attachments.values_list("requirement", "document_id"))
@@ -93,11 +102,7 @@ def test_someone_elses_document_in_an_item_is_refused():
 
 
 def test_a_file_uploaded_in_an_item_on_the_page_answers_that_item(client):
-    world = make_world(form_fields=FIELDS)
-    with tenant_context(world.tenant):
-        app = services.start(SYSTEM, world.tenant, world.citizen, world.service.pk)
-    client.force_login(world.citizen.user)
-    url = f"/{world.tenant.slug}/cases/mine/{app.pk}/edit"
+    world, app, url = draft_page(client)
     page = client.get(url).content.decode()
     assert 'name="upload_f_owners[0][id_copy]"' in page and 'name="upload_f_owners[__index__][id_copy]"' in page
     response = client.post(url, {
@@ -114,11 +119,7 @@ def test_a_file_uploaded_in_an_item_on_the_page_answers_that_item(client):
 
 
 def test_a_file_chosen_in_an_item_removed_without_script_is_not_kept(client):
-    world = make_world(form_fields=FIELDS)
-    with tenant_context(world.tenant):
-        app = services.start(SYSTEM, world.tenant, world.citizen, world.service.pk)
-    client.force_login(world.citizen.user)
-    url = f"/{world.tenant.slug}/cases/mine/{app.pk}/edit"
+    world, app, url = draft_page(client)
     response = client.post(url, {
         "f_shop_name": "面馆", "f_owners__present": "1",
         "f_owners[0][holder]": "王五",

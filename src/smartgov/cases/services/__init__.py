@@ -1,15 +1,16 @@
 """Every write of the cases app: applying, case work, decisions and certificates.
 
-Split by use (``applying``, ``flow``, ``certificates``, ``casework``); other apps import this
-package and reach the functions re-exported here."""
+Split by use (``applying``, with the form's ``answers`` and ``attaching``; ``flow``,
+``certificates``, ``casework``); other apps import this package and reach the functions
+re-exported here."""
 
 from smartgov.cases.services._common import unseal as unseal_for_applicant
+from smartgov.cases.services.answers import prefill
 from smartgov.cases.services.applying import (
     FileIn,
     amend,
     apply,
     payment_settled,
-    prefill,
     save_draft,
     start,
     submit,

@@ -17,12 +17,12 @@ from smartgov.cases import ports
 from smartgov.cases.models import Application
 from smartgov.cases.services import _common as common
 from smartgov.cases.services import flow
+from smartgov.cases.services.answers import check_known, merge, prefill, without_hidden
 from smartgov.cases.services.attaching import (
     AttachmentIn,
     attach,
     check_answers,
     clear_group_attachments,
-    detach,
     document_answers,
     group_answers,
     write_attachments,
@@ -30,72 +30,20 @@ from smartgov.cases.services.attaching import (
 from smartgov.cases.services.numbers import allocate_reference
 from smartgov.kit import clock
 from smartgov.kit.errors import Conflict, InvalidInput
-from smartgov.tenancy import keys
 from smartgov.tenancy.models import Tenant
 
 DELIVERY_VISITS = {"online": 0, "one_visit": 1, "in_person": 2}
-# Profile facts a form can be pre-filled with, and the field names (or ui hint "prefill") that take them.
-PREFILL_SOURCES = {
-    "full_name": ("full_name", "name", "applicant_name"),
-    "id_number": ("id_number", "identity_number", "applicant_id_number"),
-    "phone": ("phone", "mobile", "applicant_phone"),
-    "company_name": ("company_name", "business_name"),
-    "uscc": ("uscc", "credit_code"),
-}
 
 
 @dataclass(frozen=True)
 class FileIn:
-    """A file sent with the application itself: ``answers`` names the form's file field or the
-    required document it is for."""
+    """A file sent with the application itself: ``answers`` names the form's file field (a group
+    item's as ``owners[1].id_copy``) or the required document it is for."""
 
     answers: str
     file_name: str
     content: Any  # bytes or a readable file
     content_type: str
-
-
-# --- pre-fill --------------------------------------------------------------------------------
-
-
-def profile_facts(tenant: Tenant, applicant: accounts.Membership) -> dict[str, str]:
-    """What the platform already knows about the applicant (decrypted for their own form only)."""
-    facts = {"full_name": applicant.user.full_name or ""}
-    profile = getattr(applicant, "profile", None)
-    if profile is None:
-        return {k: v for k, v in facts.items() if v}
-    facts["full_name"] = profile.full_name or facts["full_name"]
-    if profile.id_number_cipher:
-        facts["id_number"] = keys.decrypt(tenant, profile.id_number_cipher, "profile.id_number")
-    if profile.phone_cipher:
-        facts["phone"] = keys.decrypt(tenant, profile.phone_cipher, "profile.phone")
-    facts["company_name"] = profile.company_name
-    facts["uscc"] = profile.uscc
-    return {k: v for k, v in facts.items() if v}
-
-
-HINT_TYPE_SOURCES = {"identity_number": "id_number", "phone": "phone"}
-
-
-def prefill(tenant: Tenant, applicant: accounts.Membership, version: ports.Version) -> dict[str, Any]:
-    """Form answers the platform already knows, by the field's UI hint (``prefill``: a profile fact,
-    or its type: identity number, phone) or its conventional name (full_name, company_name ...)."""
-    facts = profile_facts(tenant, applicant)
-    fields = (version.form_schema.get("properties") or {}).keys()
-    hints = version.ui_hints.get("fields", {}) if isinstance(version.ui_hints, dict) else {}
-    filled: dict[str, Any] = {}
-    for name in fields:
-        hint = hints.get(name) if isinstance(hints, dict) else None
-        hint = hint if isinstance(hint, dict) else {}
-        source = hint.get("prefill")
-        if isinstance(source, str):
-            source = source.removeprefix("profile.")
-        else:
-            source = next((fact for fact, names in PREFILL_SOURCES.items() if name in names), None)
-            source = source or HINT_TYPE_SOURCES.get(str(hint.get("type")))
-        if source and source in facts:
-            filled[name] = facts[source]
-    return filled
 
 
 # --- drafts ----------------------------------------------------------------------------------
@@ -116,7 +64,7 @@ def _unsaved_draft(
     once, where saving the pre-filled draft and merging would decrypt and seal it again."""
     answers = prefill(tenant, applicant, version)
     if data:
-        _check_known(version, data)
+        check_known(version, data)
         answers.update(data)
     now = clock.now()
     clear, sealed = common.seal(tenant, version.form_schema, answers)
@@ -157,42 +105,6 @@ def _require_draft(app: Application) -> None:
         raise Conflict(_("This application was submitted already."), code="not_a_draft")
 
 
-def _merge(tenant: Tenant, app: Application, version: ports.Version, data: dict[str, Any]) -> None:
-    _check_known(version, data)
-    merged = common.unseal(tenant, app)
-    merged.update(data)
-    app.form_data, app.sealed_data = common.seal(tenant, version.form_schema, merged)
-
-
-def _without_hidden(
-    tenant: Tenant, app: Application, version: ports.Version, data: dict[str, Any], *, saved: bool
-) -> dict[str, Any]:
-    """Drop the answers to fields hidden by the form's conditions ("show only if") from the
-    application, and return ``data`` without them: the applicant was not asked those questions, so
-    their answers (kept in the draft while the condition could still change) are neither validated,
-    stored with the submission, nor attached (a document the draft attached to a file field now
-    hidden is detached; a group's files are attached from the shown items afterwards)."""
-    full = common.unseal(tenant, app)
-    shown = ports.shown_answers(version, full)
-    if shown != full:
-        app.form_data, app.sealed_data = common.seal(tenant, version.form_schema, shown)
-        hidden_files = [n for n in ports.document_fields(version.form_schema) if n in full and n not in shown]
-        if hidden_files and saved:  # (an application not saved yet has nothing attached)
-            detach(app, hidden_files)
-    return {name: shown[name] for name in data if name in shown}
-
-
-def _check_known(version: ports.Version, data: dict[str, Any]) -> None:
-    known = set((version.form_schema.get("properties") or {}).keys())
-    unknown = sorted(set(data) - known)
-    if unknown:
-        raise InvalidInput(
-            _("The form has no field %(names)s.") % {"names": ", ".join(unknown)},
-            code="unknown_field",
-            details=[{"field": f"data.{n}", "message": _("no such field in this form")} for n in unknown],
-        )
-
-
 @transaction.atomic
 def save_draft(
     actor: Actor,
@@ -205,7 +117,7 @@ def save_draft(
     app = Application.objects.select_for_update().get(pk=app.pk, tenant=tenant)
     _require_draft(app)
     version = ports.version(tenant, app.service_version_id)
-    _merge(tenant, app, version, data)
+    merge(tenant, app, version, data)
     attach(tenant, app, [*document_answers(version, data), *attachments])
     app.updated_at = clock.now()
     app.save(update_fields=["form_data", "sealed_data", "updated_at"])
@@ -276,9 +188,9 @@ def _submit(
     uploaded (and filed) for it in this transaction. Numbered with ``reference`` when one was taken
     already (``take_reference``)."""
     if data and not fresh:
-        _merge(tenant, app, version, data)
+        merge(tenant, app, version, data)
     if ports.has_conditions(version):
-        data = _without_hidden(tenant, app, version, data, saved=not fresh)
+        data = without_hidden(tenant, app, version, data, saved=not fresh)
     # Files in a group's items are attached as the submitted form has them (a draft attaches none).
     groups = ports.group_document_fields(version.form_schema)
     in_groups = group_answers(version, common.unseal(tenant, app)) if groups else []
@@ -449,9 +361,9 @@ def amend(
             details=[{"field": f"data.{n}", "message": _("not asked for correction")} for n in extra],
         )
     version = ports.version(tenant, app.service_version_id)
-    _merge(tenant, app, version, data)
+    merge(tenant, app, version, data)
     if ports.has_conditions(version):
-        data = _without_hidden(tenant, app, version, data, saved=True)
+        data = without_hidden(tenant, app, version, data, saved=True)
     attach(tenant, app, [*document_answers(version, data), *attachments], replace=asked)
     corrected_groups = asked & set(ports.group_document_fields(version.form_schema))
     if corrected_groups:  # asked for, so each of their items' files may change
