@@ -4,7 +4,6 @@ downloading certificates."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django.contrib import messages
@@ -47,12 +46,6 @@ def _rearranged(post: QueryDict) -> tuple[QueryDict, dict[str, int] | None]:
     return post, None
 
 
-# A file chosen in a group's item: ``upload_f_owners[3][id_copy]`` answers ``f_owners[3][id_copy]``.
-_ITEM_UPLOAD = re.compile(
-    r"^upload_(?P<answer>f_(?P<group>[a-z][a-z0-9_]*)\[(?P<index>\d{1,6})\]\[(?P<sub>[a-z][a-z0-9_]*)\])$"
-)
-
-
 def _with_uploads(
     request: HttpRequest,
     tenant: Tenant,
@@ -70,13 +63,14 @@ def _with_uploads(
     removed = request.POST.get("remove_item", "")
     answered = post.copy()
     for key in request.FILES:
-        item = _ITEM_UPLOAD.match(key)
-        if item and removed == f"{item['group']}:{int(item['index'])}":
-            continue
-        if item and item["sub"] in groups.get(item["group"], ()):
-            field, answer = item["group"], item["answer"]
-        elif key.startswith("upload_") and key[7:] in fields:
-            field, answer = key[7:], f"f_{key[7:]}"
+        answer = key.removeprefix("upload_")  # a group item's posted name, or a top-level field's name
+        place = ports.item_place(error_key(answer.removeprefix("f_"))) if answer.startswith("f_") else None
+        if place and place[2] in groups.get(place[0], ()):
+            if removed == f"{place[0]}:{place[1]}":
+                continue
+            field = place[0]
+        elif answer in fields:
+            field, answer = answer, f"f_{answer}"
         else:
             continue
         if only is not None and field not in only:
