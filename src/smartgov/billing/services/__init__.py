@@ -29,9 +29,9 @@ from .payments import (
     create_payment,
     handle_notification,
     open_payment,
-    poll_stale_payments,
     start_checkout,
 )
+from .polling import poll_stale_payments
 from .refunds import refund_payment, request_refund, retry_pending_refund, submit_refund
 from .settlement import Settlement, record_settlements
 

@@ -1,5 +1,5 @@
 """Payments: opening a checkout with a channel, taking the channel's word (notification or poll)
-exactly once, and expiring payments that never hear back.
+exactly once. Polling the payments that never hear back is in ``polling``.
 
 Lock order everywhere in billing: the bill first, then its payments. A notification and a refund
 of the same bill therefore queue instead of deadlocking.
@@ -7,7 +7,7 @@ of the same bill therefore queue instead of deadlocking.
 No transaction is held while a channel answers over the network (a slow channel would otherwise hold
 the bill's lock and a connection for as long as it takes): each step that talks to the channel sits
 between short transactions of its own (``tenant_context``), and its callers hold none. What a process
-dying between the steps leaves behind is picked up by the poll task (``poll_payment``).
+dying between the steps leaves behind is picked up by the poll task (``polling.poll_payment``).
 """
 
 from __future__ import annotations
@@ -190,7 +190,7 @@ def start_checkout(tenant: Tenant, payment_id: Any) -> Payment:
         )
     except ProviderError as exc:
         log.warning("checkout with %s failed: %s", provider.code, exc)
-        _give_up(tenant, payment.pk, "checkout_failed")  # the bill is free again; the caller may retry
+        give_up(tenant, payment.pk, "checkout_failed")  # the bill is free again; the caller may retry
         raise ProviderUnavailable(_("The payment channel is unavailable; try again later.")) from exc
     with tenant_context(tenant):
         payment = Payment.objects.select_for_update().select_related("bill").get(tenant=tenant, pk=payment_id)
@@ -219,7 +219,7 @@ def _abandoned() -> Conflict:
     )
 
 
-def _give_up(tenant: Tenant, payment_id: Any, why: str) -> str:
+def give_up(tenant: Tenant, payment_id: Any, why: str) -> str:
     """Fail a payment whose checkout never opened, releasing what it held of the bill."""
     with tenant_context(tenant):
         bill_id = Payment.objects.filter(tenant=tenant, pk=payment_id).values_list("bill_id", flat=True).get()
@@ -227,7 +227,7 @@ def _give_up(tenant: Tenant, payment_id: Any, why: str) -> str:
         payment = Payment.objects.select_for_update().get(tenant=tenant, pk=payment_id)
         if payment.state != Payment.State.CREATED or payment.checkout_at is not None:
             return "final"
-        _finish_unpaid(tenant, bill, payment, Payment.State.FAILED, "checkout", why)
+        finish_unpaid(tenant, bill, payment, Payment.State.FAILED, "checkout", why)
         return "failed"
 
 
@@ -309,7 +309,7 @@ def _apply_result(tenant: Tenant, channel: str, n: Notification, source: str) ->
         if payment.state != Payment.State.CREATED:
             # Out of order (a "closed" after the success) or a repeat: the money facts stand.
             return Outcome(True, "ignored", 200, str(payment.pk))
-        _finish_unpaid(tenant, bill, payment, Payment.State.FAILED, source, n.status)
+        finish_unpaid(tenant, bill, payment, Payment.State.FAILED, source, n.status)
         return Outcome(True, "failed", 200, str(payment.pk))
     return Outcome(True, "ignored", 200, str(payment.pk))  # e.g. "waiting": nothing to do yet
 
@@ -374,7 +374,7 @@ def _succeed(tenant: Tenant, bill: Bill, payment: Payment, n: Notification, sour
         )
 
 
-def _finish_unpaid(tenant: Tenant, bill: Bill, payment: Payment, state: str, source: str, why: str) -> None:
+def finish_unpaid(tenant: Tenant, bill: Bill, payment: Payment, state: str, source: str, why: str) -> None:
     before = payment.state
     payment.state = state
     payment.finished_at = clock.now()
@@ -389,64 +389,3 @@ def _finish_unpaid(tenant: Tenant, bill: Bill, payment: Payment, state: str, sou
         obj=payment,
         changes={"from": before, "to": state, "source": source, "reason": why},
     )
-
-
-def poll_payment(tenant: Tenant, payment_id: Any) -> str:
-    """Ask the channel about a payment we have not heard back about (no transaction is open while it
-    answers); expire it when its time is up and the channel does not report it paid. A payment whose
-    checkout was never recorded (its process died between the steps of ``create_payment``) and that
-    the channel does not know is given up at once, so the bill it held is free again. Returns what
-    happened."""
-    with tenant_context(tenant):
-        payment = Payment.objects.get(tenant=tenant, pk=payment_id)
-    if payment.state != Payment.State.CREATED:
-        return "final"
-    provider = channels.provider(payment.channel, tenant)
-    try:
-        n = provider.query(payment.out_trade_no)
-    except ProviderError as exc:
-        log.info("polling %s failed: %s", payment.out_trade_no, exc)
-        n = None
-        if exc.retryable:
-            _touch(tenant, payment.pk)
-            return "unreachable"
-    if n is not None and n.status in ("succeeded", "failed", "closed"):
-        return apply_result(tenant, payment.channel, n, source="poll").result
-    if n is None and payment.checkout_at is None and clock.now() >= payment.created_at + poll_after():
-        return "abandoned" if _give_up(tenant, payment.pk, "checkout_not_recorded") == "failed" else "final"
-    if clock.now() >= payment.expires_at:
-        return _expire(tenant, payment.pk)
-    _touch(tenant, payment.pk)
-    return "waiting"
-
-
-def _touch(tenant: Tenant, payment_id: Any) -> None:
-    with tenant_context(tenant):
-        Payment.objects.filter(tenant=tenant, pk=payment_id).update(last_polled_at=clock.now())
-
-
-def _expire(tenant: Tenant, payment_id: Any) -> str:
-    with tenant_context(tenant):
-        bill_id = Payment.objects.filter(tenant=tenant, pk=payment_id).values_list("bill_id", flat=True).get()
-        bill = Bill.objects.select_for_update().get(tenant=tenant, pk=bill_id)
-        payment = Payment.objects.select_for_update().get(tenant=tenant, pk=payment_id)
-        if payment.state != Payment.State.CREATED:
-            return "final"
-        _finish_unpaid(tenant, bill, payment, Payment.State.EXPIRED, "poll", "timeout")
-        return "expired"
-
-
-def poll_stale_payments(tenant: Tenant, limit: int = 500) -> dict[str, int]:
-    """Poll every open payment older than BILLING_POLL_AFTER_SECONDS (oldest first)."""
-    cutoff = clock.now() - poll_after()
-    with tenant_context(tenant):
-        ids = list(
-            Payment.objects.filter(tenant=tenant, state=Payment.State.CREATED, created_at__lte=cutoff)
-            .order_by("created_at")
-            .values_list("pk", flat=True)[:limit]
-        )
-    counts: dict[str, int] = {}
-    for payment_id in ids:
-        result = poll_payment(tenant, payment_id)
-        counts[result] = counts.get(result, 0) + 1
-    return counts
