@@ -319,3 +319,34 @@ def test_a_final_outcome_other_than_approved_can_grant(action, status):
                            failed_requirement="" if action == "record" else "area")
         assert app.status == status
         assert (app.decision.outcome == "approve") == (status == "approved")
+
+
+def test_submissions_use_the_version_published_now_and_never_change_the_one_they_share():
+    """The published version a process keeps for submissions (``catalogue.open_service``): a newly
+    published version is used at once, a retired service takes nothing, and what a submission reads
+    of the kept version (form, schema, workflow) is not changed by submitting."""
+    import copy
+
+    from smartgov.catalogue import selectors as catalogue_selectors
+    from smartgov.catalogue import services as catalogue
+
+    world = make_world(time_limit_days=5)
+    first = submitted(world)
+    with tenant_context(world.tenant):
+        _service, kept = catalogue_selectors.open_service(world.tenant, world.service.pk)
+        assert kept.pk == first.service_version_id
+        before = copy.deepcopy([kept.form_fields, kept.form_schema, kept.form_ui, kept.workflow])
+        submitted(world)
+        _service, again = catalogue_selectors.open_service(world.tenant, world.service.pk)
+        assert again is kept  # the same object: read once per process
+        assert [kept.form_fields, kept.form_schema, kept.form_ui, kept.workflow] == before
+
+        service = catalogue_selectors.service(world.tenant, world.service.pk)
+        catalogue.save_draft(SYSTEM, world.tenant, service, time_limit_days=9)
+        newer = catalogue.publish_service(SYSTEM, world.tenant, service)
+    second = submitted(world)
+    assert second.service_version_id == newer.pk != first.service_version_id
+    with tenant_context(world.tenant):
+        catalogue.retire_service(SYSTEM, world.tenant, catalogue_selectors.service(world.tenant, world.service.pk))
+    with pytest.raises(NotFound):
+        submitted(world)

@@ -153,8 +153,8 @@ def breach(v: Version, state: str) -> Any:
     return catalogue.workflow_breach(v, state)  # type: ignore[arg-type]
 
 
-def _version(tenant: Tenant, found: Any) -> Version:
-    service = found.service
+def _version(tenant: Tenant, found: Any, service: Any = None) -> Version:
+    service = service or found.service
     department = service.department
     return Version(
         id=found.id,
@@ -185,7 +185,8 @@ def version(tenant: Tenant, version_id: UUID | str) -> Version:
 
 def current_version(tenant: Tenant, service_id: UUID | str) -> Version:
     """The version new applications use: the published service's current version."""
-    return _version(tenant, catalogue.current_version(tenant, catalogue.published_service(tenant, service_id)))
+    service, found = catalogue.open_service(tenant, service_id)
+    return _version(tenant, found, service)
 
 
 def validate_form(v: Version, data: dict[str, Any]) -> list[dict[str, str]]:

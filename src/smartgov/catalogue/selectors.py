@@ -22,6 +22,7 @@ from smartgov.catalogue import formschema
 from smartgov.catalogue import workflow as wf
 from smartgov.catalogue.models import CalendarDay, Service, ServiceVersion
 from smartgov.kit.errors import Conflict, InvalidInput, NotFound
+from smartgov.kit.memo import TtlCache
 from smartgov.tenancy.models import Tenant
 
 _SEARCHED = ("code", "name_zh", "name_en", "description_zh", "description_en", "department__name_zh",
@@ -112,6 +113,34 @@ def current_version(tenant: Tenant, service: Service) -> ServiceVersion:
         version.service = service
         return version
     return service_version(tenant, service.current_version_id)
+
+
+# Every submission reads its service's published version: the form, its schema and the workflow,
+# several JSON documents. A published version never changes (``ServiceVersion.save`` refuses), so a
+# process may keep it exactly; the time limit only lets go of versions nobody applies for any more.
+# The key holds the tenant the row was read for (under its row-level security).
+_published: TtlCache[tuple[UUID, UUID], ServiceVersion] = TtlCache(seconds=3600, maxsize=1024)
+
+
+def open_service(tenant: Tenant, service_id: UUID | str) -> tuple[Service, ServiceVersion]:
+    """A published service and the version new applications are made against, for the submission's
+    hot path. The version may be shared with other requests of this process: read it, never change
+    it (its ``service`` is not loaded: use the service returned beside it)."""
+    try:
+        found = Service.objects.select_related("department").get(tenant=tenant, pk=_uuid(service_id))
+    except Service.DoesNotExist:
+        raise NotFound(_("No such service.")) from None
+    if found.status != Service.Status.PUBLISHED:
+        raise NotFound(_("No such service."))
+    if found.current_version_id is None:
+        raise NotFound(_("This service takes no applications."), code="service_not_open")
+    key = (tenant.pk, found.current_version_id)
+    version = _published.get(key)
+    if version is None:
+        version = ServiceVersion.objects.get(tenant=tenant, pk=found.current_version_id)
+        if version.published_at is not None:  # a current version is published; never keep a draft
+            _published.put(key, version)
+    return found, version
 
 
 def draft_version(tenant: Tenant, service: Service) -> ServiceVersion | None:
