@@ -2,7 +2,7 @@
 
 
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 
 from smartgov.accounts import permissions as perms
 from smartgov.accounts import selectors, services
@@ -53,7 +53,7 @@ def add_member(request: HttpRequest, tenant: str, payload: MemberIn) -> object:
         caller.actor, the_tenant, email=payload.email, kind=payload.kind, full_name=payload.full_name,
         password=payload.password, department=department, role_codes=payload.roles,
     )
-    return 201, selectors.membership(the_tenant, membership.pk)
+    return Status(201, selectors.membership(the_tenant, membership.pk))
 
 
 @router.get("/t/{tenant}/members/{member_id}", response=MemberOut, summary="Get a member")
@@ -115,8 +115,8 @@ def list_roles(request: HttpRequest, tenant: str) -> object:
 def create_role(request: HttpRequest, tenant: str, payload: RoleIn) -> object:
     caller = principal(request)
     caller.require(perms.TENANT_MANAGE)
-    return 201, services.create_role(caller.actor, tenant_of(request), payload.code, payload.name_zh,
-                                     payload.name_en, payload.permissions)
+    return Status(201, services.create_role(caller.actor, tenant_of(request), payload.code, payload.name_zh,
+                                     payload.name_en, payload.permissions))
 
 
 @router.get("/t/{tenant}/api-clients", response=list[ApiClientOut], summary="List API clients")
@@ -133,7 +133,7 @@ def create_api_client(request: HttpRequest, tenant: str, payload: ApiClientIn) -
     client, key = services.create_api_client(caller.actor, tenant_of(request), payload.name, payload.permissions,
                                              created_by=caller.user)
     client.key = key  # type: ignore[attr-defined]
-    return 201, client
+    return Status(201, client)
 
 
 @router.post("/t/{tenant}/api-clients/{client_id}/revoke", response=ApiClientOut, summary="Revoke an API client")

@@ -78,7 +78,7 @@ def run(
     """Run ``execute`` (returning ``(status, body)``) at most once per key; replay its answer after.
 
     ``payload`` is what identifies the request's meaning (the parsed body plus path parameters).
-    Use from a ninja operation: ``return idempotency.run(request, "billing.pay", payload, lambda: ...)``.
+    Use from a ninja operation: ``return Status(*idempotency.run(request, "billing.pay", payload, ...))``.
     """
     identity = _identity(request, operation)
     digest = fingerprint(payload)

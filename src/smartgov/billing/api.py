@@ -6,7 +6,7 @@ import hashlib
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import File, Form, Router
+from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 
 from smartgov.accounts import permissions as perms
@@ -88,7 +88,7 @@ def issue_bill(request: HttpRequest, tenant: str, payload: BillIn) -> Any:
         )
         return 201, presenters.bill(the_tenant, bill)
 
-    return idempotency.run(request, "billing.issue_bill", payload, execute)
+    return Status(*idempotency.run(request, "billing.issue_bill", payload, execute))
 
 
 @router.get(f"{BASE}/bills", response=list[BillOut], summary="List bills")
@@ -152,7 +152,7 @@ def credit_bill(request: HttpRequest, tenant: str, bill_id: str, payload: Credit
         )
         return 201, CreditNoteOut.from_orm(note).model_dump(mode="json")
 
-    return idempotency.run(request, "billing.credit_bill", {"bill": bill_id, **payload.model_dump()}, execute)
+    return Status(*idempotency.run(request, "billing.credit_bill", {"bill": bill_id, **payload.model_dump()}, execute))
 
 
 @router.post(f"{BASE}/bill-batches", response=BulkReportOut, summary="Bulk-issue water bills from a file")
@@ -182,7 +182,7 @@ def bulk_issue(
     # Issuing is a money claim: a retried upload with the same key replays the first report.
     digest = hashlib.sha256(file.read()).hexdigest()
     file.seek(0)
-    return idempotency.run(request, "billing.bulk_issue", {"biller": biller, "file": digest}, execute)
+    return Status(*idempotency.run(request, "billing.bulk_issue", {"biller": biller, "file": digest}, execute))
 
 
 @router.get(f"{BASE}/lookup/{{payment_code}}", response=PublicBillOut, auth=PUBLIC, summary="Look up a bill by code")
@@ -225,7 +225,7 @@ def create_payment(request: HttpRequest, tenant: str, payload: PaymentIn) -> Any
     def complete(payment_id: str) -> tuple[int, Any]:
         return 201, presenters.payment(services.start_checkout(the_tenant, payment_id))
 
-    return idempotency.run_in_steps(request, "billing.create_payment", payload, reserve, complete)
+    return Status(*idempotency.run_in_steps(request, "billing.create_payment", payload, reserve, complete))
 
 
 @router.get(f"{BASE}/payments/{{payment_id}}", response=PaymentOut, summary="Get a payment")
@@ -268,7 +268,7 @@ def refund_payment(request: HttpRequest, tenant: str, payment_id: str, payload: 
         return 201, RefundOut.from_orm(refund).model_dump(mode="json")
 
     payload_id = {"payment": payment_id, **payload.model_dump()}
-    return idempotency.run_in_steps(request, "billing.refund", payload_id, reserve, complete)
+    return Status(*idempotency.run_in_steps(request, "billing.refund", payload_id, reserve, complete))
 
 
 @router.post(

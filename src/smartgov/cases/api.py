@@ -8,7 +8,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router
+from ninja import Router, Status
 from ninja.errors import ValidationError
 from pydantic import ValidationError as PydanticValidationError
 
@@ -122,7 +122,7 @@ def create_application(request: HttpRequest, tenant: str, payload: ApplicationIn
         app = services.start(caller.actor, the_tenant, applicant, payload.service_id)
         if payload.data or payload.attachments:
             app = services.save_draft(caller.actor, the_tenant, app, payload.data, _attachments(payload.attachments))
-        return 201, app
+        return Status(201, app)
 
     # The number is taken first, in a short transaction of its own (this operation runs outside a
     # request-wide one): concurrent submissions do not queue on the tenant's counter for the whole
@@ -142,7 +142,7 @@ def create_application(request: HttpRequest, tenant: str, payload: ApplicationIn
         )
         return 201, ApplicationOut.from_orm(app)  # the submitted application as this transaction holds it
 
-    return idempotency.run(request, "cases.apply", payload, execute)
+    return Status(*idempotency.run(request, "cases.apply", payload, execute))
 
 
 APPLICATION_WITH_FILES_BODY = {
@@ -218,7 +218,7 @@ def create_application_with_files(request: HttpRequest, tenant: str) -> Any:
 
     sent = [{"part": f.answers, "name": f.file_name, "sha256": _sha256(f.content)} for f in files]
     body = {"application": payload.model_dump(mode="json"), "files": sent}
-    return idempotency.run(request, "cases.apply_with_files", body, execute)
+    return Status(*idempotency.run(request, "cases.apply_with_files", body, execute))
 
 
 def _sha256(upload: Any) -> str:
@@ -280,7 +280,7 @@ def submit_application(request: HttpRequest, tenant: str, application_id: str, p
         return 201, ApplicationOut.from_orm(selectors.application(the_tenant, done.pk))
 
     body = {"id": application_id, "body": payload.model_dump(mode="json")}
-    return idempotency.run(request, "cases.submit", body, execute)
+    return Status(*idempotency.run(request, "cases.submit", body, execute))
 
 
 @router.post("/t/{tenant}/applications/{application_id}/amend", response=ApplicationOut, summary="Answer a correction")

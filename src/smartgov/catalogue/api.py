@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from smartgov.accounts import permissions as perms
 from smartgov.api.auth import principal, tenant_auth, tenant_of
@@ -102,7 +102,7 @@ def create_service(request: HttpRequest, tenant: str, payload: ServiceIn) -> obj
     data["required_documents"] = [d.dict() for d in payload.required_documents]
     data.pop("department")
     service = services.create_service(caller.actor, the_tenant, department=department, **data)
-    return 201, _detail(the_tenant, selectors.service(the_tenant, service.pk))
+    return Status(201, _detail(the_tenant, selectors.service(the_tenant, service.pk)))
 
 
 @router.patch("/t/{tenant}/catalogue/services/{service_id}", response=ServiceDetailOut,
@@ -132,7 +132,7 @@ def delete_service(request: HttpRequest, tenant: str, service_id: str) -> object
     caller.require(perms.CATALOGUE_MANAGE)
     the_tenant = tenant_of(request)
     services.delete_service(caller.actor, the_tenant, selectors.service(the_tenant, service_id))
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/t/{tenant}/catalogue/services/{service_id}/draft", response=VersionOut,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from django.http import HttpRequest, HttpResponse
-from ninja import File, Form, Router, UploadedFile
+from ninja import File, Form, Router, Status, UploadedFile
 
 from smartgov.accounts import permissions as perms
 from smartgov.accounts import selectors as accounts_selectors
@@ -58,7 +58,7 @@ def upload(
         caller.actor, the_tenant, membership, file_name=file.name or "", content=file,
         declared_type=declared_type or file.content_type or "", doc_type=doc_type, title=title,
     )
-    return 201, document
+    return Status(201, document)
 
 
 @router.get("/t/{tenant}/documents", response=list[DocumentOut], summary="List a wallet")
@@ -107,7 +107,7 @@ def create_link(request: HttpRequest, tenant: str, document_id: str) -> object:
     caller = principal(request)
     the_tenant = tenant_of(request)
     document = selectors.readable_document(the_tenant, caller, document_id)
-    return 201, services.signed_link(caller.actor, the_tenant, document)
+    return Status(201, services.signed_link(caller.actor, the_tenant, document))
 
 
 @router.delete("/t/{tenant}/documents/{document_id}", response={204: None}, summary="Delete a draft upload")
@@ -119,7 +119,7 @@ def delete_document(request: HttpRequest, tenant: str, document_id: str) -> obje
     if caller.membership is None:
         raise NotFound("No such document.")
     services.delete_draft(caller.actor, the_tenant, document, by=caller.membership)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/t/{tenant}/document-types", response=list[DocumentTypeOut], summary="List document types")

@@ -13,7 +13,7 @@ import binascii
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 
 from smartgov.accounts import permissions as perms
 from smartgov.accounts import selectors as accounts_selectors
@@ -126,14 +126,14 @@ def _fields(line: Any) -> dict[str, Any]:
 
 
 @router.post("/t/{tenant}/tax/taxpayers", response={201: TaxpayerOut}, summary="Register a taxpayer")
-def register_taxpayer(request: HttpRequest, tenant: str, payload: TaxpayerIn) -> tuple[int, Taxpayer]:
+def register_taxpayer(request: HttpRequest, tenant: str, payload: TaxpayerIn) -> Status[Taxpayer]:
     """The bureau registers a business member (its USCC on its profile) as withholding agent and/or
     small-scale VAT taxpayer. Needs tax.administer."""
     caller = principal(request)
     _bureau(caller)
     here = tenant_of(request)
     membership = accounts_selectors.membership(here, payload.membership_id)
-    return 201, services.register_taxpayer(
+    return Status(201, services.register_taxpayer(
         caller.actor,
         here,
         membership,
@@ -141,7 +141,7 @@ def register_taxpayer(request: HttpRequest, tenant: str, payload: TaxpayerIn) ->
         small_scale_vat=payload.small_scale_vat,
         vat_periodicity=payload.vat_periodicity,
         location=payload.location,
-    )
+    ))
 
 
 @router.get("/t/{tenant}/tax/taxpayers", response=list[TaxpayerOut], summary="List registered taxpayers")
@@ -162,7 +162,7 @@ def list_taxpayers(request: HttpRequest, tenant: str) -> list[Taxpayer]:
     response={201: WithholdingReturnOut},
     summary="File a monthly withholding return from a payroll file",
 )
-def file_withholding_return(request: HttpRequest, tenant: str, payload: WithholdingReturnIn) -> tuple[int, Any]:
+def file_withholding_return(request: HttpRequest, tenant: str, payload: WithholdingReturnIn) -> Status[Any]:
     """Checks every row of the payroll (CSV or XLSX, base64); any bad row answers 422
     ``payroll_rejected`` listing every (row, column, reason), nothing filed. Otherwise computes each
     employee's withholding with the cumulative method, files the return and bills its total. A period
@@ -189,7 +189,7 @@ def file_withholding_return(request: HttpRequest, tenant: str, payload: Withhold
         )
         return 201, WithholdingReturnOut.model_validate(withholding_out(filed)).model_dump(mode="json")
 
-    return idempotency.run(request, "tax.file_withholding_return", payload, run)
+    return Status(*idempotency.run(request, "tax.file_withholding_return", payload, run))
 
 
 @router.get(
@@ -274,13 +274,13 @@ def my_deductions(request: HttpRequest, tenant: str, year: int | None = None) ->
 
 
 @router.post("/t/{tenant}/tax/me/deductions", response={201: DeductionOut}, summary="Declare a deduction")
-def declare_deduction(request: HttpRequest, tenant: str, payload: DeductionIn) -> tuple[int, Any]:
+def declare_deduction(request: HttpRequest, tenant: str, payload: DeductionIn) -> Status[Any]:
     """Declare a special additional deduction; beyond its legal cap is 422 ``deduction_beyond_cap``."""
     caller = principal(request)
     here = tenant_of(request)
-    return 201, services.declare_deduction(
+    return Status(201, services.declare_deduction(
         caller.actor, here, _worker(caller), year=payload.year, kind=payload.kind, details=payload.details
-    )
+    ))
 
 
 def _preview(here: Tenant, worker: Any, year: int) -> dict[str, Any]:
@@ -329,7 +329,7 @@ def my_reconciliation(request: HttpRequest, tenant: str, year: int) -> dict[str,
     response={201: AnnualReconciliationOut},
     summary="File my annual reconciliation",
 )
-def file_my_reconciliation(request: HttpRequest, tenant: str, year: int) -> tuple[int, Any]:
+def file_my_reconciliation(request: HttpRequest, tenant: str, year: int) -> Status[Any]:
     """One click: files the pre-filled reconciliation. Outside 1 March – 30 June of the next year:
     409 ``reconciliation_closed``. A refund is booked for payout; an amount due becomes a bill.
     Requires an Idempotency-Key."""
@@ -342,14 +342,14 @@ def file_my_reconciliation(request: HttpRequest, tenant: str, year: int) -> tupl
         filed = services.file_reconciliation(caller.actor, here, worker, year=year)
         return 201, AnnualReconciliationOut.model_validate(filed, from_attributes=True).model_dump(mode="json")
 
-    return idempotency.run(request, "tax.file_reconciliation", {"year": year}, run)
+    return Status(*idempotency.run(request, "tax.file_reconciliation", {"year": year}, run))
 
 
 # --- VAT ----------------------------------------------------------------------------------------
 
 
 @router.post("/t/{tenant}/tax/vat-returns", response={201: VatReturnOut}, summary="File a small-scale VAT return")
-def file_vat_return(request: HttpRequest, tenant: str, payload: VatReturnIn) -> tuple[int, Any]:
+def file_vat_return(request: HttpRequest, tenant: str, payload: VatReturnIn) -> Status[Any]:
     """Computes VAT (threshold, reduced rate, special-invoice sales) and the halved surcharges as of
     the period, files the return and bills the total. Requires an Idempotency-Key."""
     caller = principal(request)
@@ -368,7 +368,7 @@ def file_vat_return(request: HttpRequest, tenant: str, payload: VatReturnIn) -> 
         )
         return 201, VatReturnOut.model_validate(vat_out(filed)).model_dump(mode="json")
 
-    return idempotency.run(request, "tax.file_vat_return", payload, run)
+    return Status(*idempotency.run(request, "tax.file_vat_return", payload, run))
 
 
 @router.get("/t/{tenant}/tax/vat-returns", response=list[VatReturnOut], summary="List VAT returns")

@@ -1,7 +1,7 @@
 """Tenants (for the platform operator) and departments (for tenant administrators)."""
 
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 
 from smartgov.accounts import permissions as perms
 from smartgov.api.auth import platform_auth, principal, tenant_auth, tenant_of
@@ -29,7 +29,7 @@ def list_tenants(request: HttpRequest, status: str | None = None) -> list[Tenant
 
 
 @platform.post("/tenants", response={201: TenantOut}, summary="Create a tenant")
-def create_tenant(request: HttpRequest, payload: TenantIn) -> tuple[int, Tenant]:
+def create_tenant(request: HttpRequest, payload: TenantIn) -> Status[Tenant]:
     """Provision a government: a data key of its own, the built-in roles, an audit chain."""
     caller = principal(request)
     caller.require(perms.PLATFORM_TENANTS)
@@ -44,7 +44,7 @@ def create_tenant(request: HttpRequest, payload: TenantIn) -> tuple[int, Tenant]
         quota_users=payload.quota_users,
         quota_storage_bytes=payload.quota_storage_bytes,
     )
-    return 201, services.create_tenant(caller.actor, spec)
+    return Status(201, services.create_tenant(caller.actor, spec))
 
 
 @platform.get("/tenants/{slug}", response=TenantOut, summary="Get a tenant")
@@ -95,9 +95,9 @@ def list_departments(request: HttpRequest, tenant: str) -> object:
 def create_department(request: HttpRequest, tenant: str, payload: DepartmentIn) -> object:
     caller = principal(request)
     caller.require(perms.TENANT_MANAGE)
-    return 201, services.create_department(
+    return Status(201, services.create_department(
         caller.actor, tenant_of(request), payload.code, payload.name_zh, payload.name_en
-    )
+    ))
 
 
 @router.get("/t/{tenant}/departments/{department_id}", response=DepartmentOut, summary="Get a department")

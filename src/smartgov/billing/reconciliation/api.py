@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Router
+from ninja import Router, Status
 
 from smartgov.accounts import permissions as perms
 from smartgov.api.auth import principal, tenant_auth, tenant_of
@@ -98,7 +98,7 @@ def import_statement(request: HttpRequest, tenant: str, payload: StatementIn) ->
     statement = services.import_statement(
         caller.actor, the_tenant, channel=payload.channel, content=content, filename=payload.filename, day=payload.day
     )
-    return 201, statement_out(the_tenant, statement)
+    return Status(201, statement_out(the_tenant, statement))
 
 
 @router.post(f"{BASE}/statements/fetch", response={201: StatementOut}, summary="Fetch and import a statement")
@@ -107,7 +107,7 @@ def fetch_statement(request: HttpRequest, tenant: str, payload: FetchStatementIn
     caller = _caller(request)
     the_tenant = tenant_of(request)
     statement = services.fetch_and_import(caller.actor, the_tenant, channel=payload.channel, day=payload.day)
-    return 201, statement_out(the_tenant, statement)
+    return Status(201, statement_out(the_tenant, statement))
 
 
 @router.get(f"{BASE}/statements", response=list[StatementOut], summary="List statements")
