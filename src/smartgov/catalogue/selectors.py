@@ -66,17 +66,18 @@ def _uuid(value: UUID | str) -> UUID:
         return UUID(int=0)
 
 
-def service(tenant: Tenant, service_id: UUID | str) -> Service:
+def service(tenant: Tenant, service_id: UUID | str, *, with_version: bool = True) -> Service:
+    """A service with its department and (unless told not to) its current version joined."""
+    related = ("department", "current_version") if with_version else ("department",)
     try:
-        return Service.objects.select_related("department", "current_version").get(
-            tenant=tenant, pk=_uuid(service_id))
+        return Service.objects.select_related(*related).get(tenant=tenant, pk=_uuid(service_id))
     except Service.DoesNotExist:
         raise NotFound(_("No such service.")) from None
 
 
-def published_service(tenant: Tenant, service_id: UUID | str) -> Service:
+def published_service(tenant: Tenant, service_id: UUID | str, *, with_version: bool = True) -> Service:
     """A service open for applications; drafts and retired services are not found."""
-    found = service(tenant, service_id)
+    found = service(tenant, service_id, with_version=with_version)
     if found.status != Service.Status.PUBLISHED:
         raise NotFound(_("No such service."))
     return found
@@ -105,14 +106,20 @@ def service_version(tenant: Tenant, version_id: UUID | str) -> ServiceVersion:
 
 def current_version(tenant: Tenant, service: Service) -> ServiceVersion:
     """The published version new applications are made against; NotFound if none is open."""
-    if service.tenant_id != tenant.pk or service.current_version_id is None or \
-            service.status != Service.Status.PUBLISHED:
-        raise NotFound(_("This service takes no applications."), code="service_not_open")
+    version_id = _open_version_id(tenant, service)
     version = service.current_version if Service.current_version.is_cached(service) else None
     if version is not None:  # joined by service(): no second query
         version.service = service
         return version
-    return service_version(tenant, service.current_version_id)
+    return service_version(tenant, version_id)
+
+
+def _open_version_id(tenant: Tenant, service: Service) -> UUID:
+    """The id of the version a service takes applications under; NotFound if it takes none."""
+    if service.tenant_id != tenant.pk or service.current_version_id is None or \
+            service.status != Service.Status.PUBLISHED:
+        raise NotFound(_("This service takes no applications."), code="service_not_open")
+    return service.current_version_id
 
 
 # Every submission reads its service's published version: the form, its schema and the workflow,
@@ -126,18 +133,12 @@ def open_service(tenant: Tenant, service_id: UUID | str) -> tuple[Service, Servi
     """A published service and the version new applications are made against, for the submission's
     hot path. The version may be shared with other requests of this process: read it, never change
     it (its ``service`` is not loaded: use the service returned beside it)."""
-    try:
-        found = Service.objects.select_related("department").get(tenant=tenant, pk=_uuid(service_id))
-    except Service.DoesNotExist:
-        raise NotFound(_("No such service.")) from None
-    if found.status != Service.Status.PUBLISHED:
-        raise NotFound(_("No such service."))
-    if found.current_version_id is None:
-        raise NotFound(_("This service takes no applications."), code="service_not_open")
-    key = (tenant.pk, found.current_version_id)
+    found = published_service(tenant, service_id, with_version=False)
+    version_id = _open_version_id(tenant, found)
+    key = (tenant.pk, version_id)
     version = _published.get(key)
     if version is None:
-        version = ServiceVersion.objects.get(tenant=tenant, pk=found.current_version_id)
+        version = ServiceVersion.objects.get(tenant=tenant, pk=version_id)
         if version.published_at is not None:  # a current version is published; never keep a draft
             _published.put(key, version)
     return found, version
