@@ -11,15 +11,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
 import pytest
 
-# Every run gets its own data folder (files, mail and SMS outboxes), never the developer's ./var.
-os.environ.setdefault("SMARTGOV_DATA_DIR", tempfile.mkdtemp(prefix="smartgov-test-"))
-os.environ.setdefault("SMARTGOV_LOG_JSON", "false")
-os.environ.setdefault("SMARTGOV_LOG_LEVEL", "WARNING")
+# Every run gets its own data folder (files, mail and SMS outboxes), never the developer's ./var:
+# tests/settings.py chooses it, as pytest-django reads the settings before any conftest.
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 CHROMIUM = os.environ.get("SMARTGOV_CHROMIUM", "/usr/bin/chromium")
