@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from smartgov.accounts.models import ApiClient, Membership, Profile, Role, User
 from smartgov.kit.errors import NotFound
+from smartgov.kit.statements import Query
 from smartgov.tenancy.models import Tenant
 
 
@@ -23,12 +24,25 @@ def memberships(tenant: Tenant, kind: str | None = None) -> QuerySet[Membership]
     return qs.filter(kind=kind) if kind else qs
 
 
+# Every submission on a citizen's behalf reads its applicant: compiled once (kit.statements).
+_MEMBER = Query(
+    lambda tenant, pk: Membership.objects.select_related("user", "department", "profile").filter(
+        tenant_id=tenant, pk=pk
+    ),
+    tenant=UUID,
+    pk=UUID,
+)
+
+
 def membership(tenant: Tenant, membership_id: UUID | str) -> Membership:
     """One member with their user, department and profile (roles load when first asked for)."""
     try:
-        return Membership.objects.select_related("user", "department", "profile").get(tenant=tenant, pk=membership_id)
-    except (Membership.DoesNotExist, ValueError, ValidationError):
-        raise NotFound(_("No such member.")) from None
+        found: Membership | None = _MEMBER.first(tenant=tenant.pk, pk=membership_id)
+    except ValueError:  # not a UUID: names no member
+        found = None
+    if found is None:
+        raise NotFound(_("No such member."))
+    return found
 
 
 def membership_of(tenant: Tenant, user: User) -> Membership | None:

@@ -24,13 +24,13 @@ from datetime import timedelta
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, transaction
+from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from smartgov.api.models import IdempotencyRecord
 from smartgov.audit import services as audit
-from smartgov.kit import clock
+from smartgov.kit import clock, statements
 from smartgov.kit.errors import Conflict, DomainError, InvalidInput
 
 HEADER = "Idempotency-Key"
@@ -89,30 +89,21 @@ def run(
             with audit.batched():  # the tenant's audit chain is locked only at the end of the effect
                 status, body = execute()
             claim.status_code, claim.response = status, _jsonable(body)
-            claim.save(update_fields=["status_code", "response"])
+            _ANSWER(claim)
             return status, body
     # The key was used before (or by a duplicate that committed first): answer as it did.
     return _replay(request, IdempotencyRecord.objects.get(**identity), digest)
 
 
+# Every submission and payment claims a key and stores its answer (compiled once: kit.statements).
+_CLAIM = statements.Insert(IdempotencyRecord, suffix="ON CONFLICT DO NOTHING")
+_ANSWER = statements.Update(IdempotencyRecord, "status_code", "response")
+
+
 def _claim(record: IdempotencyRecord) -> IdempotencyRecord | None:
     """Insert ``record`` unless its key is taken, in one statement (``ON CONFLICT DO NOTHING``, on
     PostgreSQL and SQLite alike): the record, or None when the key was taken."""
-    fields = IdempotencyRecord._meta.concrete_fields
-    columns = ", ".join(connection.ops.quote_name(str(f.column)) for f in fields)
-    values = [f.get_db_prep_save(getattr(record, f.attname), connection) for f in fields]
-    table = connection.ops.quote_name(IdempotencyRecord._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))}) "  # noqa: S608
-            "ON CONFLICT DO NOTHING RETURNING 1",
-            values,
-        )
-        inserted = cursor.fetchone() is not None
-    if not inserted:
-        return None
-    record._state.adding = False
-    return record
+    return record if _CLAIM(record) else None
 
 
 _HANDLE = "reserved"  # an unfinished claim of run_in_steps keeps what reserve() returned under this key

@@ -7,14 +7,14 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models, transaction
-from django.db.models import sql
+from django.db import transaction
 
 from smartgov.audit import chain
 from smartgov.audit.models import AuditChainHead, AuditEvent
-from smartgov.kit import clock, requestctx
+from smartgov.kit import clock, requestctx, statements
 from smartgov.tenancy.models import Tenant
 
 PLATFORM_CHAIN = "platform"
@@ -102,25 +102,34 @@ def _write(head_pk: Any, seq: int, last_hash: str, events: list[AuditEvent]) -> 
     written are exactly those of the two separate statements (run elsewhere), one round trip less."""
     connection = transaction.get_connection()
     if connection.vendor != "postgresql":
-        if len(events) == 1:
-            events[0].save(force_insert=True)
-        else:
-            AuditEvent.objects.bulk_create(events)
-        AuditChainHead.objects.filter(pk=head_pk).update(last_seq=seq, last_hash=last_hash)
+        _INSERT(*events)
+        _MOVE_HEAD.update(head=head_pk, seq=seq, last_hash=last_hash)
         return
-    insert = sql.InsertQuery(AuditEvent)
-    insert.insert_values(AuditEvent._meta.concrete_fields, list[models.Model](events))
-    [(insert_sql, insert_params)] = insert.get_compiler(connection=connection).as_sql()
+    insert_sql, insert_params = _INSERT.statement(events)
     meta, quote = AuditChainHead._meta, connection.ops.quote_name
     # Names from the models' metadata, values as parameters.
     seq_col, hash_col = quote(meta.get_field("last_seq").column), quote(meta.get_field("last_hash").column)
     table, pk = quote(meta.db_table), quote(meta.pk.column)
     move_head = f"UPDATE {table} SET {seq_col} = %s, {hash_col} = %s WHERE {pk} = %s"  # noqa: S608
     head_id = meta.pk.get_db_prep_value(head_pk, connection)
-    with connection.cursor() as cursor:
+    with statements.cursor() as cursor:
         cursor.execute(f"WITH moved AS ({move_head}) {insert_sql}", [seq, last_hash, head_id, *insert_params])
-    for event in events:  # saved, as save() and bulk_create() leave them
-        event._state.adding, event._state.db = False, connection.alias
+    statements.saved(events, connection.alias)
+
+
+# Every write appends to a chain (compiled once: kit.statements).
+_INSERT = statements.Insert(AuditEvent)
+_MOVE_HEAD = statements.Query(
+    lambda head, seq, last_hash: statements.updating(
+        AuditChainHead.objects.filter(pk=head), last_seq=seq, last_hash=last_hash
+    ),
+    head=UUID,
+    seq=int,
+    last_hash=str,
+)
+_HEAD = statements.Query(
+    lambda key: AuditChainHead.objects.select_for_update().filter(chain_key=key), key=str
+)
 
 
 BATCHES = "smartgov_audit_batches"
@@ -198,7 +207,9 @@ def _locked_head(key: str, tenant: Tenant | None) -> HeldHead | AuditChainHead:
     held = transaction.get_connection().__dict__.get(HEADS, {}).get(key)
     if held is not None and still_written([held]):
         return held
-    head, _ = AuditChainHead.objects.select_for_update().get_or_create(
-        chain_key=key, defaults={"tenant": tenant, "last_hash": chain.GENESIS}
-    )
+    head: AuditChainHead | None = _HEAD.first(key=key)
+    if head is None:  # the chain's first event
+        head, _ = AuditChainHead.objects.select_for_update().get_or_create(
+            chain_key=key, defaults={"tenant": tenant, "last_hash": chain.GENESIS}
+        )
     return head

@@ -23,6 +23,7 @@ from smartgov.catalogue import workflow as wf
 from smartgov.catalogue.models import CalendarDay, Service, ServiceVersion
 from smartgov.kit.errors import Conflict, InvalidInput, NotFound
 from smartgov.kit.memo import TtlCache
+from smartgov.kit.statements import Query
 from smartgov.tenancy.models import Tenant
 
 _SEARCHED = ("code", "name_zh", "name_en", "description_zh", "description_en", "department__name_zh",
@@ -66,13 +67,24 @@ def _uuid(value: UUID | str) -> UUID:
         return UUID(int=0)
 
 
+# Every submission reads its service (compiled once: kit.statements).
+_SERVICE = {
+    joined: Query(
+        lambda tenant, pk, joined=joined: Service.objects.select_related(*joined).filter(tenant_id=tenant, pk=pk),
+        tenant=UUID,
+        pk=UUID,
+    )
+    for joined in (("department", "current_version"), ("department",))
+}
+
+
 def service(tenant: Tenant, service_id: UUID | str, *, with_version: bool = True) -> Service:
     """A service with its department and (unless told not to) its current version joined."""
-    related = ("department", "current_version") if with_version else ("department",)
-    try:
-        return Service.objects.select_related(*related).get(tenant=tenant, pk=_uuid(service_id))
-    except Service.DoesNotExist:
-        raise NotFound(_("No such service.")) from None
+    joined = ("department", "current_version") if with_version else ("department",)
+    found: Service | None = _SERVICE[joined].first(tenant=tenant.pk, pk=_uuid(service_id))
+    if found is None:
+        raise NotFound(_("No such service."))
+    return found
 
 
 def published_service(tenant: Tenant, service_id: UUID | str, *, with_version: bool = True) -> Service:
@@ -163,9 +175,17 @@ def calendar_days(tenant: Tenant, year: int | None = None) -> QuerySet[CalendarD
     return qs.filter(date__year=year) if year else qs
 
 
+_OWN_DAYS = Query(
+    lambda tenant: CalendarDay.objects.filter(tenant_id=tenant).order_by("date").values_list(
+        "date", "is_working_day", "note"
+    ),
+    tenant=UUID,
+)
+
+
 def working_calendar(tenant: Tenant) -> cal.WorkingCalendar:
     """The official schedules with the tenant's own days on top."""
-    own = list(calendar_days(tenant).values_list("date", "is_working_day", "note"))
+    own = _OWN_DAYS.rows(tenant=tenant.pk)
     return cal.WorkingCalendar.official(
         {day: working for day, working, _note in own}, {day: note for day, _working, note in own if note}
     )

@@ -5,16 +5,18 @@ which stays locked until the upload's transaction commits: callers take it late.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, PositiveBigIntegerField, Value
 from django.db.models.functions import Greatest
 from django.utils.translation import gettext as _
 
 from smartgov.audit.services import Actor, record
 from smartgov.documents.models import StorageAccount
 from smartgov.kit.errors import Conflict, InvalidInput
+from smartgov.kit.statements import Query, updating
 from smartgov.tenancy.models import Tenant
 
 if TYPE_CHECKING:
@@ -25,9 +27,24 @@ def platform_max_upload_bytes() -> int:
     return int(settings.DOCUMENT_MAX_BYTES)
 
 
+# Read and counted by every upload (compiled once: kit.statements).
+_ACCOUNT = Query(lambda tenant: StorageAccount.objects.filter(tenant_id=tenant), tenant=UUID)
+_TAKE = Query(
+    lambda tenant, most, size: updating(
+        StorageAccount.objects.filter(tenant_id=tenant, used_bytes__lte=most),
+        used_bytes=F("used_bytes") + Value(size, output_field=PositiveBigIntegerField()),
+    ),
+    tenant=UUID,
+    most=int,
+    size=int,
+)
+
+
 def _account(tenant: Tenant) -> StorageAccount:
-    account, _created = StorageAccount.objects.get_or_create(tenant=tenant)
-    return account
+    found: StorageAccount | None = _ACCOUNT.first(tenant=tenant.pk)
+    if found is None:  # the tenant's first upload
+        found, _created = StorageAccount.objects.get_or_create(tenant=tenant)
+    return found
 
 
 def max_upload_bytes(tenant: Tenant) -> int:
@@ -42,9 +59,7 @@ def reserve(tenant: Tenant, size: int) -> None:
     quota = tenant.quota_storage_bytes
 
     def take() -> int:
-        return StorageAccount.objects.filter(tenant=tenant, used_bytes__lte=quota - size).update(
-            used_bytes=F("used_bytes") + size
-        )
+        return _TAKE.update(tenant=tenant.pk, most=quota - size, size=size)
 
     taken = take()
     if not taken and _account(tenant).used_bytes <= quota - size:  # the tenant's first upload: no row yet

@@ -23,6 +23,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
+from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
@@ -43,10 +44,12 @@ from smartgov.documents.types import BUILTIN, DocType
 from smartgov.kit import clock, crypto
 from smartgov.kit.errors import Conflict, DomainError, InvalidInput, NotFound
 from smartgov.kit.ids import uuid7
+from smartgov.kit.statements import Insert, Query
 from smartgov.tenancy.models import Department, Tenant
 
 log = logging.getLogger("smartgov.documents")
 
+_INSERT = Insert(Document)  # every upload (kit.statements)
 
 
 class FileTooLarge(InvalidInput):
@@ -126,6 +129,11 @@ def _check_content(declared_type: str, data: bytes) -> str:
     raise InvalidInput.for_field(verdict.field, messages[verdict.problem], code=verdict.problem)
 
 
+_TYPE_OVERRIDE = Query(
+    lambda tenant, code: DocumentType.objects.filter(tenant_id=tenant, code=code), tenant=UUID, code=str
+)
+
+
 def document_type(tenant: Tenant, code: str) -> DocType:
     """The tenant's view of a built-in type (its override when there is one)."""
     builtin = BUILTIN.get(code)
@@ -135,7 +143,7 @@ def document_type(tenant: Tenant, code: str) -> DocType:
             _("Unknown document type %(code)s; one of: %(codes)s") % {"code": code, "codes": ", ".join(BUILTIN)},
             code="unknown_document_type",
         )
-    row = DocumentType.objects.filter(tenant=tenant, code=code).first()
+    row = _TYPE_OVERRIDE.first(tenant=tenant.pk, code=code)
     if row is None:
         return builtin
     return DocType(code, row.name_zh, row.name_en, row.retention_days, overridden=True)
@@ -172,7 +180,7 @@ def _store(
         if reserve:
             quota.reserve(tenant, len(sealed))  # after the slow write: the quota row stays locked until commit
         now = clock.now()
-        document = Document.objects.create(
+        document = Document(
             id=document_id,
             tenant=tenant,
             owner=owner,
@@ -193,6 +201,7 @@ def _store(
             created_at=now,
             filed_at=now if status == Document.Status.FILED else None,
         )
+        _INSERT(document)
         record(
             actor=actor,
             tenant=tenant,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from uuid import UUID
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -19,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from smartgov.accounts import services as accounts
 from smartgov.audit.services import Actor, record
-from smartgov.kit import clock, identity, sms
+from smartgov.kit import clock, identity, sms, statements
 from smartgov.kit.errors import InvalidInput, NotFound
 from smartgov.notices import events, rendering
 from smartgov.notices.models import Delivery, Message, NoticeTemplate, Preference
@@ -32,6 +33,21 @@ MAX_ATTEMPTS = 5  # per channel; then the delivery is marked failed and staff se
 SYSTEM = Actor.system("notices")
 
 SENT, RETRY, FAILED = "sent", "retry", "failed"
+
+# Every notice reads its wording and its recipient's choices and writes its rows (kit.statements).
+_TEMPLATE = statements.Query(
+    lambda tenant, event, language: NoticeTemplate.objects.filter(tenant_id=tenant, event=event, language=language),
+    tenant=UUID,
+    event=str,
+    language=str,
+)
+_PREFERENCE = statements.Query(
+    lambda tenant, membership: Preference.objects.filter(tenant_id=tenant, membership_id=membership),
+    tenant=UUID,
+    membership=UUID,
+)
+_INSERT_MESSAGE = statements.Insert(Message)
+_INSERT_DELIVERIES = statements.Insert(Delivery)
 
 
 # --- wording -----------------------------------------------------------------------------------
@@ -51,7 +67,7 @@ def _check_language(language: str) -> None:
 
 def wording(tenant: Tenant, event: str, language: str) -> tuple[events.Wording, bool]:
     """The wording in force for an event and language, and whether it is the tenant's own."""
-    row = NoticeTemplate.objects.filter(tenant=tenant, event=event, language=language).first()
+    row = _TEMPLATE.first(tenant=tenant.pk, event=event, language=language)
     if row is not None:
         return events.Wording(row.subject, row.body, row.sms), True
     return events.DEFAULTS[(event, language)], False
@@ -101,7 +117,7 @@ def reset_template(actor: Actor, tenant: Tenant, *, event: str, language: str) -
 
 def preference(tenant: Tenant, membership: accounts.Membership) -> Preference:
     """A person's channel choices (defaults, unsaved, when they never chose)."""
-    found = Preference.objects.filter(tenant=tenant, membership=membership).first()
+    found = _PREFERENCE.first(tenant=tenant.pk, membership=membership.pk)
     return found or Preference(tenant=tenant, membership=membership, email=True, sms=True, updated_at=clock.now())
 
 
@@ -164,10 +180,11 @@ def _write(tenant: Tenant, recipient: accounts.Membership, event: str, context: 
     full_context = {**context, "tenant": tenant.display_name(language), "name": _name(recipient)}
     text = rendering.render(wording(tenant, event, language)[0], full_context, language)
     now = clock.now()
-    message = Message.objects.create(
+    message = Message(
         tenant=tenant, recipient=recipient, event=event, language=language, subject=text.subject, body=text.body,
         sms_text=text.sms, link=link[:500], created_at=now,
     )
+    _INSERT_MESSAGE(message)
     chosen = preference(tenant, recipient)
     queued = []
     if chosen.email and user.email:
@@ -184,7 +201,7 @@ def _write(tenant: Tenant, recipient: accounts.Membership, event: str, context: 
     # The inbox message is the in-app delivery: it is there the moment the transaction commits.
     in_app = Delivery(tenant=tenant, message=message, channel=Delivery.Channel.IN_APP,
                       status=Delivery.Status.SENT, attempts=1, created_at=now, updated_at=now, sent_at=now)
-    Delivery.objects.bulk_create([in_app, *queued])
+    _INSERT_DELIVERIES(in_app, *queued)
     record(actor=SYSTEM, tenant=tenant, action="notice.create", obj=message,
            changes={"event": event, "recipient": str(recipient.pk),
                     "channels": ["in_app", *(d.channel for d in queued)]})

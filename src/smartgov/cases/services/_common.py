@@ -16,7 +16,7 @@ from smartgov.accounts import services as accounts
 from smartgov.audit.services import Actor
 from smartgov.cases import ports
 from smartgov.cases.models import Application, CaseEvent
-from smartgov.kit import clock, identity
+from smartgov.kit import clock, identity, statements
 from smartgov.tenancy import keys
 from smartgov.tenancy.models import Tenant
 
@@ -49,7 +49,7 @@ def event(
     to_state: str = "",
     internal: bool = False,
 ) -> CaseEvent:
-    return CaseEvent.objects.create(
+    found = CaseEvent(
         tenant_id=app.tenant_id,
         application=app,
         at=clock.now(),
@@ -60,6 +60,11 @@ def event(
         message=message,
         internal=internal,
     )
+    _INSERT_EVENT(found)
+    return found
+
+
+_INSERT_EVENT = statements.Insert(CaseEvent)  # every case change (kit.statements)
 
 
 def mask_value(name: str, value: Any) -> str:

@@ -28,11 +28,12 @@ from smartgov.cases.services.attaching import (
     write_attachments,
 )
 from smartgov.cases.services.numbers import allocate_reference
-from smartgov.kit import clock
+from smartgov.kit import clock, statements
 from smartgov.kit.errors import Conflict, InvalidInput
 from smartgov.tenancy.models import Tenant
 
 DELIVERY_VISITS = {"online": 0, "one_visit": 1, "in_person": 2}
+_INSERT = statements.Insert(Application)  # every draft and submission (kit.statements)
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ def _new_draft(
     tenant: Tenant, applicant: accounts.Membership, service_id: UUID | str, version: ports.Version | None = None
 ) -> Application:
     app = _unsaved_draft(tenant, applicant, version or ports.current_version(tenant, service_id))
-    app.save(force_insert=True)
+    _INSERT(app)
     return app
 
 
@@ -217,7 +218,7 @@ def _submit(
     app.status = Application.Status.AWAITING_PAYMENT if paid_later else Application.Status.SUBMITTED
     app.reference = reference
     if fresh:
-        app.save(force_insert=True)
+        _INSERT(app)
         # The response is built from what was written, not read back (ApplicationOut).
         app.written_attachments = write_attachments(tenant, app, answers, fresh=True)  # type: ignore[attr-defined]
     if not paid_later:

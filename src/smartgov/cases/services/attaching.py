@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from smartgov.cases import ports
 from smartgov.cases.models import Application, Attachment
-from smartgov.kit import clock
+from smartgov.kit import clock, statements
 from smartgov.kit.errors import InvalidInput
 from smartgov.tenancy.models import Tenant
 
@@ -131,7 +131,11 @@ def write_attachments(tenant: Tenant, app: Application, answers: list[Answer], *
         )
         for a in answers
     ]
-    return Attachment.objects.bulk_create(rows)  # (no statement when there are none)
+    _INSERT(*rows)  # (no statement when there are none)
+    return rows
+
+
+_INSERT = statements.Insert(Attachment)  # every submission's documents (kit.statements)
 
 
 def attach(

@@ -16,7 +16,7 @@ from smartgov.audit.services import Actor, record
 from smartgov.cases import ports
 from smartgov.cases.models import Application, Decision, Task
 from smartgov.cases.services import _common as common
-from smartgov.kit import clock
+from smartgov.kit import clock, statements
 from smartgov.kit.errors import Conflict, Forbidden, InvalidInput, NotFound
 from smartgov.tenancy.models import Department, Tenant
 
@@ -29,9 +29,9 @@ def _department(tenant: Tenant, code: str | None, fallback_id: UUID | None) -> U
     """The department a task goes to: the one the workflow names by code, else the service's own
     (its id comes from the tenant's service version: no look-up needed)."""
     if code:
-        found = Department.objects.filter(tenant=tenant, code=code).values_list("pk", flat=True).first()
-        if found is not None:
-            return found
+        found = _DEPARTMENT_BY_CODE.rows(tenant=tenant.pk, code=code)
+        if found:
+            return found[0][0]
     return fallback_id
 
 
@@ -64,7 +64,7 @@ def enter_state(tenant: Tenant, app: Application, version: ports.Version, state_
     signoff = state.get("signoff")
     if signoff and ports.missing_signoffs(definition, state_id, frozenset(app.signoffs)):
         for code in ports.missing_signoffs(definition, state_id, frozenset(app.signoffs)):
-            Task.objects.create(
+            _INSERT_TASK(Task(
                 tenant=tenant,
                 application=app,
                 step=state_id,
@@ -73,11 +73,11 @@ def enter_state(tenant: Tenant, app: Application, version: ports.Version, state_
                 role=",".join(signoff["roles"]),
                 due_at=due,
                 created_at=now,
-            )
+            ))
         return
     roles = staff_roles(definition, state_id)
     if roles:
-        Task.objects.create(
+        _INSERT_TASK(Task(
             tenant=tenant,
             application=app,
             step=state_id,
@@ -85,7 +85,15 @@ def enter_state(tenant: Tenant, app: Application, version: ports.Version, state_
             role=",".join(roles),
             due_at=due,
             created_at=now,
-        )
+        ))
+
+
+_INSERT_TASK = statements.Insert(Task)  # every submission opens one (kit.statements)
+_DEPARTMENT_BY_CODE = statements.Query(
+    lambda tenant, code: Department.objects.filter(tenant_id=tenant, code=code).values_list("pk"),
+    tenant=UUID,
+    code=str,
+)
 
 
 # Final outcomes that refuse what was asked; any other (approved, issued, recorded, ...) grants it.

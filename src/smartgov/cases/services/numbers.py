@@ -6,7 +6,7 @@ from django.db import IntegrityError, connection, transaction
 
 from smartgov.cases.models import ReferenceCounter
 from smartgov.cases.services import _common as common
-from smartgov.kit import ids
+from smartgov.kit import ids, statements
 from smartgov.tenancy.models import Tenant
 
 
@@ -14,7 +14,7 @@ def _take_number(tenant: Tenant, year: int) -> int | None:
     """Increment the year's counter and read it back in one statement (None: no row yet)."""
     meta = ReferenceCounter._meta
     tenant_id = meta.get_field("tenant").get_db_prep_value(tenant.pk, connection)
-    with connection.cursor() as cursor:
+    with statements.cursor() as cursor:
         cursor.execute(
             f"UPDATE {connection.ops.quote_name(meta.db_table)} SET last = last + 1 "  # noqa: S608
             "WHERE tenant_id = %s AND year = %s RETURNING last",

@@ -1,0 +1,346 @@
+"""Statements for the hot paths: SQL the ORM writes once per process and database, run again with
+each call's values, and on PostgreSQL prepared on the server.
+
+Every ORM call compiles its query again (the joins, the column list, the WHERE tree, each value's
+conversion) and builds its results field by field; with Django's client-side binding PostgreSQL
+then parses and plans the statement again. A submission runs some twenty statements, and that was
+most of its CPU in both processes. Here the ORM still writes the SQL, from the same models and
+querysets as everywhere else, but once; a call binds its values and runs the statement through
+Django's cursor (its error translation, the test suite's query capture, the metrics' counting).
+On PostgreSQL that cursor binds parameters on the server and prepares each statement once per
+connection, so the server skips parsing and planning too.
+
+- ``Insert(Model)(obj, ...)``: insert model instances (their primary key set, as ``uuid7`` ids are).
+- ``Query(build, name=kind, ...)``: a queryset made by ``build`` from named parameters, run with
+  ``.objects(**values)`` (model instances, ``select_related`` included), ``.rows(**values)``
+  (``values_list`` rows), ``.update(**values)`` or ``.delete(**values)``.
+
+Prepared statements and schema changes: PostgreSQL refuses to run a prepared statement whose result
+columns changed type since it was prepared ("cached plan must not change result type"). Statements
+here name their columns, so a migration that adds columns does not touch them; one that changes a
+selected column's type needs the web processes restarted after it (docs/operations.md). A rolled-back
+transaction makes psycopg forget the connection's prepared statements, so such a failure lasts one
+request per connection at most. Behind PgBouncer, transaction pooling needs PgBouncer 1.21 or later
+with ``max_prepared_statements`` set.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any, Generic, TypeVar
+
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
+from django.db.models import Model, QuerySet
+from django.db.models.query import get_related_populators
+from django.db.models.sql import DeleteQuery, UpdateQuery
+
+M = TypeVar("M", bound=Model)
+
+_cursor_classes: dict[str, type] = {}
+
+
+def _preparing_cursor_class() -> type:
+    """Django's server-binding psycopg cursor, preparing every statement it runs."""
+    found = _cursor_classes.get("postgresql")
+    if found is None:
+        from django.db.backends.postgresql.base import ServerBindingCursor
+
+        class PreparingCursor(ServerBindingCursor):
+            def execute(self, query: Any, params: Any = None, *, prepare: bool | None = None, **kw: Any) -> Any:
+                return super().execute(  # type: ignore[misc]
+                    query, params, prepare=True if prepare is None else prepare, **kw
+                )
+
+        found = _cursor_classes["postgresql"] = PreparingCursor
+    return found
+
+
+@contextmanager
+def cursor(using: str = DEFAULT_DB_ALIAS) -> Iterator[Any]:
+    """Django's cursor; on PostgreSQL one that binds parameters on the server and prepares what it runs."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        with connection.cursor() as found:
+            yield found
+        return
+    connection.ensure_connection()
+    raw = _preparing_cursor_class()(connection.connection)
+    connection.validate_thread_sharing()
+    wrapped = _LoggedCursor(raw, connection) if connection.queries_logged else connection.make_cursor(raw)
+    with wrapped:
+        yield wrapped
+
+
+class _LoggedCursor(CursorDebugWrapper):
+    """Query logging (DEBUG, the tests' query capture) of a preparing cursor: psycopg keeps no text
+    of a prepared statement's run, so the statement is logged with its values written in, as
+    Django logs its own."""
+
+    def execute(self, sql: Any, params: Any = None) -> Any:
+        try:
+            shown = self.db.ops.compose_sql(sql, params)
+        except Exception:  # a value the client-side composer cannot write: log the template
+            shown = sql
+        with self.debug_sql(shown):
+            return CursorWrapper.execute(self, sql, params)
+
+
+# --- inserts ------------------------------------------------------------------------------------
+
+
+class Insert(Generic[M]):
+    """``INSERT`` of one model's instances, one statement per call (``suffix``, such as ``ON CONFLICT
+    DO NOTHING``, ends it). Fields get their values as ``Model.save()`` gives them (``pre_save``,
+    then ``get_db_prep_save``); no signals are sent, so a model with receivers on its saves must not
+    be inserted here."""
+
+    def __init__(self, model: type[M], suffix: str = "") -> None:
+        self.model, self.suffix = model, suffix
+        self.fields = [f for f in model._meta.local_concrete_fields if f.generated is False]
+        self._sql: dict[tuple[str, int], str] = {}
+
+    def _compile(self, connection: Any, rows: int) -> str:
+        quote = connection.ops.quote_name
+        table = quote(self.model._meta.db_table)
+        columns = ", ".join(quote(str(f.column)) for f in self.fields)
+        one = "(" + ", ".join(["%s"] * len(self.fields)) + ")"
+        sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * rows)} {self.suffix}".rstrip()  # noqa: S608
+        self._sql[(connection.vendor, rows)] = sql
+        return sql
+
+    def statement(self, objs: tuple[M, ...] | list[M], using: str = DEFAULT_DB_ALIAS) -> tuple[str, list[Any]]:
+        """The statement and its values, for a caller that runs it inside a statement of its own."""
+        connection = connections[using]
+        sql = self._sql.get((connection.vendor, len(objs))) or self._compile(connection, len(objs))
+        params = []
+        for obj in objs:
+            if obj.pk is None:
+                raise ValueError(f"{self.model.__name__} needs its primary key before Insert")
+            params += [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in self.fields]
+        return sql, params
+
+    def __call__(self, *objs: M, using: str = DEFAULT_DB_ALIAS) -> int:
+        """Insert ``objs``; the number of rows inserted (fewer when the suffix skips conflicts)."""
+        if not objs:
+            return 0
+        sql, params = self.statement(objs, using)
+        with cursor(using) as c:
+            c.execute(sql, params)
+            inserted = int(c.rowcount)
+        saved(objs, using)
+        return inserted
+
+
+def saved(objs: Any, using: str = DEFAULT_DB_ALIAS) -> None:
+    """Mark instances written by a statement of ours as saved, as ``save()`` leaves them."""
+    for obj in objs:
+        obj._state.adding, obj._state.db = False, using
+
+
+class Update(Generic[M]):
+    """``obj.save(update_fields=fields)`` in one compiled statement (no signals): rows changed."""
+
+    def __init__(self, model: type[M], *fields: str) -> None:
+        self.model = model
+        self.fields: list[Any] = [model._meta.get_field(name) for name in fields]
+        self._sql: dict[str, str] = {}
+
+    def __call__(self, obj: M, using: str = DEFAULT_DB_ALIAS) -> int:
+        connection = connections[using]
+        sql = self._sql.get(connection.vendor)
+        if sql is None:
+            quote, meta = connection.ops.quote_name, self.model._meta
+            sets = ", ".join(f"{quote(str(f.column))} = %s" for f in self.fields)
+            sql = f"UPDATE {quote(meta.db_table)} SET {sets} WHERE {quote(str(meta.pk.column))} = %s"  # noqa: S608
+            self._sql[connection.vendor] = sql
+        params = [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in self.fields]
+        params.append(self.model._meta.pk.get_db_prep_value(obj.pk, connection))
+        with cursor(using) as c:
+            c.execute(sql, params)
+            return int(c.rowcount)
+
+
+# --- compiled querysets ---------------------------------------------------------------------------
+
+_KINDS: dict[type, Callable[[int], Any]] = {
+    uuid.UUID: lambda n: uuid.UUID(int=(0x5E7 << 112) | n),
+    int: lambda n: 7_300_000_000_000 + n,
+    str: lambda n: f"\x1fstand-in {n}\x1f",
+    date: lambda n: date(1901, 1, 1 + n),
+    datetime: lambda n: datetime(1901, 1, 1 + n, 1, 2, 3, 456789, tzinfo=UTC),
+}
+
+
+def _conversion(connection: Any, stand_in: Any, param: Any) -> Callable[[Any], Any] | None:
+    """How the ORM converted ``stand_in`` into the statement's parameter ``param`` (so a call's value
+    is converted the same way), or None when ``param`` is not it."""
+    ops = connection.ops
+    if type(param) is type(stand_in) and param == stand_in:
+        return _same
+    if isinstance(stand_in, int) and isinstance(param, int) and param == stand_in:
+        return type(param)  # psycopg's Int4 / Int8, which fix the type the server binds
+    if isinstance(stand_in, uuid.UUID):
+        if param == stand_in.hex:
+            return lambda v: v.hex
+        if param == str(stand_in):
+            return str
+    if type(stand_in) is date and param == ops.adapt_datefield_value(stand_in):
+        return ops.adapt_datefield_value
+    if isinstance(stand_in, datetime) and param == ops.adapt_datetimefield_value(stand_in):
+        return ops.adapt_datetimefield_value
+    return None
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+@dataclass
+class _Compiled:
+    sql: str
+    params: list[Any]  # the constants; the slots below are overwritten per call
+    slots: list[tuple[int, str, Callable[[Any], Any]]]  # (position, parameter, conversion)
+    converters: dict[int, tuple[list[Any], Any]]
+    model_info: tuple[Any, ...] | None  # for .objects(): klass_info, select, init_list, start, end
+
+    def bind(self, values: dict[str, Any], kinds: dict[str, type]) -> list[Any]:
+        params = list(self.params)
+        for position, name, convert in self.slots:
+            params[position] = convert(_coerce(kinds[name], values[name]))
+        return params
+
+
+def _coerce(kind: type, value: Any) -> Any:
+    """A value of the parameter's kind; a malformed UUID is a ValueError (callers answer 404)."""
+    if kind is uuid.UUID and not isinstance(value, uuid.UUID):
+        return uuid.UUID(str(value))
+    return value
+
+
+class Query:
+    """A queryset compiled once per database, run with new values. ``build(**stand_ins)`` makes
+    it from named parameters, whose kinds (UUID, int, str, date, datetime) are given as keyword
+    arguments; compiled with stand-in values, which are then found among the statement's
+    parameters. Anything else in the queryset is a constant of the statement.
+
+        member = Query(lambda tenant, pk: Membership.objects.filter(tenant_id=tenant, pk=pk), tenant=UUID, pk=UUID)
+        member.objects(tenant=t.pk, pk=member_id)
+    """
+
+    def __init__(self, build: Callable[..., Any], **kinds: type) -> None:
+        for name, kind in kinds.items():
+            if kind not in _KINDS:
+                raise TypeError(f"parameter {name}: kind {kind!r} is not one of {list(_KINDS)}")
+        self.build, self.kinds = build, kinds
+        self._compiled: dict[tuple[str, str], _Compiled] = {}
+
+    def _stand_ins(self) -> dict[str, Any]:
+        return {name: _KINDS[kind](i) for i, (name, kind) in enumerate(self.kinds.items())}
+
+    def _compile(self, using: str, mode: str) -> _Compiled:
+        connection = connections[using]
+        stand_ins = self._stand_ins()
+        built = self.build(**stand_ins)
+        query = built.query if isinstance(built, QuerySet) else built
+        if mode == "delete":
+            query = query.chain(DeleteQuery)
+        compiler = query.get_compiler(using)
+        sql, params = compiler.as_sql()
+        slots = []
+        found = set()
+        for position, param in enumerate(params):
+            for name, stand_in in stand_ins.items():
+                convert = _conversion(connection, stand_in, param)
+                if convert is not None:
+                    slots.append((position, name, convert))
+                    found.add(name)
+                    break
+        for name, stand_in in stand_ins.items():
+            if name not in found:
+                raise ValueError(f"parameter {name} is not a plain parameter of the compiled statement")
+            if str(stand_in) in sql or (isinstance(stand_in, uuid.UUID) and stand_in.hex in sql):
+                raise ValueError(f"parameter {name} was written into the statement's text")
+        converters: dict[int, tuple[list[Any], Any]] = {}
+        model_info = None
+        if mode == "select":
+            columns = [s[0] for s in compiler.select[: compiler.col_count]]
+            converters = compiler.get_converters(columns)
+            klass_info = compiler.klass_info
+            if klass_info is not None and not compiler.annotation_col_map:
+                fields = klass_info["select_fields"]
+                start, end = fields[0], fields[-1] + 1
+                init_list = [s[0].target.attname for s in compiler.select[start:end]]
+                model_info = (klass_info, compiler.select, init_list, start, end)
+        compiled = _Compiled(sql, list(params), slots, converters, model_info)
+        self._compiled[(using, mode)] = compiled
+        return compiled
+
+    def _get(self, using: str, mode: str) -> _Compiled:
+        return self._compiled.get((using, mode)) or self._compile(using, mode)
+
+    def rows(self, using: str = DEFAULT_DB_ALIAS, **values: Any) -> list[tuple[Any, ...]]:
+        """The rows, each value converted as the ORM converts it (``values_list`` querysets)."""
+        compiled = self._get(using, "select")
+        connection = connections[using]
+        with cursor(using) as c:
+            c.execute(compiled.sql, compiled.bind(values, self.kinds))
+            rows = c.fetchall()
+        if not compiled.converters:
+            return [tuple(r) for r in rows]
+        out = []
+        for row in rows:
+            row = list(row)
+            for position, (functions, expression) in compiled.converters.items():
+                value = row[position]
+                for function in functions:
+                    value = function(value, expression, connection)
+                row[position] = value
+            out.append(tuple(row))
+        return out
+
+    def objects(self, using: str = DEFAULT_DB_ALIAS, **values: Any) -> list[Any]:
+        """Model instances, with what the queryset ``select_related`` attached."""
+        compiled = self._get(using, "select")
+        if compiled.model_info is None:
+            raise TypeError("objects() needs a queryset of model instances")
+        klass_info, select, init_list, start, end = compiled.model_info
+        model = klass_info["model"]
+        populators = get_related_populators(klass_info, select, using)  # type: ignore[call-arg]  # (stubs: Django 6)
+        found = []
+        for row in self.rows(using, **values):
+            obj = model.from_db(using, init_list, row[start:end])
+            for populator in populators:
+                populator.populate(row, obj)
+            found.append(obj)
+        return found
+
+    def first(self, using: str = DEFAULT_DB_ALIAS, **values: Any) -> Any:
+        found = self.objects(using, **values)
+        return found[0] if found else None
+
+    def update(self, using: str = DEFAULT_DB_ALIAS, **values: Any) -> int:
+        """For a ``build`` that returns ``updating(queryset, column=value, ...)``: rows changed."""
+        compiled = self._get(using, "update")
+        with cursor(using) as c:
+            c.execute(compiled.sql, compiled.bind(values, self.kinds))
+            return int(c.rowcount)
+
+    def delete(self, using: str = DEFAULT_DB_ALIAS, **values: Any) -> int:
+        """Delete the queryset's rows in one statement (no cascades, no signals): rows deleted."""
+        compiled = self._get(using, "delete")
+        with cursor(using) as c:
+            c.execute(compiled.sql, compiled.bind(values, self.kinds))
+            return int(c.rowcount)
+
+
+def updating(queryset: QuerySet[Any], **values: Any) -> UpdateQuery:
+    """What ``queryset.update(**values)`` would run, for ``Query(...).update``."""
+    query: Any = queryset.query.chain(UpdateQuery)
+    query.add_update_values(values)
+    query.annotations = {}
+    return query

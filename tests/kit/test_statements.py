@@ -1,0 +1,199 @@
+"""kit.statements: compiled once, run with each call's values, giving what the ORM gives; prepared
+on PostgreSQL. Runs on SQLite and on PostgreSQL (as the app role, under row-level security)."""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from smartgov.accounts.models import Membership
+from smartgov.catalogue.models import CalendarDay
+from smartgov.kit import clock, statements
+from smartgov.kit.statements import Insert, Query, Update, updating
+from smartgov.tenancy.context import tenant_context
+from smartgov.tenancy.models import Department
+from tests.builders import make_citizen, make_department, make_member, make_tenant
+
+pytestmark = pytest.mark.django_db
+
+MEMBER = Query(
+    lambda tenant, pk: Membership.objects.select_related("user", "department", "profile").filter(
+        tenant_id=tenant, pk=pk
+    ),
+    tenant=UUID,
+    pk=UUID,
+)
+DAYS = Query(
+    lambda tenant, since: CalendarDay.objects.filter(tenant_id=tenant, date__gte=since)
+    .order_by("date")
+    .values_list("date", "is_working_day", "note"),
+    tenant=UUID,
+    since=date,
+)
+RENAME = Query(
+    lambda tenant, code, name: updating(Department.objects.filter(tenant_id=tenant, code=code), name_en=name),
+    tenant=UUID,
+    code=str,
+    name=str,
+)
+INSERT_DAY = Insert(CalendarDay)
+
+
+def _day(tenant, day: date, working: bool, note: str = "") -> CalendarDay:  # type: ignore[no-untyped-def]
+    return CalendarDay(tenant=tenant, date=day, is_working_day=working, note=note, created_at=clock.now())
+
+
+def test_objects_come_back_as_the_orm_gives_them_with_what_was_joined():
+    tenant = make_tenant()
+    department = make_department(tenant)
+    staff = make_member(tenant)
+    with tenant_context(tenant):
+        Membership.objects.filter(pk=staff.pk).update(department=department)
+        orm = Membership.objects.select_related("user", "department", "profile").get(pk=staff.pk)
+        for _ in range(3):  # compiled on the first call, bound on the others
+            found = MEMBER.first(tenant=tenant.pk, pk=staff.pk)
+            assert found is not None
+            assert [getattr(found, f.attname) for f in Membership._meta.concrete_fields] == [
+                getattr(orm, f.attname) for f in Membership._meta.concrete_fields
+            ]
+            with CaptureQueriesContext(connection) as joined:
+                assert (found.user.email, found.department.code) == (orm.user.email, department.code)
+            assert len(joined) == 0  # select_related: nothing read again
+            assert not found._state.adding
+
+
+def test_a_reverse_one_to_one_joined_is_there_or_known_missing():
+    tenant = make_tenant()
+    citizen, staff = make_citizen(tenant), make_member(tenant)
+    with tenant_context(tenant):
+        assert MEMBER.first(tenant=tenant.pk, pk=citizen.pk).profile.membership_id == citizen.pk
+        found = MEMBER.first(tenant=tenant.pk, pk=staff.pk)
+        with CaptureQueriesContext(connection) as asked:
+            assert not hasattr(found, "profile")  # a staff member has none, and that is known
+        assert len(asked) == 0
+
+
+def test_each_call_binds_its_own_values_and_another_tenant_sees_nothing():
+    a, b = make_tenant(), make_tenant()
+    member_a, member_b = make_citizen(a), make_citizen(b)
+    with tenant_context(a):
+        assert MEMBER.first(tenant=a.pk, pk=member_a.pk).pk == member_a.pk
+        assert MEMBER.first(tenant=a.pk, pk=member_b.pk) is None  # b's member, asked for in a
+        assert MEMBER.first(tenant=a.pk, pk=str(member_a.pk)).pk == member_a.pk  # a UUID's text
+    with tenant_context(b):
+        assert MEMBER.first(tenant=b.pk, pk=member_b.pk).pk == member_b.pk
+    with pytest.raises(ValueError):
+        MEMBER.first(tenant=a.pk, pk="not-a-uuid")
+
+
+def test_rows_are_converted_as_the_orm_converts_them():
+    tenant = make_tenant()
+    with tenant_context(tenant), transaction.atomic():
+        INSERT_DAY(_day(tenant, date(2026, 10, 1), False, "国庆节"), _day(tenant, date(2026, 10, 10), True, "调休"))
+        INSERT_DAY(_day(tenant, date(2025, 1, 1), False))
+        rows = DAYS.rows(tenant=tenant.pk, since=date(2026, 1, 1))
+        orm = list(
+            CalendarDay.objects.filter(tenant=tenant, date__gte=date(2026, 1, 1))
+            .order_by("date")
+            .values_list("date", "is_working_day", "note")
+        )
+    assert rows == orm == [(date(2026, 10, 1), False, "国庆节"), (date(2026, 10, 10), True, "调休")]
+    assert type(rows[0][1]) is bool  # SQLite gives 0 and 1: converted
+
+
+def test_an_insert_is_as_save_leaves_it_and_constraints_still_hold():
+    tenant = make_tenant()
+    with tenant_context(tenant), transaction.atomic():
+        day = _day(tenant, date(2026, 5, 1), False, "劳动节")
+        assert INSERT_DAY(day) == 1
+        assert not day._state.adding
+        assert CalendarDay.objects.get(pk=day.pk).note == "劳动节"
+        with pytest.raises(IntegrityError), transaction.atomic():
+            INSERT_DAY(_day(tenant, date(2026, 5, 1), True))  # one row per tenant and day
+
+
+def test_an_insert_that_skips_conflicts_says_so():
+    tenant = make_tenant()
+    skipping = Insert(CalendarDay, suffix="ON CONFLICT DO NOTHING")
+    with tenant_context(tenant), transaction.atomic():
+        assert skipping(_day(tenant, date(2026, 6, 1), False)) == 1
+        assert skipping(_day(tenant, date(2026, 6, 1), True)) == 0
+        assert CalendarDay.objects.get(tenant=tenant, date=date(2026, 6, 1)).is_working_day is False
+
+
+def test_updates_change_what_they_name():
+    tenant = make_tenant()
+    department = make_department(tenant, "water")
+    with tenant_context(tenant), transaction.atomic():
+        assert RENAME.update(tenant=tenant.pk, code="water", name="Water utility") == 1
+        assert RENAME.update(tenant=tenant.pk, code="no-such", name="x") == 0
+        department.refresh_from_db()
+        assert department.name_en == "Water utility"
+        department.name_zh, department.name_en = "水务集团", "Water group"
+        assert Update(Department, "name_zh")(department) == 1
+        department.refresh_from_db()
+        assert (department.name_zh, department.name_en) == ("水务集团", "Water utility")  # only the field named
+
+
+def test_a_delete_takes_only_its_rows():
+    tenant = make_tenant()
+    gone = Query(lambda tenant, day: CalendarDay.objects.filter(tenant_id=tenant, date=day), tenant=UUID, day=date)
+    with tenant_context(tenant), transaction.atomic():
+        INSERT_DAY(_day(tenant, date(2026, 2, 1), True), _day(tenant, date(2026, 2, 2), True))
+        assert gone.delete(tenant=tenant.pk, day=date(2026, 2, 1)) == 1
+        assert list(CalendarDay.objects.filter(tenant=tenant).values_list("date", flat=True)) == [date(2026, 2, 2)]
+
+
+def test_a_parameter_the_orm_does_not_pass_as_is_is_refused_at_compile_time():
+    tenant = make_tenant()
+    prefix = Query(lambda tenant, code: Department.objects.filter(tenant_id=tenant, code__startswith=code),
+                   tenant=UUID, code=str)
+    with tenant_context(tenant), pytest.raises(ValueError, match="code is not a plain parameter"):
+        prefix.first(tenant=tenant.pk, code="wat")
+    with pytest.raises(TypeError, match="kind"):
+        Query(lambda tenant: Department.objects.filter(tenant_id=tenant), tenant=float)
+
+
+def test_a_value_worked_out_in_python_from_a_parameter_is_refused():
+    """``days > 0`` is computed from the stand-in when the query is built: a constant of the
+    statement. The compiler refuses the parameter rather than bind a stale value on every call."""
+    tenant = make_tenant()
+    moved = Query(
+        lambda tenant, day, days: updating(
+            CalendarDay.objects.filter(tenant_id=tenant, date=day), is_working_day=days > 0
+        ),
+        tenant=UUID,
+        day=date,
+        days=int,
+    )
+    with tenant_context(tenant), transaction.atomic(), pytest.raises(ValueError, match="days is not a plain"):
+        moved.update(tenant=tenant.pk, day=date(2026, 3, 1), days=0)
+
+
+@pytest.mark.postgres
+def test_on_postgresql_statements_are_prepared_once_per_connection():
+    tenant = make_tenant()
+    member = make_citizen(tenant)
+    with tenant_context(tenant):
+        for _ in range(3):
+            MEMBER.first(tenant=tenant.pk, pk=member.pk)
+        with statements.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+                           ['%FROM "accounts_membership"%'])
+            (prepared,) = cursor.fetchone()
+    assert prepared == 1
+
+
+@pytest.mark.postgres
+def test_a_rollback_forgets_what_was_prepared_and_the_next_call_prepares_again():
+    tenant = make_tenant()
+    member = make_citizen(tenant)
+    with tenant_context(tenant):
+        MEMBER.first(tenant=tenant.pk, pk=member.pk)
+        with pytest.raises(IntegrityError), transaction.atomic():
+            INSERT_DAY(_day(tenant, date(2026, 7, 1), True), _day(tenant, date(2026, 7, 1), True))
+        assert MEMBER.first(tenant=tenant.pk, pk=member.pk).pk == member.pk
