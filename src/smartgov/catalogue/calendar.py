@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cache
 
 
 def _span(first: date, last: date) -> list[date]:
@@ -47,8 +48,19 @@ OFFICIAL_SCHEDULES: dict[int, list[tuple[str, list[tuple[str, str]], list[str]]]
 
 def official_days(years: Iterable[int] | None = None) -> dict[date, tuple[bool, str]]:
     """Each day the official schedules change: date -> (is_working_day, name of the holiday)."""
+    if years is None:
+        return dict(_all_official_days())
+    return _official_days(years)
+
+
+@cache
+def _all_official_days() -> dict[date, tuple[bool, str]]:
+    return _official_days(OFFICIAL_SCHEDULES)
+
+
+def _official_days(years: Iterable[int]) -> dict[date, tuple[bool, str]]:
     days: dict[date, tuple[bool, str]] = {}
-    for year in years if years is not None else OFFICIAL_SCHEDULES:
+    for year in years:
         for name, ranges, workdays in OFFICIAL_SCHEDULES.get(year, []):
             for first, last in ranges:
                 for day in _span(_d(first), _d(last)):

@@ -14,6 +14,7 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -25,6 +26,7 @@ from smartgov.kit.errors import Conflict, InvalidInput, NotFound
 from smartgov.kit.memo import TtlCache
 from smartgov.kit.statements import Query
 from smartgov.tenancy.models import Tenant
+from smartgov.tenancy.selectors import TENANT_CACHE_SECONDS
 
 _SEARCHED = ("code", "name_zh", "name_en", "description_zh", "description_en", "department__name_zh",
              "department__name_en")
@@ -183,12 +185,28 @@ _OWN_DAYS = Query(
 )
 
 
+# Every submission counts its deadline in the tenant's calendar, which its administrators change a
+# few times a year: kept per process, forgotten at once by the process that changes it, and within
+# TENANT_CACHE_SECONDS by the others (as the tenant itself is).
+_calendars: TtlCache[UUID, cal.WorkingCalendar] = TtlCache(TENANT_CACHE_SECONDS)
+
+
 def working_calendar(tenant: Tenant) -> cal.WorkingCalendar:
     """The official schedules with the tenant's own days on top."""
-    own = _OWN_DAYS.rows(tenant=tenant.pk)
-    return cal.WorkingCalendar.official(
-        {day: working for day, working, _note in own}, {day: note for day, _working, note in own if note}
-    )
+    found = _calendars.get(tenant.pk)
+    if found is None:
+        own = _OWN_DAYS.rows(tenant=tenant.pk)
+        found = cal.WorkingCalendar.official(
+            {day: working for day, working, _note in own}, {day: note for day, _working, note in own if note}
+        )
+        _calendars.put(tenant.pk, found)
+    return found
+
+
+def forget_calendar(tenant: Tenant) -> None:
+    """The tenant's calendar changed: read it again (now, and once the change is committed)."""
+    _calendars.discard(tenant.pk)
+    transaction.on_commit(lambda: _calendars.discard(tenant.pk))
 
 
 def add_working_days(tenant: Tenant, start: date, n: int) -> date:

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from smartgov.audit.services import Actor, record
-from smartgov.catalogue import formschema
+from smartgov.catalogue import formschema, selectors
 from smartgov.catalogue import workflow as wf
 from smartgov.catalogue.models import (
     DEFAULT_CERTIFICATE_VALIDITY_MONTHS,
@@ -366,6 +366,7 @@ def set_calendar_day(actor: Actor, tenant: Tenant, day: date, is_working_day: bo
     entry, created = CalendarDay.objects.update_or_create(
         tenant=tenant, date=day, defaults={"is_working_day": is_working_day, "note": note[:200],
                                            "created_at": clock.now()})
+    selectors.forget_calendar(tenant)
     record(actor=actor, tenant=tenant, action="catalogue.calendar_day_set", obj=entry,
            changes={"date": day.isoformat(), "is_working_day": is_working_day, "note": note, "new": created})
     return entry
@@ -380,6 +381,7 @@ def clear_calendar_day(actor: Actor, tenant: Tenant, day: date) -> bool:
     record(actor=actor, tenant=tenant, action="catalogue.calendar_day_cleared", obj=entry,
            changes={"date": day.isoformat(), "was_working_day": entry.is_working_day})
     entry.delete()
+    selectors.forget_calendar(tenant)
     return True
 
 

@@ -134,8 +134,9 @@ _TYPE_OVERRIDE = Query(
 )
 
 
-def document_type(tenant: Tenant, code: str) -> DocType:
-    """The tenant's view of a built-in type (its override when there is one)."""
+def known_type(code: str) -> DocType:
+    """The built-in type ``code`` names (a stored document keeps only the code: the tenant's
+    override of names and retention is read where those are used)."""
     builtin = BUILTIN.get(code)
     if builtin is None:
         raise InvalidInput.for_field(
@@ -143,6 +144,12 @@ def document_type(tenant: Tenant, code: str) -> DocType:
             _("Unknown document type %(code)s; one of: %(codes)s") % {"code": code, "codes": ", ".join(BUILTIN)},
             code="unknown_document_type",
         )
+    return builtin
+
+
+def document_type(tenant: Tenant, code: str) -> DocType:
+    """The tenant's view of a built-in type (its override when there is one)."""
+    builtin = known_type(code)
     row = _TYPE_OVERRIDE.first(tenant=tenant.pk, code=code)
     if row is None:
         return builtin
@@ -278,7 +285,7 @@ def _upload(
     reserve: bool,
 ) -> Document:
     _owned_by_tenant(tenant, owner)
-    the_type = document_type(tenant, doc_type)
+    the_type = known_type(doc_type)
     data = _read_limited(content, max_upload_bytes(tenant))
     content_type = _check_content(declared_type, data)
     name = clean_file_name(file_name, content_type)
@@ -307,7 +314,7 @@ def store_issued(
     _owned_by_tenant(tenant, owner)
     if issuer_department is not None and issuer_department.tenant_id != tenant.pk:
         raise NotFound(_("No such department."))
-    the_type = document_type(tenant, doc_type)
+    the_type = known_type(doc_type)
     data = _read_limited(content, max(platform_max_upload_bytes(), len(content)))
     checked = _check_content(content_type, data)
     name = clean_file_name(file_name or f"{title}{sniff.EXTENSIONS.get(checked, '')}", checked)

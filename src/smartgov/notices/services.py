@@ -22,10 +22,12 @@ from smartgov.accounts import services as accounts
 from smartgov.audit.services import Actor, record
 from smartgov.kit import clock, identity, sms, statements
 from smartgov.kit.errors import InvalidInput, NotFound
+from smartgov.kit.memo import TtlCache
 from smartgov.notices import events, rendering
 from smartgov.notices.models import Delivery, Message, NoticeTemplate, Preference
 from smartgov.tenancy import keys
 from smartgov.tenancy.models import Tenant
+from smartgov.tenancy.selectors import TENANT_CACHE_SECONDS
 
 log = logging.getLogger("smartgov.notices")
 
@@ -65,12 +67,27 @@ def _check_language(language: str) -> None:
         raise InvalidInput.for_field("language", _("language must be zh-hans or en"), code="unknown_language")
 
 
+# Every notice reads its wording, which a tenant's administrators change rarely: kept per process,
+# forgotten at once by the process that changes it and within TENANT_CACHE_SECONDS by the others.
+_wordings: TtlCache[tuple[UUID, str, str], tuple[events.Wording, bool]] = TtlCache(TENANT_CACHE_SECONDS)
+
+
 def wording(tenant: Tenant, event: str, language: str) -> tuple[events.Wording, bool]:
     """The wording in force for an event and language, and whether it is the tenant's own."""
-    row = _TEMPLATE.first(tenant=tenant.pk, event=event, language=language)
-    if row is not None:
-        return events.Wording(row.subject, row.body, row.sms), True
-    return events.DEFAULTS[(event, language)], False
+    key = (tenant.pk, event, language)
+    found = _wordings.get(key)
+    if found is None:
+        row = _TEMPLATE.first(tenant=tenant.pk, event=event, language=language)
+        found = (events.Wording(row.subject, row.body, row.sms), True) if row is not None else (
+            events.DEFAULTS[(event, language)], False)
+        _wordings.put(key, found)
+    return found
+
+
+def _forget_wording(tenant: Tenant, event: str, language: str) -> None:
+    key = (tenant.pk, event, language)
+    _wordings.discard(key)
+    transaction.on_commit(lambda: _wordings.discard(key))
 
 
 @transaction.atomic
@@ -97,6 +114,7 @@ def set_template(
     )
     record(actor=actor, tenant=tenant, action="notice_template.set", obj=row,
            changes={"event": event, "language": language})
+    _forget_wording(tenant, event, language)
     return proposed
 
 
@@ -106,6 +124,7 @@ def reset_template(actor: Actor, tenant: Tenant, *, event: str, language: str) -
     _check_event(event)
     _check_language(language)
     deleted, _rows = NoticeTemplate.objects.filter(tenant=tenant, event=event, language=language).delete()
+    _forget_wording(tenant, event, language)
     if deleted:
         record(actor=actor, tenant=tenant, action="notice_template.reset", object_type="notices.noticetemplate",
                object_id=f"{event}/{language}", changes={"event": event, "language": language})
