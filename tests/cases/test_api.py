@@ -286,8 +286,8 @@ def test_one_request_files_the_upload_once_and_counts_it_against_the_quota_once(
         lease = Document.objects.get(pk=app.form_data["lease"])
         assert lease.status == "filed" and lease.filed_at is not None
         assert documents.storage_usage(world.tenant).used_bytes == used + lease.stored_bytes
-        actions = list(AuditEvent.objects.filter(object_id=str(lease.pk)).values_list("action", flat=True))
-        assert sorted(actions) == ["document.file", "document.upload"]
+        events = AuditEvent.objects.filter(object_id=str(lease.pk))
+        assert [(e.action, e.changes["status"]) for e in events] == [("document.upload", "filed")]
         (attachment,) = app.attachments.all()
         assert not attachment.from_wallet  # filed on arrival, but brought with this application
         written = [{"requirement": a.requirement, "document_id": str(a.document_id), "name": a.name,

@@ -203,8 +203,8 @@ def test_an_upload_filed_with_its_application_is_stored_filed_and_counted_by_the
         stored = Document.objects.get(pk=document.pk)
         assert (stored.status, stored.filed_at) == (Document.Status.FILED, document.filed_at)
         assert stored.filed_at is not None
-        actions = AuditEvent.objects.filter(object_id=str(document.pk)).values_list("action", flat=True)
-        assert sorted(actions) == ["document.file", "document.upload"]
+        events = AuditEvent.objects.filter(object_id=str(document.pk))
+        assert [(e.action, e.changes["status"]) for e in events] == [("document.upload", "filed")]
         assert selectors.storage_usage(tenant).used_bytes == before  # the caller reserves it
         services.reserve_quota(tenant, [document])
         assert selectors.storage_usage(tenant).used_bytes == before + document.stored_bytes

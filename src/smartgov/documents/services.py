@@ -221,6 +221,7 @@ def _store(
                 "size_bytes": len(data),
                 "checksum": f"{document.checksum_algorithm}:{document.checksum}",
                 "issuer_department": str(issuer_department.pk) if issuer_department else None,
+                "status": status,
             },
         )
     except BaseException:
@@ -261,14 +262,13 @@ def upload_filed(
     title: str = "",
 ) -> Document:
     """``upload`` for a caller that files the upload in the same transaction (an application sent
-    with its files): the row is inserted filed, with the upload's and the filing's audit events, so
-    it is not read back and updated a moment later. The caller counts it against the quota with
+    with its files): the row is inserted filed, so it is not read back and updated a moment later,
+    and its one audit event (``document.upload``) says so, as an issued document's does; the
+    application's own event names the documents it filed. The caller counts it against the quota with
     ``reserve_quota`` before its transaction ends (the tenant's quota row stays locked from the
     count to the commit, so a long transaction counts last)."""
-    document = _upload(actor, tenant, owner, file_name=file_name, content=content, declared_type=declared_type,
-                       doc_type=doc_type, title=title, status=Document.Status.FILED, reserve=False)
-    record(actor=actor, tenant=tenant, action="document.file", obj=document)
-    return document
+    return _upload(actor, tenant, owner, file_name=file_name, content=content, declared_type=declared_type,
+                   doc_type=doc_type, title=title, status=Document.Status.FILED, reserve=False)
 
 
 def _upload(

@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING
 
 from django.db import connection, transaction
 
+from smartgov.kit import statements
+
 if TYPE_CHECKING:
     from smartgov.tenancy.models import Tenant
 
@@ -36,7 +38,7 @@ def current_tenant() -> Tenant | None:
 
 def _set_database_tenant(tenant_id: str, *, session: bool = False) -> None:
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
+        with statements.cursor() as cursor:  # prepared: every tenant request runs it
             cursor.execute("SELECT set_config('app.tenant_id', %s, %s)", [tenant_id, not session])
 
 
