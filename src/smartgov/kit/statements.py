@@ -69,11 +69,16 @@ def cursor(using: str = DEFAULT_DB_ALIAS) -> Iterator[Any]:
             yield found
         return
     connection.ensure_connection()
-    raw = _preparing_cursor_class()(connection.connection)
     connection.validate_thread_sharing()
-    wrapped = _LoggedCursor(raw, connection) if connection.queries_logged else connection.make_cursor(raw)
-    with wrapped:
-        yield wrapped
+    # One psycopg cursor per connection, kept for its next statement (a new one copies the
+    # connection's adapters each time); a reconnect gets a new one.
+    raw = connection.__dict__.get(_KEPT)
+    if raw is None or raw.connection is not connection.connection or raw.closed:
+        raw = connection.__dict__[_KEPT] = _preparing_cursor_class()(connection.connection)
+    yield _LoggedCursor(raw, connection) if connection.queries_logged else connection.make_cursor(raw)
+
+
+_KEPT = "smartgov_preparing_cursor"
 
 
 class _LoggedCursor(CursorDebugWrapper):
