@@ -1,6 +1,8 @@
 """The notices API and pages: a citizen's inbox and channels, the administrator's templates,
 delivery status for staff."""
 
+from datetime import datetime, timedelta
+
 import pytest
 
 from smartgov.notices import events, services
@@ -86,6 +88,10 @@ def test_staff_see_delivery_status(client, city):
     listed = client.get(f"/api/v1/t/{tenant.slug}/notices/deliveries?message={first.pk}", **bearer(key)).json()
     assert {(d["channel"], d["status"]) for d in listed["items"]} == {
         ("in_app", "sent"), ("email", "queued"), ("sms", "queued")}  # on_commit never ran: test transaction
+    # When each is next tried: the queued ones at once, the in-app message never (it is there).
+    due = {d["channel"]: d["next_attempt_at"] for d in listed["items"]}
+    assert due["in_app"] is None and due["email"] == due["sms"]
+    assert abs(datetime.fromisoformat(due["email"]) - first.created_at) < timedelta(milliseconds=1)
     assert all(d["event"] == "application_submitted" for d in listed["items"])
     _client, weak = make_api_key(tenant, ["documents.read"])
     assert client.get(f"/api/v1/t/{tenant.slug}/notices/deliveries", **bearer(weak)).status_code == 403

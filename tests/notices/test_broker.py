@@ -1,13 +1,20 @@
-"""With a broker (production), a notice's deliveries reach a real Redis broker as one message; the
-``fan_out`` task then queues one ``deliver`` task per channel, and each of those sends its delivery."""
+"""With a broker (production), notices go through an outbox against a real Redis broker: the request
+that notifies publishes nothing; the beat task ``dispatch`` queues one ``deliver`` task per due
+delivery, leasing it; a failed attempt is due again after a growing delay, until it is given up."""
 
+import threading
 import uuid
+from datetime import UTC, datetime, timedelta
 from queue import Empty
 
 import pytest
+from django.conf import settings as django_settings
 from django.core import mail
+from django.db import connection
 
 from smartgov.config.celery import app
+from smartgov.config.env import env
+from smartgov.kit import clock
 from smartgov.notices import services, tasks
 from smartgov.notices.models import Delivery
 from smartgov.tenancy.context import tenant_context
@@ -15,6 +22,9 @@ from tests.builders import SYSTEM, make_citizen, make_tenant
 
 pytestmark = pytest.mark.django_db
 CONTEXT = {"service": "居住证办理", "reference": "LS-2026-000042", "deadline": "2026-12-08"}
+T0 = datetime(2026, 12, 8, 1, 0, tzinfo=UTC)
+SECOND = timedelta(seconds=1)
+DELIVER = "smartgov.notices.tasks.deliver"
 
 
 @pytest.fixture
@@ -38,7 +48,9 @@ def broker(settings):
                         return found
                     message.ack()
                     found.append((message.headers["task"], message.payload[0]))
+                    published.headers.append(message.headers)
 
+            published.headers = []
             yield published
             simple.queue.delete()
             simple.close()
@@ -55,45 +67,198 @@ def _forget_connections() -> None:
     app.amqp.__dict__.pop("router", None)
 
 
-def notify(tenant, citizen, capture):
-    with capture(execute=True), tenant_context(tenant):
+class GatewayDown:
+    """An SMS provider that times out on every send."""
+
+    calls = 0
+
+    def send(self, phone, text):
+        GatewayDown.calls += 1
+        raise ConnectionError("SMS gateway timed out")
+
+
+@pytest.fixture
+def gateway_down(settings):
+    settings.SMS_BACKEND = "tests.notices.test_broker.GatewayDown"
+    GatewayDown.calls = 0
+    return GatewayDown
+
+
+def notify(tenant, citizen, capture, at):
+    with clock.frozen_at(at), capture(execute=True), tenant_context(tenant):
         return services.notify(tenant, citizen, "application_submitted", CONTEXT)
 
 
-def test_one_message_per_notice_then_one_task_per_channel(broker, django_capture_on_commit_callbacks):
+def dispatch(capture, at):
+    """``tasks.dispatch`` as beat has a worker run it at ``at`` (its publishes happen on commit)."""
+    with clock.frozen_at(at), capture(execute=True):
+        return tasks.dispatch()
+
+
+def queued(tenant, message):
+    with tenant_context(tenant):
+        return {d.channel: d for d in Delivery.objects.filter(message=message).exclude(channel="in_app")}
+
+
+def tasks_for(tenant, *deliveries):
+    return sorted((DELIVER, [str(tenant.pk), str(d.pk)]) for d in deliveries)
+
+
+def test_a_notice_publishes_nothing_and_its_deliveries_are_due_at_once(broker, django_capture_on_commit_callbacks):
     tenant = make_tenant()
     citizen = make_citizen(tenant)
-    message = notify(tenant, citizen, django_capture_on_commit_callbacks)
+    message = notify(tenant, citizen, django_capture_on_commit_callbacks, T0)
+    assert broker() == []  # nothing reached the broker from the request...
+    assert mail.outbox == []  # ...and nothing was sent in it
+    rows = queued(tenant, message)
+    assert {c: (d.status, d.attempts, d.next_attempt_at) for c, d in rows.items()} == {
+        "email": ("queued", 0, T0), "sms": ("queued", 0, T0)}
+
+
+def test_dispatch_queues_one_task_per_due_delivery_and_leases_it(broker, django_capture_on_commit_callbacks):
+    capture = django_capture_on_commit_callbacks
+    tenant = make_tenant()
+    citizen = make_citizen(tenant)
+    first = queued(tenant, notify(tenant, citizen, capture, T0))
+    later = queued(tenant, notify(tenant, citizen, capture, T0 + 60 * SECOND))
+
+    assert dispatch(capture, T0 + 30 * SECOND) == {tenant.slug: 2}
+    assert sorted(broker()) == tasks_for(tenant, *first.values())  # only the due ones
+    # A task still waiting in the broker when its lease ends is dropped: the delivery is queued again.
+    assert {h["expires"] for h in broker.headers} == {(T0 + 30 * SECOND + services.LEASE).isoformat()}
     with tenant_context(tenant):
-        queued = {str(d.pk): d.channel for d in Delivery.objects.filter(message=message, status="queued")}
-    assert sorted(queued.values()) == ["email", "sms"]
-    assert mail.outbox == []  # nothing was sent in the request: it went to the broker
+        leased = set(Delivery.objects.filter(pk__in=[d.pk for d in first.values()])
+                     .values_list("next_attempt_at", flat=True))
+    assert leased == {T0 + 30 * SECOND + services.LEASE}
 
-    ((name, args),) = broker()
-    assert name == "smartgov.notices.tasks.fan_out" and args == [str(tenant.pk), list(queued)]
+    assert dispatch(capture, T0 + 30 * SECOND) == {}  # run again at once: they are leased
+    assert broker() == []
 
-    assert tasks.fan_out(*args) == 2  # as a worker runs it
-    deliveries = broker()
-    assert [name for name, _ in deliveries] == ["smartgov.notices.tasks.deliver"] * 2
-    assert {delivery_id for _tenant, delivery_id in (a for _, a in deliveries)} == set(queued)
+    assert dispatch(capture, T0 + 61 * SECOND) == {tenant.slug: 2}  # the later notice is due now
+    assert sorted(broker()) == tasks_for(tenant, *later.values())
 
-    for _name, (tenant_id, delivery_id) in deliveries:  # each worker task sends its channel
-        assert tasks.deliver(tenant_id, delivery_id) == services.SENT
-    assert len(mail.outbox) == 1
+    for _name, (tenant_id, delivery_id) in [*tasks_for(tenant, *first.values(), *later.values())]:
+        assert tasks.deliver(tenant_id, delivery_id) == services.SENT  # as a worker runs it
+    assert len(mail.outbox) == 2
     with tenant_context(tenant):
-        assert set(Delivery.objects.filter(message=message).values_list("status", flat=True)) == {"sent"}
-    # Run again (a worker died after queueing), the tasks find nothing left to send.
-    for _name, (tenant_id, delivery_id) in deliveries:
-        assert tasks.deliver(tenant_id, delivery_id) == services.SENT
-    assert len(mail.outbox) == 1
+        assert set(Delivery.objects.filter(tenant=tenant).values_list("status", "next_attempt_at")) == {
+            ("sent", None)}
+    assert dispatch(capture, T0 + 2 * services.LEASE) == {}  # sent: never queued again
+    assert broker() == []
 
 
-def test_a_single_channel_is_queued_directly(broker, django_capture_on_commit_callbacks):
+def test_a_delivery_whose_task_was_lost_comes_back_when_its_lease_ends(broker, django_capture_on_commit_callbacks):
+    capture = django_capture_on_commit_callbacks
+    tenant = make_tenant()
+    citizen = make_citizen(tenant)
+    rows = queued(tenant, notify(tenant, citizen, capture, T0))
+    assert dispatch(capture, T0) == {tenant.slug: 2}
+    broker()  # the worker that took these tasks died: they are gone
+    assert dispatch(capture, T0 + services.LEASE - SECOND) == {}
+    assert broker() == []
+    assert dispatch(capture, T0 + services.LEASE) == {tenant.slug: 2}
+    assert sorted(broker()) == tasks_for(tenant, *rows.values())
+
+
+def test_a_failed_attempt_is_due_again_after_a_growing_delay_until_given_up(
+    broker, gateway_down, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
     tenant = make_tenant()
     citizen = make_citizen(tenant)
     with tenant_context(tenant):
-        services.set_preferences(SYSTEM, tenant, citizen, email=True, sms=False)
-    message = notify(tenant, citizen, django_capture_on_commit_callbacks)
+        services.set_preferences(SYSTEM, tenant, citizen, email=False, sms=True)
+    (sms,) = queued(tenant, notify(tenant, citizen, capture, T0)).values()
+
+    now = T0
+    for attempt in range(1, services.MAX_ATTEMPTS + 1):
+        assert dispatch(capture, now) == {tenant.slug: 1}
+        assert broker() == tasks_for(tenant, sms)
+        with clock.frozen_at(now):
+            outcome = tasks.deliver(str(tenant.pk), str(sms.pk))
+        assert broker() == []  # the task retries nothing itself: the row says when
+        with tenant_context(tenant):
+            sms.refresh_from_db()
+        assert sms.attempts == attempt and sms.last_error == "ConnectionError: SMS gateway timed out"
+        if attempt == services.MAX_ATTEMPTS:
+            break
+        assert (outcome, sms.status) == (services.RETRY, "queued")
+        ceiling = services.RETRY_BASE * 2 ** (attempt - 1)  # 30 s, 60 s, 120 s, 240 s
+        assert ceiling / 2 <= sms.next_attempt_at - now <= ceiling
+        assert dispatch(capture, sms.next_attempt_at - SECOND) == {}  # not before it is due
+        assert broker() == []
+        now = sms.next_attempt_at
+
+    assert (outcome, sms.status, sms.next_attempt_at) == (services.FAILED, "failed", None)
+    assert gateway_down.calls == services.MAX_ATTEMPTS
+    assert dispatch(capture, now + timedelta(days=1)) == {}
+    assert broker() == []
+
+
+def test_dispatch_claims_oldest_due_first_in_bounded_batches(broker, django_capture_on_commit_callbacks, monkeypatch):
+    capture = django_capture_on_commit_callbacks
+    monkeypatch.setattr(services, "DISPATCH_BATCH", 2)
+    monkeypatch.setattr(tasks, "BATCHES_PER_RUN", 2)
+    tenant = make_tenant()
+    citizen = make_citizen(tenant)
+    # Written in one order, due in another (a retry comes due after a newer notice).
+    last, first, second = (queued(tenant, notify(tenant, citizen, capture, T0 + n * SECOND)) for n in (2, 0, 1))
+    assert dispatch(capture, T0 + 10 * SECOND) == {tenant.slug: 4}  # two batches of two in a run
+    assert sorted(broker()) == tasks_for(tenant, *first.values(), *second.values())
+    assert dispatch(capture, T0 + 10 * SECOND) == {tenant.slug: 2}  # the rest in the next run
+    assert sorted(broker()) == tasks_for(tenant, *last.values())
+
+
+def test_each_tenants_deliveries_are_dispatched_under_that_tenant(broker, django_capture_on_commit_callbacks):
+    capture = django_capture_on_commit_callbacks
+    a, b = make_tenant(), make_tenant()
+    rows_a = queued(a, notify(a, make_citizen(a), capture, T0))
+    rows_b = queued(b, notify(b, make_citizen(b), capture, T0))
+    assert dispatch(capture, T0) == {a.slug: 2, b.slug: 2}
+    published = sorted(broker())
+    assert published == sorted(tasks_for(a, *rows_a.values()) + tasks_for(b, *rows_b.values()))
+    for _name, (tenant_id, delivery_id) in published:
+        assert tasks.deliver(tenant_id, delivery_id) == services.SENT
+    assert sorted(m.to[0].split("@")[1] for m in mail.outbox) == sorted([f"{a.slug}.test", f"{b.slug}.test"])
+
+
+def test_beat_runs_the_dispatcher_every_few_seconds(monkeypatch):
+    (entry,) = [e for e in django_settings.CELERY_BEAT_SCHEDULE.values() if e["task"] == tasks.dispatch.name]
+    assert entry["schedule"] == env("SMARTGOV_NOTICE_DISPATCH_SECONDS")
+    monkeypatch.delenv("SMARTGOV_NOTICE_DISPATCH_SECONDS", raising=False)
+    assert env("SMARTGOV_NOTICE_DISPATCH_SECONDS") == 5
+    assert tasks.dispatch.name in app.tasks and tasks.deliver.name in app.tasks
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_delivery_locked_elsewhere_is_skipped_not_waited_for(broker):
+    """A worker sending a delivery, or another dispatcher claiming it, holds its row: the dispatcher
+    passes it by (SKIP LOCKED) instead of waiting, and never queues it twice."""
+    tenant = make_tenant()
+    citizen = make_citizen(tenant)
     with tenant_context(tenant):
-        (email,) = Delivery.objects.filter(message=message, status="queued")
-    assert broker() == [("smartgov.notices.tasks.deliver", [str(tenant.pk), str(email.pk)])]
+        services.notify(tenant, citizen, "application_submitted", CONTEXT)
+    with tenant_context(tenant):
+        email, sms = Delivery.objects.filter(tenant=tenant, status="queued").order_by("channel")
+    locked, done = threading.Event(), threading.Event()
+
+    def sender():
+        try:
+            with tenant_context(tenant):
+                Delivery.objects.select_for_update().get(pk=sms.pk)
+                locked.set()
+                done.wait(timeout=5)  # held until the dispatcher is done (or, were it waiting, 5 s)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=sender)
+    thread.start()
+    try:
+        assert locked.wait(timeout=5)
+        with clock.frozen_at(clock.now() + SECOND):
+            assert tasks.dispatch() == {tenant.slug: 1}
+        assert broker() == tasks_for(tenant, email)
+    finally:
+        done.set()
+        thread.join()

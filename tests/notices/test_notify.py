@@ -57,6 +57,10 @@ def test_a_notice_reaches_the_inbox_email_and_sms_after_commit(django_capture_on
     with django_capture_on_commit_callbacks(execute=False) as pending:
         message = notify(tenant, citizen, link="/lishui/applications/1")
     assert mail.outbox == [] and sms_sent() == []  # nothing leaves before the commit
+    with tenant_context(tenant):
+        due = {d.channel: (d.status, d.next_attempt_at) for d in Delivery.objects.filter(message=message)}
+    assert due == {"in_app": ("sent", None), "email": ("queued", message.created_at),
+                   "sms": ("queued", message.created_at)}
     for callback in pending:
         callback()
     assert message.subject == "申请已受理：居住证办理（LS-2026-000042）"
@@ -67,8 +71,9 @@ def test_a_notice_reaches_the_inbox_email_and_sms_after_commit(django_capture_on
     (text,) = sms_sent()
     assert text["to"] == "13812345678" and "LS-2026-000042" in text["text"]
     with tenant_context(tenant):
-        statuses = {d.channel: (d.status, d.attempts) for d in Delivery.objects.filter(message=message)}
-        assert statuses == {"in_app": ("sent", 1), "email": ("sent", 1), "sms": ("sent", 1)}
+        statuses = {d.channel: (d.status, d.attempts, d.next_attempt_at)
+                    for d in Delivery.objects.filter(message=message)}
+        assert statuses == {"in_app": ("sent", 1, None), "email": ("sent", 1, None), "sms": ("sent", 1, None)}
         sms_delivery = Delivery.objects.get(message=message, channel="sms")
         assert sms_delivery.address_masked == "138****5678" and sms_delivery.provider_id.startswith("file-")
         assert AuditEvent.objects.filter(tenant=tenant, action="notice.create", object_id=str(message.pk)).exists()
@@ -146,7 +151,7 @@ def test_a_failing_channel_is_retried_until_it_succeeds(flaky_sms, django_captur
         message = notify(tenant, citizen)
     with tenant_context(tenant):
         delivery = Delivery.objects.get(message=message, channel="sms")
-    assert (delivery.status, delivery.attempts, delivery.last_error) == ("sent", 3, "")
+    assert (delivery.status, delivery.attempts, delivery.last_error, delivery.next_attempt_at) == ("sent", 3, "", None)
     assert len(sms_sent()) == 1 and flaky_sms.calls == 3
     assert len(mail.outbox) == 1  # the other channel is unaffected
 
@@ -160,6 +165,7 @@ def test_a_channel_that_keeps_failing_is_given_up_and_recorded(flaky_sms, django
     with tenant_context(tenant):
         delivery = Delivery.objects.get(message=message, channel="sms")
         assert delivery.status == "failed" and delivery.attempts == services.MAX_ATTEMPTS
+        assert delivery.next_attempt_at is None
         assert delivery.last_error == "ConnectionError: SMS gateway timed out"
         assert AuditEvent.objects.filter(tenant=tenant, action="notice.delivery_failed",
                                          object_id=str(delivery.pk)).exists()
@@ -182,11 +188,11 @@ def test_a_sent_delivery_is_not_sent_twice(django_capture_on_commit_callbacks):
     assert len(mail.outbox) == 1
 
 
-def test_the_celery_task_retries_with_backoff_settings():
-    from smartgov.notices.tasks import DeliveryRetry, deliver
-
-    assert deliver.autoretry_for == (DeliveryRetry,)
-    assert deliver.retry_backoff and deliver.max_retries >= services.MAX_ATTEMPTS - 1
+def test_retries_back_off_exponentially_with_jitter_up_to_an_hour():
+    for attempts, ceiling in [(1, 30), (2, 60), (3, 120), (4, 240), (7, 1920), (8, 3600), (20, 3600)]:
+        delays = {services.retry_delay(attempts).total_seconds() for _ in range(50)}
+        assert all(ceiling / 2 <= d <= ceiling for d in delays), (attempts, delays)
+        assert len(delays) > 1  # jittered: failures that came together do not come back together
 
 
 def test_another_tenants_member_cannot_be_notified_or_read():

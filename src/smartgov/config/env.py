@@ -80,6 +80,11 @@ SETTINGS: list[Setting] = [
         "SMARTGOV_CELERY_BROKER_URL", "", "Celery broker (redis:// or amqp://). Empty: tasks run eagerly."
     ),
     Setting(
+        "SMARTGOV_NOTICE_DISPATCH_SECONDS",
+        5,
+        "Seconds between the beat runs that queue due e-mails and texts (the notices outbox).",
+    ),
+    Setting(
         "SMARTGOV_CACHE_URL", "", "Shared cache (redis://...) for several web processes. Empty: in-process."
     ),
     Setting(

@@ -253,6 +253,13 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "documents-expire": {"task": "smartgov.documents.tasks.expire_documents", "schedule": 24 * 3600},
     "cases-sla": {"task": "smartgov.cases.tasks.watch_deadlines", "schedule": 900},
+    # The notices outbox: queues the e-mails and texts that are due (with a broker nothing else sends
+    # them). A run not started within one interval is dropped: the next one does its work.
+    "notices-dispatch": {
+        "task": "smartgov.notices.tasks.dispatch",
+        "schedule": env("SMARTGOV_NOTICE_DISPATCH_SECONDS"),
+        "options": {"expires": env("SMARTGOV_NOTICE_DISPATCH_SECONDS")},
+    },
     "billing-receipts-issue-missing": {"task": "billing_receipts.issue_missing", "schedule": 60},
     # 07:00 in Asia/Shanghai: the channels' statements for the day before are out by then.
     "billing-reconciliation-daily": {

@@ -111,8 +111,9 @@ def reset_template(request: HttpRequest, tenant: str, payload: TemplateKeyIn) ->
 @router.get("/t/{tenant}/notices/deliveries", response=list[DeliveryOut], summary="Delivery status")
 @paginate(LimitOffsetPagination)
 def list_deliveries(request: HttpRequest, tenant: str, filters: Query[DeliveryFilter]) -> object:
-    """What was sent on which channel, what is queued and what failed (with attempts and the last
-    error), newest first; filter by status, channel, message id or event. Needs `notices.manage`."""
+    """What was sent on which channel, what is queued (and when it is next tried) and what failed
+    (with attempts and the last error), newest first; filter by status, channel, message id or
+    event. Needs `notices.manage`."""
     principal(request).require(perms.NOTICES_MANAGE)
     return selectors.deliveries(tenant_of(request), status=filters.status, channel=filters.channel,
                                 message_id=filters.message, event=filters.event)

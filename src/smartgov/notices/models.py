@@ -4,6 +4,7 @@ delivery record per channel (so staff can see what reached whom, and what failed
 from __future__ import annotations
 
 from django.db import models
+from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
 
 from smartgov.kit.ids import uuid7
@@ -90,10 +91,19 @@ class Delivery(TenantOwned):
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
+    # The outbox: when a queued e-mail or SMS is next due (the dispatcher claims it then; see
+    # services.claim_due_deliveries). Empty once it is sent or failed, and for in-app deliveries.
+    # The database's default makes a row written without it (by a web process of the release
+    # before, during an upgrade) due at once, so the dispatcher sends it.
+    next_attempt_at = models.DateTimeField(null=True, blank=True, db_default=Now())
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["tenant", "status", "created_at"])]
+        indexes = [
+            models.Index(fields=["tenant", "status", "created_at"]),
+            models.Index(fields=["tenant", "next_attempt_at"], name="notices_delivery_due",
+                         condition=models.Q(status="queued")),
+        ]
 
     def __str__(self) -> str:
         return f"{self.channel}:{self.status}"

@@ -66,10 +66,18 @@ class DeliveryOut(Schema):
     last_error: str
     created_at: datetime
     sent_at: datetime | None
+    next_attempt_at: datetime | None = Field(
+        description="When a queued delivery is next tried (a retry after a failed attempt); empty once sent or failed"
+    )
 
     @staticmethod
     def resolve_event(obj: object) -> str:
         return obj.message.event  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_next_attempt_at(obj: object) -> datetime | None:
+        # Only a queued delivery has a next attempt (rows the release before wrote may say otherwise).
+        return obj.next_attempt_at if obj.status == "queued" else None  # type: ignore[attr-defined]
 
 
 class InboxFilter(Schema):

@@ -2,14 +2,24 @@
 
 The public entry point for other apps is ``notify(tenant, recipient, event, context, link=...)``,
 called inside the caller's service transaction. It renders the notice in the recipient's
-language, puts it in their inbox, and queues one delivery per channel they chose; the sending
-happens only after the transaction commits (``transaction.on_commit`` -> a Celery task), so a
-rolled-back submission never tells anyone anything.
+language, puts it in their inbox, and queues one delivery per channel they chose; a rolled-back
+submission never tells anyone anything.
+
+The queued deliveries are a transactional outbox: each e-mail or SMS is a ``Delivery`` row written
+in the caller's transaction, due at ``next_attempt_at``. With a broker (production) the request
+publishes nothing: the beat task ``tasks.dispatch`` claims due rows (``claim_due_deliveries``,
+leasing them for ``LEASE``) and queues one ``deliver`` task each, which makes one attempt
+(``attempt_delivery``); a failed attempt sets the next one after a growing, jittered delay
+(``retry_delay``). So no notice is lost when a process dies after the commit (the row stays due,
+or comes back when its lease ends), and the request pays for no broker publish. In the embedded
+default (no broker) the deliveries are sent in the process right after the commit instead.
 """
 
 from __future__ import annotations
 
 import logging
+import random
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
@@ -26,12 +36,17 @@ from smartgov.kit.memo import TtlCache
 from smartgov.notices import events, rendering
 from smartgov.notices.models import Delivery, Message, NoticeTemplate, Preference
 from smartgov.tenancy import keys
+from smartgov.tenancy.context import tenant_context
 from smartgov.tenancy.models import Tenant
 from smartgov.tenancy.selectors import TENANT_CACHE_SECONDS
 
 log = logging.getLogger("smartgov.notices")
 
 MAX_ATTEMPTS = 5  # per channel; then the delivery is marked failed and staff see it
+RETRY_BASE = timedelta(seconds=30)  # after the first failed attempt; doubled after each further one
+RETRY_MAX = timedelta(hours=1)
+LEASE = timedelta(minutes=10)  # a claimed delivery comes back when its task has not run by then
+DISPATCH_BATCH = 500  # deliveries claimed per transaction
 SYSTEM = Actor.system("notices")
 
 SENT, RETRY, FAILED = "sent", "retry", "failed"
@@ -209,31 +224,85 @@ def _write(tenant: Tenant, recipient: accounts.Membership, event: str, context: 
     if chosen.email and user.email:
         queued.append(Delivery(
             tenant=tenant, message=message, channel=Delivery.Channel.EMAIL, address_masked=mask_email(user.email),
-            created_at=now, updated_at=now,
+            created_at=now, updated_at=now, next_attempt_at=now,
         ))
     phone = _phone(tenant, recipient) if chosen.sms else ""
     if phone:
         queued.append(Delivery(
             tenant=tenant, message=message, channel=Delivery.Channel.SMS, address_masked=identity.mask_phone(phone),
-            created_at=now, updated_at=now,
+            created_at=now, updated_at=now, next_attempt_at=now,
         ))
     # The inbox message is the in-app delivery: it is there the moment the transaction commits.
-    in_app = Delivery(tenant=tenant, message=message, channel=Delivery.Channel.IN_APP,
-                      status=Delivery.Status.SENT, attempts=1, created_at=now, updated_at=now, sent_at=now)
+    in_app = Delivery(tenant=tenant, message=message, channel=Delivery.Channel.IN_APP, status=Delivery.Status.SENT,
+                      attempts=1, created_at=now, updated_at=now, sent_at=now, next_attempt_at=None)
     _INSERT_DELIVERIES(in_app, *queued)
     record(actor=SYSTEM, tenant=tenant, action="notice.create", obj=message,
            changes={"event": event, "recipient": str(recipient.pk),
                     "channels": ["in_app", *(d.channel for d in queued)]})
+    # With a broker the rows are the outbox, and nothing more happens here: the dispatcher sends
+    # them once they are committed and due. Without one, they are sent in this process after commit.
     ids = [str(d.pk) for d in queued]
-    if ids:
-        transaction.on_commit(lambda: _dispatch(str(tenant.pk), ids))
+    if ids and getattr(settings, "CELERY_TASK_ALWAYS_EAGER", True):
+        tenant_id = str(tenant.pk)
+        transaction.on_commit(lambda: _deliver_all_in_process(tenant_id, ids))
     return message
 
 
-def _dispatch(tenant_id: str, delivery_ids: list[str]) -> None:
-    from smartgov.notices import tasks  # tasks import services: import at call time
+def _deliver_all_in_process(tenant_id: str, delivery_ids: list[str]) -> None:
+    for delivery_id in delivery_ids:
+        _deliver_in_process(tenant_id, delivery_id)
 
-    tasks.enqueue_deliveries(tenant_id, delivery_ids)
+
+def _deliver_in_process(tenant_id: str, delivery_id: str) -> None:
+    # In process (the embedded default): the attempts come back to back, not at next_attempt_at,
+    # since no dispatcher runs. The delivery row bounds the attempts and records the outcome; a
+    # failure is logged and recorded, never raised into the request whose commit triggered it.
+    for _attempt in range(MAX_ATTEMPTS):
+        try:
+            outcome = attempt_in_tenant(tenant_id, delivery_id)
+        except Exception:
+            log.exception("delivery %s ended with an error", delivery_id)
+            return
+        if outcome != RETRY:
+            return
+
+
+# --- the outbox --------------------------------------------------------------------------------
+
+
+def claim_due_deliveries(tenant: Tenant, *, limit: int = DISPATCH_BATCH, lease: timedelta = LEASE) -> list[str]:
+    """Claim up to ``limit`` of the tenant's queued deliveries that are due, oldest due first, in
+    one short transaction: their ``next_attempt_at`` moves ``lease`` ahead, so the dispatcher does
+    not queue them again while their tasks run, and a delivery whose task is lost (a worker died)
+    comes back when the lease ends. Rows another dispatcher or a sending worker holds are skipped
+    (``SKIP LOCKED``). Returns the claimed ids; the caller queues their tasks after the commit. Not
+    audited: it changes when a delivery is tried, not what anyone sees or is sent."""
+    with transaction.atomic(savepoint=False):  # the dispatcher calls it in its tenant_context already
+        now = clock.now()
+        ids = list(
+            Delivery.objects.select_for_update(skip_locked=True)
+            .filter(tenant=tenant, status=Delivery.Status.QUEUED, next_attempt_at__lte=now)
+            .order_by("next_attempt_at")
+            .values_list("pk", flat=True)[:limit]
+        )
+        if ids:
+            Delivery.objects.filter(tenant=tenant, pk__in=ids).update(next_attempt_at=now + lease)
+    return [str(pk) for pk in ids]
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """How long after its ``attempts``-th failed attempt a delivery is tried again: 30 s, 60 s,
+    120 s ... up to an hour, each jittered down by up to half, so deliveries that failed together
+    (a gateway outage) do not all come back in the same second."""
+    ceiling = min(RETRY_BASE * 2 ** max(attempts - 1, 0), RETRY_MAX)
+    return ceiling * random.uniform(0.5, 1.0)
+
+
+def attempt_in_tenant(tenant_id: str, delivery_id: str) -> str:
+    """``attempt_delivery`` in the tenant's own context, for a task or a callback that has only ids."""
+    tenant = Tenant.objects.get(pk=tenant_id)
+    with tenant_context(tenant):
+        return attempt_delivery(tenant, delivery_id)
 
 
 def _send(tenant: Tenant, delivery: Delivery) -> str:
@@ -255,9 +324,10 @@ def _send(tenant: Tenant, delivery: Delivery) -> str:
 
 
 def attempt_delivery(tenant: Tenant, delivery_id: str) -> str:
-    """One attempt at one queued delivery: SENT, RETRY (try again later) or FAILED (given up
-    after MAX_ATTEMPTS, recorded and audited). The row is locked while sending, so two workers
-    never send the same delivery; a delivery no longer queued is left alone (a redelivered task)."""
+    """One attempt at one queued delivery: SENT, RETRY (due again after ``retry_delay``, when the
+    dispatcher queues it again) or FAILED (given up after MAX_ATTEMPTS, recorded and audited). The
+    row is locked while sending, so two workers never send the same delivery; a delivery no longer
+    queued is left alone (a redelivered task)."""
     with transaction.atomic():
         delivery = (
             Delivery.objects.select_for_update(of=("self",))
@@ -282,8 +352,10 @@ def attempt_delivery(tenant: Tenant, delivery_id: str) -> str:
                 record(actor=SYSTEM, tenant=tenant, action="notice.delivery_failed", obj=delivery,
                        changes={"channel": delivery.channel, "attempts": delivery.attempts,
                                 "error": delivery.last_error})
+                delivery.next_attempt_at = None
                 outcome = FAILED
             else:
+                delivery.next_attempt_at = clock.now() + retry_delay(delivery.attempts)
                 outcome = RETRY
             log.warning("delivery %s (%s) attempt %d failed: %s", delivery.pk, delivery.channel,
                         delivery.attempts, delivery.last_error)
@@ -291,6 +363,7 @@ def attempt_delivery(tenant: Tenant, delivery_id: str) -> str:
             delivery.status = Delivery.Status.SENT
             delivery.sent_at = now
             delivery.last_error = ""
+            delivery.next_attempt_at = None
             outcome = SENT
         delivery.save()
         return outcome

@@ -1,96 +1,70 @@
-"""Sending notices in the background, with retries and exponential backoff.
+"""Sending notices in the background, from the outbox the delivery rows are.
 
-With a broker (production) each delivery is a Celery task; a notice's deliveries are queued by one
-``fan_out`` task, so the request that notified publishes one message however many channels the
-person chose (each publish costs the request about a millisecond); a failed attempt raises
-``DeliveryRetry`` and Celery's autoretry schedules the next one after a growing, jittered
-delay. In the embedded default (no broker) the task runs eagerly in the process, right after the
-transaction commits; Celery then re-runs a retried task at once, so the attempts come back to
-back. Either way the count lives in the delivery row (``services.MAX_ATTEMPTS``), so the retries
-end, and the last failure is recorded rather than raised into the request that committed.
+With a broker (production) the request that notified publishes nothing: its ``Delivery`` rows,
+committed with the rest of its work, are due at once. The beat task ``dispatch`` (every
+``SMARTGOV_NOTICE_DISPATCH_SECONDS``) claims each active tenant's due deliveries in a short
+transaction (``services.claim_due_deliveries``, which leases them for ``services.LEASE``) and, after
+that commits, queues one ``deliver`` task per delivery. ``deliver`` makes one attempt; a failed one
+is given its next time in the row (30 s, 60 s, 120 s ... up to an hour, jittered), and ``dispatch``
+queues it again when it is due. So no notice is lost: a process that dies after the notifying
+commit leaves its rows due, and a failed publish or a task lost with its worker only delays a
+delivery until its lease ends. A ``deliver`` task expires with the lease (its delivery has been
+queued again by then), so a backlog in the broker does not pile up copies. The row lock, the status
+check and the attempt count in the row keep two tasks of one delivery from both sending it and keep
+a delivery from being tried forever. Without a broker, ``notify`` sends in the process right after
+the commit instead (``services._deliver_in_process``) and nothing here runs.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from functools import partial
 
 from celery import shared_task
-from django.conf import settings
+from django.db import transaction
 
+from smartgov.kit import clock
 from smartgov.notices import services
+from smartgov.tenancy import selectors as tenancy_selectors
 from smartgov.tenancy.context import tenant_context
-from smartgov.tenancy.models import Tenant
 
 log = logging.getLogger("smartgov.notices")
 
-
-class DeliveryRetry(Exception):
-    """This attempt failed; try the delivery again later."""
-
-
-@shared_task(
-    bind=True,
-    name="smartgov.notices.tasks.deliver",
-    autoretry_for=(DeliveryRetry,),
-    retry_backoff=30,  # seconds: 30, 60, 120, ... with full jitter
-    retry_backoff_max=3600,
-    retry_jitter=True,
-    max_retries=services.MAX_ATTEMPTS,  # a backstop: the delivery row stops the retries first
-    acks_late=True,
-)
-def deliver(self: Any, tenant_id: str, delivery_id: str) -> str:
-    outcome = _attempt(tenant_id, delivery_id)
-    if outcome == services.RETRY:
-        raise DeliveryRetry(f"delivery {delivery_id}: attempt failed, will retry")
-    return outcome
+# Batches claimed per tenant in one run, so a tenant with a large backlog (a bulk notice) does not
+# hold up the others for long; the rest is claimed by the next run.
+BATCHES_PER_RUN = 10
 
 
-def _attempt(tenant_id: str, delivery_id: str) -> str:
-    tenant = Tenant.objects.get(pk=tenant_id)
-    with tenant_context(tenant):
-        return services.attempt_delivery(tenant, delivery_id)
+@shared_task(name="smartgov.notices.tasks.deliver", acks_late=True)
+def deliver(tenant_id: str, delivery_id: str) -> str:
+    """One attempt at one delivery: ``sent``, ``retry`` (due again later, in the row) or ``failed``."""
+    return services.attempt_in_tenant(tenant_id, delivery_id)
 
 
-@shared_task(
-    name="smartgov.notices.tasks.fan_out",
-    autoretry_for=(Exception,),  # a broker hiccup must not leave deliveries queued with no task
-    retry_backoff=5,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=10,
-    acks_late=True,
-)
-def fan_out(tenant_id: str, delivery_ids: list[str]) -> int:
-    """Queue one ``deliver`` task per delivery, so each channel retries on its own. Run again (a
-    worker died half-way, or a publish failed and the task retries), it queues some deliveries
-    twice; the row lock, the status check and the attempt count in the row keep a delivery from
-    being sent twice or tried forever (a second task may spend an attempt early)."""
+@shared_task(name="smartgov.notices.tasks.dispatch", acks_late=True)
+def dispatch() -> dict[str, int]:
+    """Queue a ``deliver`` task for every due delivery, tenant by tenant (each in its own tenant
+    context, so row-level security sees only that tenant). Returns the count queued per tenant."""
+    done: dict[str, int] = {}
+    for tenant in tenancy_selectors.tenants("active"):
+        tenant_id = str(tenant.pk)
+        for _batch in range(BATCHES_PER_RUN):
+            with tenant_context(tenant):
+                claimed = services.claim_due_deliveries(tenant, limit=services.DISPATCH_BATCH)
+                if claimed:
+                    transaction.on_commit(partial(_queue, tenant_id, claimed))
+            if claimed:
+                done[tenant.slug] = done.get(tenant.slug, 0) + len(claimed)
+            if len(claimed) < services.DISPATCH_BATCH:
+                break
+    if done:
+        log.info("notice deliveries queued: %s", done)
+    return done
+
+
+def _queue(tenant_id: str, delivery_ids: list[str]) -> None:
+    # A publish that fails leaves the rest claimed: they come back when their lease ends. A task not
+    # started by then (counted from now, just after the claim) is dropped: it has been queued again.
+    expires = clock.now() + services.LEASE
     for delivery_id in delivery_ids:
-        deliver.apply_async(args=[tenant_id, delivery_id])
-    return len(delivery_ids)
-
-
-def enqueue_deliveries(tenant_id: str, delivery_ids: list[str]) -> None:
-    """Queue a notice's deliveries (called after the notifying transaction committed)."""
-    if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", True):
-        for delivery_id in delivery_ids:
-            _deliver_in_process(tenant_id, delivery_id)
-    elif len(delivery_ids) == 1:
-        deliver.apply_async(args=[tenant_id, delivery_ids[0]])
-    elif delivery_ids:
-        fan_out.apply_async(args=[tenant_id, delivery_ids])
-
-
-def _deliver_in_process(tenant_id: str, delivery_id: str) -> None:
-    # In process (the embedded default): retry at once rather than through Celery's eager retry,
-    # which re-raises into the request. The delivery row bounds the attempts and records the outcome;
-    # a failure is logged and recorded, never raised into the request whose commit triggered it.
-    for _ in range(services.MAX_ATTEMPTS):
-        try:
-            outcome = _attempt(tenant_id, delivery_id)
-        except Exception:
-            log.exception("delivery %s ended with an error", delivery_id)
-            return
-        if outcome != services.RETRY:
-            return
+        deliver.apply_async(args=[tenant_id, delivery_id], expires=expires)
