@@ -55,3 +55,14 @@ def test_a_revoked_key_is_refused_at_once_even_when_cached(client):
     with tenant_context(tenant):
         services.revoke_api_client(SYSTEM, tenant, api_client)
     assert client.get("/api/v1/t/hot/departments", **bearer(key)).status_code == 401
+
+
+def test_a_path_naming_no_tenant_asks_the_database_once_and_a_new_tenant_is_seen_at_once(client):
+    """``/accounts/...`` or a mistyped slug looks like a portal path: the miss is kept too, so such
+    requests do not each look for a tenant; creating the tenant forgets it in this process."""
+    assert client.get("/nocity/services/").status_code == 404
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/nocity/services/").status_code == 404
+    assert not [q for q in queries.captured_queries if "tenancy_tenant" in q["sql"]]
+    make_tenant("nocity")
+    assert client.get("/api/v1/t/nocity/catalogue/services").status_code != 404

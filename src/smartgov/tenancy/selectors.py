@@ -18,17 +18,18 @@ from smartgov.tenancy.models import Department, Tenant
 # Every tenant-scoped request looks its tenant up by slug. A status change (suspend, archive) is
 # seen at once by the process that made it and within this many seconds by the others.
 TENANT_CACHE_SECONDS = 5
-_by_slug: TtlCache[str, Tenant] = TtlCache(TENANT_CACHE_SECONDS)
+_by_slug: TtlCache[str, Tenant | bool] = TtlCache(TENANT_CACHE_SECONDS)
+_NO_TENANT = False  # kept for a slug that names none: a portal path like /accounts/ asks on every request
 
 
 def tenant_for_request(slug: str) -> Tenant | None:
-    """The tenant a path names, or None; cached briefly (misses are not cached)."""
-    tenant = _by_slug.get(slug)
-    if tenant is None:
-        tenant = Tenant.objects.filter(slug=slug).first()
-        if tenant is not None:
-            _by_slug.put(slug, tenant)
-    return tenant
+    """The tenant a path names, or None; cached briefly, misses too (a tenant created since is
+    seen at once by the process that created it, within TENANT_CACHE_SECONDS by the others)."""
+    found = _by_slug.get(slug)
+    if found is None:
+        found = Tenant.objects.filter(slug=slug).first() or _NO_TENANT
+        _by_slug.put(slug, found)
+    return found if isinstance(found, Tenant) else None
 
 
 def forget_tenant(slug: str) -> None:
