@@ -110,39 +110,27 @@ class Insert(Generic[M]):
         self._sql: dict[tuple[str, int], str] = {}
 
     def _compile(self, connection: Any, rows: int) -> str:
+        # Several rows as VALUES lists, not Django's one-array-per-column UNNEST: for the few rows a
+        # request inserts, arrays cost more in psycopg's dumpers (3 audit rows: 432 against 268 µs
+        # of Python) and on the server (213 against 173 µs).
         quote = connection.ops.quote_name
         table = quote(self.model._meta.db_table)
         columns = ", ".join(quote(str(f.column)) for f in self.fields)
-        if self._unnest(connection, rows):
-            # As Django's bulk_create does: one array per column, so the statement (and its prepared
-            # plan) is the same however many rows; the type without its length, so nothing is cut.
-            arrays = ", ".join(f"(%s)::{str(f.db_type(connection)).split('(')[0]}[]" for f in self.fields)
-            values = f"SELECT * FROM UNNEST({arrays})"  # noqa: S608  (types from the model)
-        else:
-            one = "(" + ", ".join(["%s"] * len(self.fields)) + ")"
-            values = f"VALUES {', '.join([one] * rows)}"
-        sql = f"INSERT INTO {table} ({columns}) {values} {self.suffix}".rstrip()
-        self._sql[(connection.vendor, 2 if self._unnest(connection, rows) else rows)] = sql
+        one = "(" + ", ".join(["%s"] * len(self.fields)) + ")"
+        sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * rows)} {self.suffix}".rstrip()  # noqa: S608
+        self._sql[(connection.vendor, rows)] = sql
         return sql
-
-    @staticmethod
-    def _unnest(connection: Any, rows: int) -> bool:
-        return bool(connection.vendor == "postgresql" and rows > 1)
 
     def statement(self, objs: tuple[M, ...] | list[M], using: str = DEFAULT_DB_ALIAS) -> tuple[str, list[Any]]:
         """The statement and its values, for a caller that runs it inside a statement of its own."""
         connection = connections[using]
-        unnest = self._unnest(connection, len(objs))
-        key = (connection.vendor, 2 if unnest else len(objs))
-        sql = self._sql.get(key) or self._compile(connection, len(objs))
-        rows = []
+        sql = self._sql.get((connection.vendor, len(objs))) or self._compile(connection, len(objs))
+        params = []
         for obj in objs:
             if obj.pk is None:
                 raise ValueError(f"{self.model.__name__} needs its primary key before Insert")
-            rows.append([f.get_db_prep_save(f.pre_save(obj, True), connection) for f in self.fields])
-        if unnest:
-            return sql, [list(column) for column in zip(*rows, strict=True)]
-        return sql, [value for row in rows for value in row]
+            params += [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in self.fields]
+        return sql, params
 
     def __call__(self, *objs: M, using: str = DEFAULT_DB_ALIAS) -> int:
         """Insert ``objs``; the number of rows inserted (fewer when the suffix skips conflicts)."""
