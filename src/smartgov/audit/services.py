@@ -97,23 +97,33 @@ def _append(tenant: Tenant | None, events: list[AuditEvent]) -> None:
 
 def _write(head_pk: Any, seq: int, last_hash: str, events: list[AuditEvent]) -> None:
     """Insert the chained ``events`` and move the head to ``seq``/``last_hash``. On PostgreSQL this
-    is one statement, the head's UPDATE riding along as a data-modifying CTE of the INSERT: the
-    head is locked already (``_locked_head``) and the hashes are computed above, so the rows
-    written are exactly those of the two separate statements (run elsewhere), one round trip less."""
+    is one statement, the INSERT riding along as a data-modifying CTE of the head's UPDATE, which
+    takes the last event's sequence number and hash from what was inserted: the head is locked
+    already (``_locked_head``) and the hashes are computed above, so the rows written are exactly
+    those of the two separate statements (run elsewhere), one round trip less. (Taken from the
+    rows, not sent again, they keep a three-event statement within the 50 parameters psycopg keeps
+    its parsed form of.)"""
     connection = transaction.get_connection()
     if connection.vendor != "postgresql":
         _INSERT(*events)
         _MOVE_HEAD.update(head=head_pk, seq=seq, last_hash=last_hash)
         return
     insert_sql, insert_params = _INSERT.statement(events)
-    meta, quote = AuditChainHead._meta, connection.ops.quote_name
+    head, event, quote = AuditChainHead._meta, AuditEvent._meta, connection.ops.quote_name
     # Names from the models' metadata, values as parameters.
-    seq_col, hash_col = quote(meta.get_field("last_seq").column), quote(meta.get_field("last_hash").column)
-    table, pk = quote(meta.db_table), quote(meta.pk.column)
-    move_head = f"UPDATE {table} SET {seq_col} = %s, {hash_col} = %s WHERE {pk} = %s"  # noqa: S608
-    head_id = meta.pk.get_db_prep_value(head_pk, connection)
+    event_seq, event_hash = quote(event.get_field("seq").column), quote(event.get_field("hash").column)
+    head_seq, head_hash = quote(head.get_field("last_seq").column), quote(head.get_field("last_hash").column)
+    table, pk = quote(head.db_table), quote(head.pk.column)
+    move_head = (
+        f"WITH added AS ({insert_sql} RETURNING {event_seq}, {event_hash}) "  # noqa: S608
+        f"UPDATE {table} SET {head_seq} = last.{event_seq}, {head_hash} = last.{event_hash} "
+        f"FROM (SELECT {event_seq}, {event_hash} FROM added ORDER BY {event_seq} DESC LIMIT 1) AS last "
+        f"WHERE {table}.{pk} = %s"
+    )
     with statements.cursor() as cursor:
-        cursor.execute(f"WITH moved AS ({move_head}) {insert_sql}", [seq, last_hash, head_id, *insert_params])
+        cursor.execute(move_head, [*insert_params, head.pk.get_db_prep_value(head_pk, connection)])
+        if cursor.rowcount != 1:  # the head is locked by this transaction: it cannot have gone
+            raise RuntimeError(f"audit chain head {head_pk} was not moved")
     statements.saved(events, connection.alias)
 
 
