@@ -197,3 +197,10 @@ def test_a_rollback_forgets_what_was_prepared_and_the_next_call_prepares_again()
         with pytest.raises(IntegrityError), transaction.atomic():
             INSERT_DAY(_day(tenant, date(2026, 7, 1), True), _day(tenant, date(2026, 7, 1), True))
         assert MEMBER.first(tenant=tenant.pk, pk=member.pk).pk == member.pk
+
+
+def test_a_model_with_receivers_on_its_saves_is_refused():
+    from smartgov.tenancy.models import Tenant
+
+    with pytest.raises(TypeError, match="receivers"):  # the tenancy app forgets a saved tenant's cache entry
+        Insert(Tenant)(Tenant(slug="refused"))

@@ -37,6 +37,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import Model, QuerySet
 from django.db.models.query import get_related_populators
+from django.db.models.signals import post_save, pre_save
 from django.db.models.sql import DeleteQuery, UpdateQuery
 
 M = TypeVar("M", bound=Model)
@@ -110,6 +111,8 @@ class Insert(Generic[M]):
         self._sql: dict[tuple[str, int], str] = {}
 
     def _compile(self, connection: Any, rows: int) -> str:
+        if pre_save.has_listeners(self.model) or post_save.has_listeners(self.model):
+            raise TypeError(f"{self.model.__name__} has receivers on its saves: insert it with save()")
         # Several rows as VALUES lists, not Django's one-array-per-column UNNEST: for the few rows a
         # request inserts, arrays cost more in psycopg's dumpers (3 audit rows: 432 against 268 µs
         # of Python) and on the server (213 against 173 µs).
