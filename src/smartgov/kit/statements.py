@@ -63,7 +63,8 @@ def _preparing_cursor_class() -> type:
 
 @contextmanager
 def cursor(using: str = DEFAULT_DB_ALIAS) -> Iterator[Any]:
-    """Django's cursor; on PostgreSQL one that binds parameters on the server and prepares what it runs."""
+    """Django's cursor; on PostgreSQL one that binds parameters on the server and prepares what it
+    runs. It is the connection's one such cursor: read a statement's results before running another."""
     connection = connections[using]
     if connection.vendor != "postgresql":
         with connection.cursor() as found:
