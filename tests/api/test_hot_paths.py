@@ -66,3 +66,13 @@ def test_a_path_naming_no_tenant_asks_the_database_once_and_a_new_tenant_is_seen
     assert not [q for q in queries.captured_queries if "tenancy_tenant" in q["sql"]]
     make_tenant("nocity")
     assert client.get("/api/v1/t/nocity/catalogue/services").status_code != 404
+
+
+def test_a_miss_cached_while_the_tenant_was_being_created_is_forgotten_at_commit(django_capture_on_commit_callbacks):
+    from smartgov.tenancy import selectors
+
+    with django_capture_on_commit_callbacks(execute=True):
+        tenant = make_tenant("latecity")
+        # Another thread of this process looked the slug up before the creating transaction committed.
+        selectors._no_tenant.put("latecity", True)
+    assert selectors.tenant_for_request("latecity") == tenant

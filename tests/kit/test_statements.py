@@ -8,6 +8,7 @@ from uuid import UUID
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 
 from smartgov.accounts.models import Membership
@@ -152,7 +153,7 @@ def test_a_parameter_the_orm_does_not_pass_as_is_is_refused_at_compile_time():
     tenant = make_tenant()
     prefix = Query(lambda tenant, code: Department.objects.filter(tenant_id=tenant, code__startswith=code),
                    tenant=UUID, code=str)
-    with tenant_context(tenant), pytest.raises(ValueError, match="code is not a plain parameter"):
+    with tenant_context(tenant), pytest.raises(ValueError, match="transformed|code is not a plain parameter"):
         prefix.first(tenant=tenant.pk, code="wat")
     with pytest.raises(TypeError, match="kind"):
         Query(lambda tenant: Department.objects.filter(tenant_id=tenant), tenant=float)
@@ -204,3 +205,76 @@ def test_a_model_with_receivers_on_its_saves_is_refused():
 
     with pytest.raises(TypeError, match="receivers"):  # the tenancy app forgets a saved tenant's cache entry
         Insert(Tenant)(Tenant(slug="refused"))
+
+
+def test_a_parameter_also_used_transformed_is_refused():
+    """Found once as it is, it would pass a check that looks for each name once; compiled a second
+    time with other stand-ins, the transformed use shows, and the query is refused rather than
+    binding the stand-in for ever."""
+    tenant = make_tenant()
+    either = Query(
+        lambda tenant, word: Department.objects.filter(tenant_id=tenant)
+        .filter(Q(code=word) | Q(name_en__startswith=word))
+        .values_list("code"),
+        tenant=UUID,
+        word=str,
+    )
+    with tenant_context(tenant), pytest.raises(ValueError, match="transformed"):
+        either.rows(tenant=tenant.pk, word="water")
+
+
+def test_a_case_insensitive_match_is_refused_or_exact_as_the_orm():
+    """SQLite's iexact escapes the value for LIKE, so a compiled statement binding it unescaped
+    would let ``_`` match any character: refused there. PostgreSQL compares UPPER() of both: exact."""
+    tenant = make_tenant()
+    make_department(tenant, "water-1")
+    folded = Query(
+        lambda tenant, code: Department.objects.filter(tenant_id=tenant, code__iexact=code).values_list("code"),
+        tenant=UUID,
+        code=str,
+    )
+    with tenant_context(tenant):
+        orm = list(Department.objects.filter(tenant=tenant, code__iexact="WATER_1").values_list("code"))
+        try:
+            compiled = folded.rows(tenant=tenant.pk, code="WATER_1")
+        except ValueError:
+            assert connection.vendor == "sqlite"
+        else:
+            assert compiled == orm == []
+            assert folded.rows(tenant=tenant.pk, code="WATER-1") == [("water-1",)]
+
+
+def test_a_value_of_another_kind_is_refused_not_compared_wrongly():
+    tenant = make_tenant()
+    with tenant_context(tenant):
+        with pytest.raises(TypeError, match="datetime"):
+            DAYS.rows(tenant=tenant.pk, since=clock.now())
+        with pytest.raises(TypeError, match="NoneType"):
+            DAYS.rows(tenant=tenant.pk, since=None)
+        with pytest.raises(TypeError):
+            RENAME.update(tenant=tenant.pk, code=7, name="x")
+        from django.utils.translation import gettext_lazy
+
+        assert RENAME.update(tenant=tenant.pk, code="none", name=gettext_lazy("Water")) == 0  # lazy text is text
+
+
+def test_a_field_left_to_its_database_default_is_refused():
+    from smartgov.notices.models import Delivery, Message
+
+    tenant = make_tenant()
+    citizen = make_citizen(tenant)
+    message = Message(tenant=tenant, recipient=citizen, event="x", language="en", created_at=clock.now())
+    left = Delivery(tenant=tenant, message=message, channel="email", created_at=clock.now(), updated_at=clock.now())
+    with pytest.raises(TypeError, match="next_attempt_at"):  # save() would write DEFAULT; this would send the marker
+        Insert(Delivery).statement([left])
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_dead_connection_is_replaced_as_djangos_own_cursor_replaces_it():
+    connection.ensure_connection()
+    connection.connection.close()  # as after a database restart or an idle-connection kill
+    connection.health_check_done = False  # a new request
+    with statements.cursor() as cursor:
+        cursor.execute("SELECT %s::int", [1])
+        assert cursor.fetchone() == (1,)

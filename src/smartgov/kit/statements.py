@@ -18,14 +18,17 @@ connection, so the server skips parsing and planning too.
 Prepared statements and schema changes: PostgreSQL refuses to run a prepared statement whose result
 columns changed type since it was prepared ("cached plan must not change result type"). Statements
 here name their columns, so a migration that adds columns does not touch them; one that changes a
-selected column's type needs the web processes restarted after it (docs/operations.md). A rolled-back
-transaction makes psycopg forget the connection's prepared statements, so such a failure lasts one
-request per connection at most. Behind PgBouncer, transaction pooling needs PgBouncer 1.21 or later
-with ``max_prepared_statements`` set.
+selected column's type needs the web processes restarted after it (docs/operations.md). Should one
+run anyway, the request fails, and its connection is replaced when the request ends (psycopg
+forgets prepared statements on a rollback, but a statement in autocommit rolls nothing back), so
+the failure lasts one request per connection. Behind PgBouncer, transaction pooling needs PgBouncer
+1.22 or later (psycopg sends ``DEALLOCATE ALL`` after a rollback) with ``max_prepared_statements``
+set, and psycopg built on libpq 17 or later (the binary wheel is).
 """
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -33,12 +36,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Generic, TypeVar
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, NotSupportedError, connections
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import Model, QuerySet
 from django.db.models.query import get_related_populators
 from django.db.models.signals import post_save, pre_save
 from django.db.models.sql import DeleteQuery, UpdateQuery
+from django.utils.functional import Promise
 
 M = TypeVar("M", bound=Model)
 
@@ -70,6 +74,7 @@ def cursor(using: str = DEFAULT_DB_ALIAS) -> Iterator[Any]:
         with connection.cursor() as found:
             yield found
         return
+    connection.close_if_health_check_failed()  # as Django's cursor() does: a dead connection is replaced
     connection.ensure_connection()
     connection.validate_thread_sharing()
     # One psycopg cursor per connection, kept for its next statement (a new one copies the
@@ -77,7 +82,15 @@ def cursor(using: str = DEFAULT_DB_ALIAS) -> Iterator[Any]:
     raw = connection.__dict__.get(_KEPT)
     if raw is None or raw.connection is not connection.connection or raw.closed:
         raw = connection.__dict__[_KEPT] = _preparing_cursor_class()(connection.connection)
-    yield _LoggedCursor(raw, connection) if connection.queries_logged else connection.make_cursor(raw)
+    try:
+        yield _LoggedCursor(raw, connection) if connection.queries_logged else connection.make_cursor(raw)
+    except NotSupportedError as exc:
+        if "cached plan must not change result type" in str(exc):
+            # A migration changed a column this connection's prepared statements read. psycopg
+            # forgets them on a rollback, but a statement in autocommit rolls nothing back: have the
+            # connection replaced when the request ends.
+            connection.close_at = time.monotonic()
+        raise
 
 
 _KEPT = "smartgov_preparing_cursor"
@@ -133,7 +146,11 @@ class Insert(Generic[M]):
         for obj in objs:
             if obj.pk is None:
                 raise ValueError(f"{self.model.__name__} needs its primary key before Insert")
-            params += [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in self.fields]
+            values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in self.fields]
+            for field, value in zip(self.fields, values, strict=True):
+                if hasattr(value, "as_sql"):  # DatabaseDefault and other expressions: save() writes SQL
+                    raise TypeError(f"{self.model.__name__}.{field.name}: set a value to insert it here")
+            params += values
         return sql, params
 
     def __call__(self, *objs: M, using: str = DEFAULT_DB_ALIAS) -> int:
@@ -182,7 +199,9 @@ class Update(Generic[M]):
 _KINDS: dict[type, Callable[[int], Any]] = {
     uuid.UUID: lambda n: uuid.UUID(int=(0x5E7 << 112) | n),
     int: lambda n: 7_300_000_000_000 + n,
-    str: lambda n: f"\x1fstand-in {n}\x1f",
+    # With the characters a LIKE escapes and upper case: a lookup that escapes or folds the value
+    # changes the stand-in, so it is not found as a plain parameter and is refused.
+    str: lambda n: f"\x1fStand_in%\\{n}\x1f",
     date: lambda n: date(1901, 1, 1 + n),
     datetime: lambda n: datetime(1901, 1, 1 + n, 1, 2, 3, 456789, tzinfo=UTC),
 }
@@ -228,9 +247,18 @@ class _Compiled:
 
 
 def _coerce(kind: type, value: Any) -> Any:
-    """A value of the parameter's kind; a malformed UUID is a ValueError (callers answer 404)."""
+    """The value as the parameter's kind, or a refusal: the ORM would have converted it through the
+    field, and a statement compiled for one kind would compare another wrongly (a datetime for a
+    date, None for ``IS NULL``). A UUID may come as text; a malformed one is a ValueError (callers
+    answer 404). A lazy translation is its text."""
     if kind is uuid.UUID and not isinstance(value, uuid.UUID):
         return uuid.UUID(str(value))
+    if kind is str and isinstance(value, Promise):
+        return str(value)
+    if kind is date and isinstance(value, datetime):
+        raise TypeError("a date parameter was given a datetime")
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise TypeError(f"a {kind.__name__} parameter was given {type(value).__name__}")
     return value
 
 
@@ -251,18 +279,29 @@ class Query:
         self.build, self.kinds = build, kinds
         self._compiled: dict[tuple[str, str], _Compiled] = {}
 
-    def _stand_ins(self) -> dict[str, Any]:
-        return {name: _KINDS[kind](i) for i, (name, kind) in enumerate(self.kinds.items())}
+    def _stand_ins(self, offset: int = 0) -> dict[str, Any]:
+        return {name: _KINDS[kind](offset + i) for i, (name, kind) in enumerate(self.kinds.items())}
+
+    def _compiler(self, using: str, mode: str, stand_ins: dict[str, Any]) -> Any:
+        built = self.build(**stand_ins)
+        if isinstance(built, QuerySet) and getattr(built, "_prefetch_related_lookups", False):
+            raise TypeError("prefetch_related is not run by a compiled query")
+        query = built.query if isinstance(built, QuerySet) else built
+        if mode == "delete":
+            query = query.chain(DeleteQuery)
+        return query.get_compiler(using)
 
     def _compile(self, using: str, mode: str) -> _Compiled:
         connection = connections[using]
         stand_ins = self._stand_ins()
-        built = self.build(**stand_ins)
-        query = built.query if isinstance(built, QuerySet) else built
-        if mode == "delete":
-            query = query.chain(DeleteQuery)
-        compiler = query.get_compiler(using)
+        compiler = self._compiler(using, mode, stand_ins)
         sql, params = compiler.as_sql()
+        # Compiled again with other stand-ins: whatever differs then must be one of the slots found
+        # below. A parameter used once as it is and once transformed (``code=x | name__startswith=x``),
+        # or a value worked out from one in Python, would otherwise keep its stand-in for ever.
+        other_sql, other_params = self._compiler(using, mode, self._stand_ins(len(stand_ins))).as_sql()
+        if other_sql != sql or len(other_params) != len(params):
+            raise ValueError("a parameter changes the statement's text, not only its values")
         slots = []
         found = set()
         for position, param in enumerate(params):
@@ -272,6 +311,10 @@ class Query:
                     slots.append((position, name, convert))
                     found.add(name)
                     break
+        plain = {position for position, _name, _convert in slots}
+        for position, (first, second) in enumerate(zip(params, other_params, strict=True)):
+            if position not in plain and not (type(first) is type(second) and first == second):
+                raise ValueError(f"a parameter reaches the statement transformed (value {first!r})")
         for name, stand_in in stand_ins.items():
             if name not in found:
                 raise ValueError(f"parameter {name} is not a plain parameter of the compiled statement")
@@ -332,6 +375,7 @@ class Query:
         return found
 
     def first(self, using: str = DEFAULT_DB_ALIAS, **values: Any) -> Any:
+        """The one instance a unique filter finds, or None (all rows are read: no LIMIT is added)."""
         found = self.objects(using, **values)
         return found[0] if found else None
 
@@ -351,7 +395,8 @@ class Query:
 
 
 def updating(queryset: QuerySet[Any], **values: Any) -> UpdateQuery:
-    """What ``queryset.update(**values)`` would run, for ``Query(...).update``."""
+    """What ``queryset.update(**values)`` would run, for ``Query(...).update`` (an ``update``
+    override of the queryset's class is not run: compile only querysets whose updates are plain)."""
     query: Any = queryset.query.chain(UpdateQuery)
     query.add_update_values(values)
     query.annotations = {}

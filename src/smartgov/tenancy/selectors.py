@@ -7,7 +7,7 @@ from datetime import datetime
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
@@ -18,22 +18,31 @@ from smartgov.tenancy.models import Department, Tenant
 # Every tenant-scoped request looks its tenant up by slug. A status change (suspend, archive) is
 # seen at once by the process that made it and within this many seconds by the others.
 TENANT_CACHE_SECONDS = 5
-_by_slug: TtlCache[str, Tenant | bool] = TtlCache(TENANT_CACHE_SECONDS)
-_NO_TENANT = False  # kept for a slug that names none: a portal path like /accounts/ asks on every request
+_by_slug: TtlCache[str, Tenant] = TtlCache(TENANT_CACHE_SECONDS)
+# Slugs that name no tenant: a portal-looking path (/accounts/...) would otherwise ask on every
+# request. Kept apart, so that many of them (a scan) never push real tenants out.
+_no_tenant: TtlCache[str, bool] = TtlCache(TENANT_CACHE_SECONDS)
 
 
 def tenant_for_request(slug: str) -> Tenant | None:
     """The tenant a path names, or None; cached briefly, misses too (a tenant created since is
     seen at once by the process that created it, within TENANT_CACHE_SECONDS by the others)."""
     found = _by_slug.get(slug)
-    if found is None:
-        found = Tenant.objects.filter(slug=slug).first() or _NO_TENANT
-        _by_slug.put(slug, found)
-    return found if isinstance(found, Tenant) else None
+    if found is None and not _no_tenant.get(slug):
+        found = Tenant.objects.filter(slug=slug).first()
+        if found is None:
+            _no_tenant.put(slug, True)
+        else:
+            _by_slug.put(slug, found)
+    return found
 
 
 def forget_tenant(slug: str) -> None:
-    _by_slug.discard(slug)
+    """A tenant was saved or deleted: forget the slug now and, as a lookup in another thread may
+    cache the row as it was before the commit, once the transaction commits."""
+    for cache in (_by_slug, _no_tenant):
+        cache.discard(slug)
+    transaction.on_commit(lambda: [cache.discard(slug) for cache in (_by_slug, _no_tenant)])
 
 
 def tenant_by_slug(slug: str) -> Tenant:
