@@ -76,3 +76,13 @@ def test_a_miss_cached_while_the_tenant_was_being_created_is_forgotten_at_commit
         # Another thread of this process looked the slug up before the creating transaction committed.
         selectors._no_tenant.put("latecity", True)
     assert selectors.tenant_for_request("latecity") == tenant
+
+
+def test_forget_discards_now_and_again_at_commit(django_capture_on_commit_callbacks):
+    cache: memo.TtlCache[str, int] = memo.TtlCache(5)
+    cache.put("a", 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        cache.forget("a")
+        assert cache.get("a") is None
+        cache.put("a", 2)  # another thread read the row as it was before the commit
+    assert cache.get("a") is None

@@ -14,7 +14,6 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -205,8 +204,7 @@ def working_calendar(tenant: Tenant) -> cal.WorkingCalendar:
 
 def forget_calendar(tenant: Tenant) -> None:
     """The tenant's calendar changed: read it again (now, and once the change is committed)."""
-    _calendars.discard(tenant.pk)
-    transaction.on_commit(lambda: _calendars.discard(tenant.pk))
+    _calendars.forget(tenant.pk)
 
 
 def add_working_days(tenant: Tenant, start: date, n: int) -> date:

@@ -8,6 +8,8 @@ import threading
 import time
 from typing import Generic, TypeVar
 
+from django.db import transaction
+
 K = TypeVar("K")
 V = TypeVar("V")
 
@@ -41,6 +43,12 @@ class TtlCache(Generic[K, V]):
     def discard(self, key: K) -> None:
         with self._lock:
             self._entries.pop(key, None)
+
+    def forget(self, key: K) -> None:
+        """What ``key`` stands for is being changed in the current transaction: discard it now and
+        again when the transaction commits, as another thread may read and keep the old row between."""
+        self.discard(key)
+        transaction.on_commit(lambda: self.discard(key))
 
     def clear(self) -> None:
         with self._lock:

@@ -100,9 +100,7 @@ def wording(tenant: Tenant, event: str, language: str) -> tuple[events.Wording, 
 
 
 def _forget_wording(tenant: Tenant, event: str, language: str) -> None:
-    key = (tenant.pk, event, language)
-    _wordings.discard(key)
-    transaction.on_commit(lambda: _wordings.discard(key))
+    _wordings.forget((tenant.pk, event, language))
 
 
 @transaction.atomic

@@ -7,12 +7,12 @@ from datetime import datetime
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
-from django.db import connections, transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from smartgov.kit.errors import NotFound
 from smartgov.kit.memo import TtlCache
+from smartgov.kit.statements import Query
 from smartgov.tenancy.models import Department, Tenant
 
 # Every tenant-scoped request looks its tenant up by slug. A status change (suspend, archive) is
@@ -38,11 +38,9 @@ def tenant_for_request(slug: str) -> Tenant | None:
 
 
 def forget_tenant(slug: str) -> None:
-    """A tenant was saved or deleted: forget the slug now and, as a lookup in another thread may
-    cache the row as it was before the commit, once the transaction commits."""
-    for cache in (_by_slug, _no_tenant):
-        cache.discard(slug)
-    transaction.on_commit(lambda: [cache.discard(slug) for cache in (_by_slug, _no_tenant)])
+    """A tenant was saved or deleted: forget its slug (now, and once the change is committed)."""
+    _by_slug.forget(slug)
+    _no_tenant.forget(slug)
 
 
 def tenant_by_slug(slug: str) -> Tenant:
@@ -62,26 +60,14 @@ def departments(tenant: Tenant) -> QuerySet[Department]:
 
 
 _ROW_FIELDS = ("id", "code", "name_zh", "name_en")
-_row_sql: dict[tuple[str, str], str] = {}
+# The same query as departments(), compiled once (kit.statements): a tenant standing in for the id.
+_DEPARTMENT_ROWS = Query(lambda tenant: departments(Tenant(pk=tenant)).values_list(*_ROW_FIELDS), tenant=UUID)
 
 
-def department_rows(tenant: Tenant, using: str = "default") -> list[dict[str, object]]:
+def department_rows(tenant: Tenant) -> list[dict[str, object]]:
     """``departments(tenant)`` as plain rows (id, code, name_zh, name_en) for a hot list (the API's
-    department list, bench/api_overhead.py): the same query, tenant filter and order, but its SQL is
-    compiled by the ORM once per database and run directly, with no per-row converters. The id is as
-    the driver gives it (a UUID; its 32-digit hex on SQLite): the response schema makes it a UUID."""
-    connection = connections[using]
-    key = (using, connection.vendor)
-    sql = _row_sql.get(key)
-    if sql is None:
-        sql, params = departments(tenant).values_list(*_ROW_FIELDS).query.get_compiler(using).as_sql()
-        if len(params) != 1:  # the tenant, and nothing that could differ between calls
-            raise RuntimeError(f"department_rows expects one query parameter, got {params!r}")
-        _row_sql[key] = sql
-    tenant_key = Department._meta.get_field("tenant").get_db_prep_value(tenant.pk, connection)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [tenant_key])
-        return [dict(zip(_ROW_FIELDS, row, strict=True)) for row in cursor.fetchall()]
+    department list, bench/api_overhead.py): no model instances."""
+    return [dict(zip(_ROW_FIELDS, row, strict=True)) for row in _DEPARTMENT_ROWS.rows(tenant=tenant.pk)]
 
 
 def department(tenant: Tenant, department_id: UUID | str) -> Department:
