@@ -86,7 +86,7 @@ def gateway_down(settings):
 
 def notify(tenant, citizen, capture, at):
     with clock.frozen_at(at), capture(execute=True), tenant_context(tenant):
-        return services.notify(tenant, citizen, "application_submitted", CONTEXT)
+        return services.notify_now(tenant, citizen, "application_submitted", CONTEXT)
 
 
 def dispatch(capture, at):
@@ -238,7 +238,7 @@ def test_a_delivery_locked_elsewhere_is_skipped_not_waited_for(broker):
     tenant = make_tenant()
     citizen = make_citizen(tenant)
     with tenant_context(tenant):
-        services.notify(tenant, citizen, "application_submitted", CONTEXT)
+        services.notify_now(tenant, citizen, "application_submitted", CONTEXT)
     with tenant_context(tenant):
         email, sms = Delivery.objects.filter(tenant=tenant, status="queued").order_by("channel")
     locked, done = threading.Event(), threading.Event()

@@ -28,15 +28,15 @@ def load(tenant: Tenant, rng: random.Random) -> None:
     first = f"{prefix}-{today.year}-{rng.randint(100, 999):06d}"
     second = f"{prefix}-{today.year}-{rng.randint(1000, 1999):06d}"
     portal = f"/{tenant.slug}/documents/"
-    read = services.notify(tenant, citizen, "application_submitted",
+    read = services.notify_now(tenant, citizen, "application_submitted",
                            {"service": "居住证办理", "reference": first, "deadline": today + timedelta(days=10)})
     services.mark_read(tenant, citizen, read)
-    services.notify(tenant, citizen, "certificate_issued",
+    services.notify_now(tenant, citizen, "certificate_issued",
                     {"service": "居住证办理", "reference": first, "certificate": "居住证明",
                      "valid_until": today.replace(year=today.year + 1)}, link=portal)
-    services.notify(tenant, citizen, "correction_requested",
+    services.notify_now(tenant, citizen, "correction_requested",
                     {"service": "食品经营许可", "reference": second, "items": "请补充营业场所平面图。",
                      "deadline": today + timedelta(days=5)})
-    services.notify(tenant, citizen, "bill_issued",
+    services.notify_now(tenant, citizen, "bill_issued",
                     {"amount": "¥36.80", "bill_reference": f"{prefix}-BL-{today.year}-{rng.randint(1, 99999):06d}",
                      "due_date": today + timedelta(days=15), "description": "2026年11月自来水费"})

@@ -107,3 +107,25 @@ class Delivery(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.channel}:{self.status}"
+
+
+class PendingNotice(TenantOwned):
+    """A notice said but not yet written: the outbox row a request leaves when a broker runs the
+    background work (services.notify). The dispatcher turns it into the recipient's message and
+    deliveries and deletes it, in one transaction (services.write_pending), so each is written
+    exactly once, and a process that dies after the request's commit loses none."""
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    recipient = models.ForeignKey("accounts.Membership", on_delete=models.PROTECT, related_name="+")
+    event = models.CharField(max_length=40)
+    language = models.CharField(max_length=10)
+    # The template's values, as text in ``language`` (dates kept as dates: see services.frozen).
+    context = models.JSONField()
+    link = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.event} -> {self.recipient_id} (pending)"

@@ -1,9 +1,14 @@
 """Telling people what happened: every write about notices.
 
 The public entry point for other apps is ``notify(tenant, recipient, event, context, link=...)``,
-called inside the caller's service transaction. It renders the notice in the recipient's
-language, puts it in their inbox, and queues one delivery per channel they chose; a rolled-back
-submission never tells anyone anything.
+called inside the caller's service transaction. The notice is rendered in the recipient's
+language, put in their inbox, and one delivery is queued per channel they chose; a rolled-back
+submission never tells anyone anything. Without a broker (the embedded default) that is all done
+in the caller's transaction. With one, the caller's transaction holds only a ``PendingNotice`` (one
+row: what to say, to whom), and the dispatcher writes the message and deliveries seconds later
+(``write_pending``), so a submission does not pay for rendering, the recipient's choices and the
+rows of every channel (about 2 ms of a submission's CPU); the notice still exists if and only if
+the caller's work committed.
 
 The queued deliveries are a transactional outbox: each e-mail or SMS is a ``Delivery`` row written
 in the caller's transaction, due at ``next_attempt_at``. With a broker (production) the request
@@ -19,13 +24,14 @@ from __future__ import annotations
 
 import logging
 import random
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from smartgov.accounts import services as accounts
@@ -34,7 +40,7 @@ from smartgov.kit import clock, identity, sms, statements
 from smartgov.kit.errors import InvalidInput, NotFound
 from smartgov.kit.memo import TtlCache
 from smartgov.notices import events, rendering
-from smartgov.notices.models import Delivery, Message, NoticeTemplate, Preference
+from smartgov.notices.models import Delivery, Message, NoticeTemplate, PendingNotice, Preference
 from smartgov.tenancy import keys
 from smartgov.tenancy.context import tenant_context
 from smartgov.tenancy.models import Tenant
@@ -65,6 +71,7 @@ _PREFERENCE = statements.Query(
 )
 _INSERT_MESSAGE = statements.Insert(Message)
 _INSERT_DELIVERIES = statements.Insert(Delivery)
+_INSERT_PENDING = statements.Insert(PendingNotice)
 
 
 # --- wording -----------------------------------------------------------------------------------
@@ -188,33 +195,124 @@ def _name(membership: accounts.Membership) -> str:
     return (profile.full_name if profile is not None and profile.full_name else "") or membership.user.full_name or ""
 
 
+def _sends_in_process() -> bool:
+    """No broker (the embedded default): notices are written, and e-mail and SMS sent, in process."""
+    return bool(getattr(settings, "CELERY_TASK_ALWAYS_EAGER", True))
+
+
 def notify(
     tenant: Tenant, recipient: accounts.Membership, event: str, context: dict[str, Any], *, link: str = ""
-) -> Message:
-    """Tell ``recipient`` about ``event``: an in-app message now, e-mail and SMS (as they chose)
+) -> Message | None:
+    """Tell ``recipient`` about ``event``: an in-app message, and e-mail and SMS as they chose, sent
     after the surrounding transaction commits. ``context`` feeds the event's template (see
-    ``events.CONTEXT``); ``tenant`` and ``name`` are added. Returns the inbox message."""
+    ``events.CONTEXT``; a lazy translation or a bilingual name is put in the recipient's language);
+    ``tenant`` and ``name`` are added. With a broker the message is written by the dispatcher
+    shortly after the commit (module docstring) and this returns None; without one, it is written
+    in this transaction and returned."""
+    if _sends_in_process():
+        return notify_now(tenant, recipient, event, context, link=link)
+    language = _checked(tenant, recipient, event, link)
+    _INSERT_PENDING(PendingNotice(
+        tenant=tenant, recipient=recipient, event=event, language=language, context=frozen(context, language),
+        link=link, created_at=clock.now(),
+    ))
+    return None
+
+
+def notify_now(
+    tenant: Tenant, recipient: accounts.Membership, event: str, context: dict[str, Any], *, link: str = ""
+) -> Message:
+    """``notify``, with the message written in this transaction whatever runs the background work:
+    the inbox message, for a caller that needs it at once (the demo marks one read)."""
+    language = _checked(tenant, recipient, event, link)
+    # Checked above, before anything is written: no savepoint is needed for a refusal to leave the
+    # caller's transaction usable, and the writes below commit or vanish with the caller's.
+    with transaction.atomic(savepoint=False):
+        return _write(tenant, recipient, event, thawed(frozen(context, language)), link, language)
+
+
+def _checked(tenant: Tenant, recipient: accounts.Membership, event: str, link: str) -> str:
+    """Refuse a notice that cannot be written; the recipient's language."""
     _check_event(event)
     if recipient.tenant_id != tenant.pk:
         raise NotFound(_("No such member."))
     # Pages render the link as a button: only a path on this site or an https address.
     if link and not ((link.startswith("/") and not link.startswith("//")) or link.startswith("https://")):
         raise InvalidInput.for_field("link", _("link must be a path on this site or an https:// address"))
-    # Checked above, before anything is written: no savepoint is needed for a refusal to leave the
-    # caller's transaction usable, and the writes below commit or vanish with the caller's.
-    with transaction.atomic(savepoint=False):
-        return _write(tenant, recipient, event, context, link)
+    return events.language_of(recipient.user.language)
 
 
-def _write(tenant: Tenant, recipient: accounts.Membership, event: str, context: dict[str, Any], link: str) -> Message:
+def frozen(context: dict[str, Any], language: str) -> dict[str, Any]:
+    """``context`` as JSON in ``language``: text stays text (a lazy translation or a bilingual name
+    becomes the text it shows in that language), numbers and None stay, and dates and times are
+    tagged so that ``thawed`` gives them back as dates, which templates show in the reader's
+    format. Both paths of ``notify`` render what this gives, so both render alike."""
+    values: dict[str, Any] = {}
+    with translation.override(language):
+        for key, value in context.items():
+            if isinstance(value, datetime):
+                values[key] = {"datetime": value.isoformat()}
+            elif isinstance(value, date):
+                values[key] = {"date": value.isoformat()}
+            elif value is None or isinstance(value, bool | int | float):
+                values[key] = value
+            else:
+                values[key] = str(value)
+    return values
+
+
+def thawed(values: dict[str, Any]) -> dict[str, Any]:
+    """The template's context from ``frozen``'s JSON."""
+    context: dict[str, Any] = {}
+    for key, value in values.items():
+        if isinstance(value, dict) and "datetime" in value:
+            context[key] = datetime.fromisoformat(value["datetime"])
+        elif isinstance(value, dict) and "date" in value:
+            context[key] = date.fromisoformat(value["date"])
+        else:
+            context[key] = value
+    return context
+
+
+def write_pending(tenant: Tenant, *, limit: int = DISPATCH_BATCH) -> int:
+    """Write up to ``limit`` of the tenant's pending notices, oldest first, as ``notify_now`` would
+    have (the message dated when the notice was given, its e-mail and SMS due at once), and delete
+    them, in one transaction: each is written exactly once. Rows another dispatcher holds are
+    skipped (``SKIP LOCKED``). A notice that cannot be written is logged and stays pending, and the
+    rest are written. Returns how many were written."""
+    written = []
+    with transaction.atomic(savepoint=False):  # the dispatcher calls it in its tenant_context already
+        pending = list(
+            PendingNotice.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("recipient__user", "recipient__profile")
+            .filter(tenant=tenant)
+            .order_by("created_at")[:limit]
+        )
+        for row in pending:
+            try:
+                with transaction.atomic():  # a savepoint: one bad notice does not hold up the rest
+                    _write(tenant, row.recipient, row.event, thawed(row.context), row.link, row.language,
+                           row.created_at)
+            except Exception:
+                log.exception("pending notice %s (%s) could not be written", row.pk, row.event)
+                continue
+            written.append(row.pk)
+        if written:
+            PendingNotice.objects.filter(tenant=tenant, pk__in=written).delete()
+    return len(written)
+
+
+def _write(
+    tenant: Tenant, recipient: accounts.Membership, event: str, context: dict[str, Any], link: str, language: str,
+    given_at: datetime | None = None,
+) -> Message:
     user = recipient.user
-    language = events.language_of(user.language)
     full_context = {**context, "tenant": tenant.display_name(language), "name": _name(recipient)}
     text = rendering.render(wording(tenant, event, language)[0], full_context, language)
     now = clock.now()
     message = Message(
         tenant=tenant, recipient=recipient, event=event, language=language, subject=text.subject, body=text.body,
-        sms_text=text.sms, link=link[:500], created_at=now,
+        sms_text=text.sms, link=link[:500], created_at=given_at or now,
     )
     _INSERT_MESSAGE(message)
     chosen = preference(tenant, recipient)
@@ -240,7 +338,7 @@ def _write(tenant: Tenant, recipient: accounts.Membership, event: str, context: 
     # With a broker the rows are the outbox, and nothing more happens here: the dispatcher sends
     # them once they are committed and due. Without one, they are sent in this process after commit.
     ids = [str(d.pk) for d in queued]
-    if ids and getattr(settings, "CELERY_TASK_ALWAYS_EAGER", True):
+    if ids and _sends_in_process():
         tenant_id = str(tenant.pk)
         transaction.on_commit(lambda: _deliver_all_in_process(tenant_id, ids))
     return message

@@ -1,8 +1,11 @@
-"""Sending notices in the background, from the outbox the delivery rows are.
+"""Writing and sending notices in the background, from the outbox the pending notices and the
+delivery rows are.
 
-With a broker (production) the request that notified publishes nothing: its ``Delivery`` rows,
-committed with the rest of its work, are due at once. The beat task ``dispatch`` (every
-``SMARTGOV_NOTICE_DISPATCH_SECONDS``) claims each active tenant's due deliveries in a short
+With a broker (production) the request that notified publishes nothing and writes one
+``PendingNotice``, committed with the rest of its work. The beat task ``dispatch`` (every
+``SMARTGOV_NOTICE_DISPATCH_SECONDS``) first writes each active tenant's pending notices as messages
+and deliveries (``services.write_pending``); their deliveries are due at once. It then claims each
+active tenant's due deliveries in a short
 transaction (``services.claim_due_deliveries``, which leases them for ``services.LEASE``) and, after
 that commits, queues one ``deliver`` task per delivery. ``deliver`` makes one attempt; a failed one
 is given its next time in the row (30 s, 60 s, 120 s ... up to an hour, jittered), and ``dispatch``
@@ -43,11 +46,17 @@ def deliver(tenant_id: str, delivery_id: str) -> str:
 
 @shared_task(name="smartgov.notices.tasks.dispatch", acks_late=True)
 def dispatch() -> dict[str, int]:
-    """Queue a ``deliver`` task for every due delivery, tenant by tenant (each in its own tenant
-    context, so row-level security sees only that tenant). Returns the count queued per tenant."""
+    """Write the pending notices, then queue a ``deliver`` task for every due delivery, tenant by
+    tenant (each in its own tenant context, so row-level security sees only that tenant). Returns
+    the count of deliveries queued per tenant."""
     done: dict[str, int] = {}
     for tenant in tenancy_selectors.tenants("active"):
         tenant_id = str(tenant.pk)
+        for _batch in range(BATCHES_PER_RUN):
+            with tenant_context(tenant):
+                written = services.write_pending(tenant, limit=services.DISPATCH_BATCH)
+            if written < services.DISPATCH_BATCH:
+                break
         for _batch in range(BATCHES_PER_RUN):
             with tenant_context(tenant):
                 claimed = services.claim_due_deliveries(tenant, limit=services.DISPATCH_BATCH)
