@@ -101,7 +101,7 @@ def queued(tenant, message):
 
 
 def tasks_for(tenant, *deliveries):
-    return sorted((DELIVER, [str(tenant.pk), str(d.pk)]) for d in deliveries)
+    return sorted((DELIVER, [str(tenant.pk), str(d.pk), d.attempts]) for d in deliveries)
 
 
 def test_a_notice_publishes_nothing_and_its_deliveries_are_due_at_once(broker, django_capture_on_commit_callbacks):
@@ -137,8 +137,8 @@ def test_dispatch_queues_one_task_per_due_delivery_and_leases_it(broker, django_
     assert dispatch(capture, T0 + 61 * SECOND) == {tenant.slug: 2}  # the later notice is due now
     assert sorted(broker()) == tasks_for(tenant, *later.values())
 
-    for _name, (tenant_id, delivery_id) in [*tasks_for(tenant, *first.values(), *later.values())]:
-        assert tasks.deliver(tenant_id, delivery_id) == services.SENT  # as a worker runs it
+    for _name, (tenant_id, delivery_id, attempts) in [*tasks_for(tenant, *first.values(), *later.values())]:
+        assert tasks.deliver(tenant_id, delivery_id, attempts) == services.SENT  # as a worker runs it
     assert len(mail.outbox) == 2
     with tenant_context(tenant):
         assert set(Delivery.objects.filter(tenant=tenant).values_list("status", "next_attempt_at")) == {
@@ -175,7 +175,7 @@ def test_a_failed_attempt_is_due_again_after_a_growing_delay_until_given_up(
         assert dispatch(capture, now) == {tenant.slug: 1}
         assert broker() == tasks_for(tenant, sms)
         with clock.frozen_at(now):
-            outcome = tasks.deliver(str(tenant.pk), str(sms.pk))
+            outcome = tasks.deliver(str(tenant.pk), str(sms.pk), sms.attempts)
         assert broker() == []  # the task retries nothing itself: the row says when
         with tenant_context(tenant):
             sms.refresh_from_db()
@@ -217,8 +217,8 @@ def test_each_tenants_deliveries_are_dispatched_under_that_tenant(broker, django
     assert dispatch(capture, T0) == {a.slug: 2, b.slug: 2}
     published = sorted(broker())
     assert published == sorted(tasks_for(a, *rows_a.values()) + tasks_for(b, *rows_b.values()))
-    for _name, (tenant_id, delivery_id) in published:
-        assert tasks.deliver(tenant_id, delivery_id) == services.SENT
+    for _name, (tenant_id, delivery_id, attempts) in published:
+        assert tasks.deliver(tenant_id, delivery_id, attempts) == services.SENT
     assert sorted(m.to[0].split("@")[1] for m in mail.outbox) == sorted([f"{a.slug}.test", f"{b.slug}.test"])
 
 
@@ -262,3 +262,110 @@ def test_a_delivery_locked_elsewhere_is_skipped_not_waited_for(broker):
     finally:
         done.set()
         thread.join()
+
+
+class SlowGateway:
+    """An SMS provider that, while it is answering, lets the test look at the database (``during``)."""
+
+    during = None
+    sent: list = []
+
+    def send(self, phone, text):
+        SlowGateway.during()
+        SlowGateway.sent.append(phone)
+        return f"sms-{len(SlowGateway.sent)}"
+
+
+@pytest.fixture
+def slow_gateway(settings):
+    settings.SMS_BACKEND = "tests.notices.test_broker.SlowGateway"
+    SlowGateway.sent = []
+    return SlowGateway
+
+
+def _sms_only(tenant, citizen, capture):
+    with tenant_context(tenant):
+        services.set_preferences(SYSTEM, tenant, citizen, email=False, sms=True)
+    (sms,) = queued(tenant, notify(tenant, citizen, capture, T0)).values()
+    return sms
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_no_transaction_or_row_lock_is_held_while_the_gateway_answers(
+    broker, slow_gateway, django_capture_on_commit_callbacks
+):
+    tenant = make_tenant()
+    sms = _sms_only(tenant, make_citizen(tenant), django_capture_on_commit_callbacks)
+    seen = {}
+
+    def during():
+        seen["in_transaction"] = connection.in_atomic_block
+        found = {}
+
+        def other_worker():  # another connection takes the row at once, without waiting
+            try:
+                with tenant_context(tenant):
+                    row = Delivery.objects.select_for_update(nowait=True).get(pk=sms.pk)
+                    found.update(attempts=row.attempts, due=row.next_attempt_at)
+            finally:
+                connection.close()
+
+        thread = threading.Thread(target=other_worker)
+        thread.start()
+        thread.join()
+        seen["row"] = found
+
+    slow_gateway.during = during
+    with clock.frozen_at(T0):
+        assert tasks.deliver(str(tenant.pk), str(sms.pk), 0) == services.SENT
+    # While sending: no transaction open, the row free, the attempt counted and leased.
+    assert seen == {"in_transaction": False, "row": {"attempts": 1, "due": T0 + services.LEASE}}
+    with tenant_context(tenant):
+        sms.refresh_from_db()
+    assert (sms.status, sms.provider_id, sms.next_attempt_at) == ("sent", "sms-1", None)
+
+
+def test_a_task_delivered_again_while_the_first_is_sending_sends_nothing(
+    broker, slow_gateway, django_capture_on_commit_callbacks
+):
+    tenant = make_tenant()
+    sms = _sms_only(tenant, make_citizen(tenant), django_capture_on_commit_callbacks)
+    duplicate = []
+    # The broker hands the same task to a second worker while the first waits on the gateway.
+    slow_gateway.during = lambda: duplicate.append(tasks.deliver(str(tenant.pk), str(sms.pk), 0))
+    assert tasks.deliver(str(tenant.pk), str(sms.pk), 0) == services.SENT
+    assert duplicate == [services.SKIPPED]
+    assert len(slow_gateway.sent) == 1
+
+
+class WorkerKilled(BaseException):
+    """The worker process dying mid-send (not an error the attempt can record)."""
+
+
+def test_a_delivery_whose_worker_died_while_sending_is_tried_again_when_its_lease_ends(
+    broker, slow_gateway, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    tenant = make_tenant()
+    sms = _sms_only(tenant, make_citizen(tenant), capture)
+    assert dispatch(capture, T0) == {tenant.slug: 1}
+    assert broker() == tasks_for(tenant, sms)
+
+    def killed():
+        raise WorkerKilled
+
+    slow_gateway.during = killed
+    with clock.frozen_at(T0 + SECOND), pytest.raises(WorkerKilled):
+        tasks.deliver(str(tenant.pk), str(sms.pk), 0)
+    with tenant_context(tenant):
+        sms.refresh_from_db()
+    assert (sms.status, sms.attempts, sms.next_attempt_at) == ("queued", 1, T0 + SECOND + services.LEASE)
+    assert dispatch(capture, T0 + services.LEASE) == {}  # its lease runs on
+    assert broker() == []
+    assert dispatch(capture, T0 + SECOND + services.LEASE) == {tenant.slug: 1}
+    assert broker() == tasks_for(tenant, sms)  # queued again, with the attempt counted
+    slow_gateway.during = lambda: None
+    assert tasks.deliver(str(tenant.pk), str(sms.pk), 0) == services.SKIPPED  # the dead worker's task, redelivered
+    assert tasks.deliver(str(tenant.pk), str(sms.pk), 1) == services.SENT
+    assert len(slow_gateway.sent) == 1

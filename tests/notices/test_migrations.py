@@ -47,4 +47,4 @@ def test_a_delivery_written_without_the_column_is_due_at_once():
         old.refresh_from_db()
         assert old.next_attempt_at is not None
         with clock.frozen_at(now + timedelta(minutes=1)):
-            assert services.claim_due_deliveries(tenant) == [str(old.pk)]
+            assert services.claim_due_deliveries(tenant) == [(str(old.pk), 0)]

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import random
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -55,7 +56,7 @@ LEASE = timedelta(minutes=10)  # a claimed delivery comes back when its task has
 DISPATCH_BATCH = 500  # deliveries claimed per transaction
 SYSTEM = Actor.system("notices")
 
-SENT, RETRY, FAILED = "sent", "retry", "failed"
+SENT, RETRY, FAILED, SKIPPED = "sent", "retry", "failed", "skipped"
 
 # Every notice reads its wording and its recipient's choices and writes its rows (kit.statements).
 _TEMPLATE = statements.Query(
@@ -366,24 +367,30 @@ def _deliver_in_process(tenant_id: str, delivery_id: str) -> None:
 # --- the outbox --------------------------------------------------------------------------------
 
 
-def claim_due_deliveries(tenant: Tenant, *, limit: int = DISPATCH_BATCH, lease: timedelta = LEASE) -> list[str]:
+def claim_due_deliveries(
+    tenant: Tenant, *, limit: int = DISPATCH_BATCH, lease: timedelta = LEASE
+) -> list[tuple[str, int]]:
     """Claim up to ``limit`` of the tenant's queued deliveries that are due, oldest due first, in
     one short transaction: their ``next_attempt_at`` moves ``lease`` ahead, so the dispatcher does
     not queue them again while their tasks run, and a delivery whose task is lost (a worker died)
-    comes back when the lease ends. Rows another dispatcher or a sending worker holds are skipped
-    (``SKIP LOCKED``). Returns the claimed ids; the caller queues their tasks after the commit. Not
-    audited: it changes when a delivery is tried, not what anyone sees or is sent."""
+    comes back when the lease ends. Rows another dispatcher or a worker's claim holds are skipped
+    (``SKIP LOCKED``). Returns the claimed ids, each with its attempt count so far (its task makes
+    the attempt only if no other has been made since: ``attempt_delivery``); the caller queues their
+    tasks after the commit. Not audited: it changes when a delivery is tried, not what anyone sees
+    or is sent."""
     with transaction.atomic(savepoint=False):  # the dispatcher calls it in its tenant_context already
         now = clock.now()
-        ids = list(
+        claimed = list(
             Delivery.objects.select_for_update(skip_locked=True)
             .filter(tenant=tenant, status=Delivery.Status.QUEUED, next_attempt_at__lte=now)
             .order_by("next_attempt_at")
-            .values_list("pk", flat=True)[:limit]
+            .values_list("pk", "attempts")[:limit]
         )
-        if ids:
-            Delivery.objects.filter(tenant=tenant, pk__in=ids).update(next_attempt_at=now + lease)
-    return [str(pk) for pk in ids]
+        if claimed:
+            Delivery.objects.filter(tenant=tenant, pk__in=[pk for pk, _n in claimed]).update(
+                next_attempt_at=now + lease
+            )
+    return [(str(pk), attempts) for pk, attempts in claimed]
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -394,75 +401,119 @@ def retry_delay(attempts: int) -> timedelta:
     return ceiling * random.uniform(0.5, 1.0)
 
 
-def attempt_in_tenant(tenant_id: str, delivery_id: str) -> str:
-    """``attempt_delivery`` in the tenant's own context, for a task or a callback that has only ids."""
-    tenant = Tenant.objects.get(pk=tenant_id)
-    with tenant_context(tenant):
-        return attempt_delivery(tenant, delivery_id)
+def attempt_in_tenant(tenant_id: str, delivery_id: str, attempts: int | None = None) -> str:
+    """``attempt_delivery`` for a task or a callback that has only ids."""
+    return attempt_delivery(Tenant.objects.get(pk=tenant_id), delivery_id, attempts=attempts)
 
 
-def _send(tenant: Tenant, delivery: Delivery) -> str:
-    message = delivery.message
-    recipient = message.recipient
-    if delivery.channel == Delivery.Channel.EMAIL:
-        link = message.link
-        if link.startswith("/"):  # mail is read elsewhere: make a path absolute when the site is known
-            link = settings.SITE_URL.rstrip("/") + link
-        body = message.body + (f"\n\n{link}" if link else "")
-        send_mail(message.subject, body, settings.DEFAULT_FROM_EMAIL, [recipient.user.email], fail_silently=False)
-        return ""
-    if delivery.channel == Delivery.Channel.SMS:
-        phone = _phone(tenant, recipient)
-        if not phone:
-            raise LookupError("no phone number on file any more")
-        return sms.send_sms(phone, message.sms_text)
-    raise ValueError(f"channel {delivery.channel} is not sent by a worker")
+@dataclass(frozen=True)
+class _Claimed:
+    """A delivery claimed for one attempt, with what sending it needs (read in the claim's tenant
+    context, so the send itself touches no database)."""
+
+    delivery: Delivery
+    address: str  # the e-mail address or phone number, in clear, only in this process's memory
+    subject: str
+    body: str
+    sms_text: str
 
 
-def attempt_delivery(tenant: Tenant, delivery_id: str) -> str:
+def attempt_delivery(tenant: Tenant, delivery_id: str, *, attempts: int | None = None) -> str:
     """One attempt at one queued delivery: SENT, RETRY (due again after ``retry_delay``, when the
-    dispatcher queues it again) or FAILED (given up after MAX_ATTEMPTS, recorded and audited). The
-    row is locked while sending, so two workers never send the same delivery; a delivery no longer
-    queued is left alone (a redelivered task)."""
-    with transaction.atomic():
-        delivery = (
-            Delivery.objects.select_for_update(of=("self",))
-            .select_related("message__recipient__user", "message__recipient__profile")
-            .filter(tenant=tenant, pk=delivery_id)
-            .first()
-        )
-        if delivery is None:
-            log.warning("delivery %s not found in tenant %s", delivery_id, tenant.slug)
-            return FAILED
-        if delivery.status != Delivery.Status.QUEUED:
-            return SENT if delivery.status == Delivery.Status.SENT else FAILED
-        delivery.attempts += 1
-        now = clock.now()
-        delivery.updated_at = now
-        try:
-            delivery.provider_id = _send(tenant, delivery)[:200]
-        except Exception as exc:  # any provider or mail failure: recorded, then retried or given up
-            delivery.last_error = f"{type(exc).__name__}: {exc}"[:500]
-            if delivery.attempts >= MAX_ATTEMPTS or isinstance(exc, LookupError):
-                delivery.status = Delivery.Status.FAILED
-                record(actor=SYSTEM, tenant=tenant, action="notice.delivery_failed", obj=delivery,
-                       changes={"channel": delivery.channel, "attempts": delivery.attempts,
-                                "error": delivery.last_error})
-                delivery.next_attempt_at = None
-                outcome = FAILED
-            else:
-                delivery.next_attempt_at = clock.now() + retry_delay(delivery.attempts)
-                outcome = RETRY
-            log.warning("delivery %s (%s) attempt %d failed: %s", delivery.pk, delivery.channel,
-                        delivery.attempts, delivery.last_error)
-        else:
-            delivery.status = Delivery.Status.SENT
-            delivery.sent_at = now
-            delivery.last_error = ""
-            delivery.next_attempt_at = None
-            outcome = SENT
+    dispatcher queues it again), FAILED (given up after MAX_ATTEMPTS, recorded and audited) or
+    SKIPPED. Three steps, so no transaction or row lock is held while the mail server or SMS
+    gateway answers (which can take seconds): the attempt is claimed in a short transaction (the
+    count goes up, and the row is leased for ``LEASE``, after which the dispatcher tries again if
+    this process died while sending), sent with no transaction open, and its outcome recorded in a
+    second short transaction. ``attempts`` is the count the dispatcher saw when it queued the task:
+    if another attempt has been made since (a task delivered twice), this one is SKIPPED; None
+    (in-process sending) makes the attempt whenever the delivery is queued. A delivery no longer
+    queued is left alone."""
+    with tenant_context(tenant):
+        claimed = _claim_attempt(tenant, delivery_id, attempts)
+    if isinstance(claimed, str):
+        return claimed
+    try:
+        provider_id, error = _send(claimed)[:200], None
+    except Exception as exc:  # any provider or mail failure: recorded, then retried or given up
+        provider_id, error = "", exc
+    with tenant_context(tenant):
+        return _record_attempt(tenant, claimed, provider_id, error)
+
+
+def _claim_attempt(tenant: Tenant, delivery_id: str, attempts: int | None) -> _Claimed | str:
+    delivery = (
+        Delivery.objects.select_for_update(of=("self",))
+        .select_related("message__recipient__user", "message__recipient__profile")
+        .filter(tenant=tenant, pk=delivery_id)
+        .first()
+    )
+    if delivery is None:
+        log.warning("delivery %s not found in tenant %s", delivery_id, tenant.slug)
+        return FAILED
+    if delivery.status != Delivery.Status.QUEUED:
+        return SENT if delivery.status == Delivery.Status.SENT else FAILED
+    if attempts is not None and delivery.attempts != attempts:
+        return SKIPPED  # another task made an attempt since this one was queued
+    message = delivery.message
+    now = clock.now()
+    delivery.attempts += 1
+    delivery.updated_at = now
+    delivery.next_attempt_at = now + LEASE
+    delivery.save(update_fields=["attempts", "updated_at", "next_attempt_at"])
+    if delivery.channel == Delivery.Channel.EMAIL:
+        address = message.recipient.user.email
+    elif delivery.channel == Delivery.Channel.SMS:
+        address = _phone(tenant, message.recipient)
+    else:
+        raise ValueError(f"channel {delivery.channel} is not sent by a worker")
+    link = message.link
+    if link.startswith("/"):  # mail is read elsewhere: make a path absolute when the site is known
+        link = settings.SITE_URL.rstrip("/") + link
+    body = message.body + (f"\n\n{link}" if link else "")
+    return _Claimed(delivery, address, message.subject, body, message.sms_text)
+
+
+def _send(claimed: _Claimed) -> str:
+    """Hand the message to the mail server or the SMS gateway; the provider's id (or empty)."""
+    if not claimed.address:
+        raise LookupError("no address on file any more")
+    if claimed.delivery.channel == Delivery.Channel.EMAIL:
+        send_mail(claimed.subject, claimed.body, settings.DEFAULT_FROM_EMAIL, [claimed.address], fail_silently=False)
+        return ""
+    return sms.send_sms(claimed.address, claimed.sms_text)
+
+
+def _record_attempt(tenant: Tenant, claimed: _Claimed, provider_id: str, error: Exception | None) -> str:
+    delivery = Delivery.objects.select_for_update().filter(tenant=tenant, pk=claimed.delivery.pk).first()
+    if delivery is None or delivery.status != Delivery.Status.QUEUED:
+        return SKIPPED  # finished by another attempt meanwhile
+    if error is not None and delivery.attempts != claimed.delivery.attempts:
+        # This attempt outlived its lease and a newer one owns the row: that one records its outcome.
+        return SKIPPED
+    now = clock.now()
+    delivery.updated_at = now
+    if error is None:  # sent: whatever other attempt is still running, the message went out
+        delivery.status = Delivery.Status.SENT
+        delivery.provider_id = provider_id
+        delivery.sent_at = now
+        delivery.last_error = ""
+        delivery.next_attempt_at = None
         delivery.save()
-        return outcome
+        return SENT
+    delivery.last_error = f"{type(error).__name__}: {error}"[:500]
+    log.warning("delivery %s (%s) attempt %d failed: %s", delivery.pk, delivery.channel, delivery.attempts,
+                delivery.last_error)
+    if delivery.attempts >= MAX_ATTEMPTS or isinstance(error, LookupError):
+        delivery.status = Delivery.Status.FAILED
+        delivery.next_attempt_at = None
+        delivery.save()
+        record(actor=SYSTEM, tenant=tenant, action="notice.delivery_failed", obj=delivery,
+               changes={"channel": delivery.channel, "attempts": delivery.attempts, "error": delivery.last_error})
+        return FAILED
+    delivery.next_attempt_at = now + retry_delay(delivery.attempts)
+    delivery.save()
+    return RETRY
 
 
 # --- inbox -------------------------------------------------------------------------------------

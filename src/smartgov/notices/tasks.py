@@ -5,17 +5,19 @@ With a broker (production) the request that notified publishes nothing and write
 ``PendingNotice``, committed with the rest of its work. The beat task ``dispatch`` (every
 ``SMARTGOV_NOTICE_DISPATCH_SECONDS``) first writes each active tenant's pending notices as messages
 and deliveries (``services.write_pending``); their deliveries are due at once. It then claims each
-active tenant's due deliveries in a short
-transaction (``services.claim_due_deliveries``, which leases them for ``services.LEASE``) and, after
-that commits, queues one ``deliver`` task per delivery. ``deliver`` makes one attempt; a failed one
+active tenant's due deliveries in a short transaction (``services.claim_due_deliveries``, which
+leases them for ``services.LEASE``) and, after that commits, queues one ``deliver`` task per
+delivery, carrying the delivery's attempt count. ``deliver`` makes one attempt; a failed one
 is given its next time in the row (30 s, 60 s, 120 s ... up to an hour, jittered), and ``dispatch``
 queues it again when it is due. So no notice is lost: a process that dies after the notifying
 commit leaves its rows due, and a failed publish or a task lost with its worker only delays a
 delivery until its lease ends. A ``deliver`` task expires with the lease (its delivery has been
-queued again by then), so a backlog in the broker does not pile up copies. The row lock, the status
-check and the attempt count in the row keep two tasks of one delivery from both sending it and keep
-a delivery from being tried forever. Without a broker, ``notify`` sends in the process right after
-the commit instead (``services._deliver_in_process``) and nothing here runs.
+queued again by then), so a backlog in the broker does not pile up copies. An attempt is claimed
+(its count raised) in a short transaction before the send, and only by a task carrying the count it
+finds, so two tasks of one delivery do not both send it, and no row lock is held while the gateway
+answers; the count also keeps a delivery from being tried forever. Without a broker, ``notify``
+sends in the process right after the commit instead (``services._deliver_in_process``) and nothing
+here runs.
 """
 
 from __future__ import annotations
@@ -39,9 +41,11 @@ BATCHES_PER_RUN = 10
 
 
 @shared_task(name="smartgov.notices.tasks.deliver", acks_late=True)
-def deliver(tenant_id: str, delivery_id: str) -> str:
-    """One attempt at one delivery: ``sent``, ``retry`` (due again later, in the row) or ``failed``."""
-    return services.attempt_in_tenant(tenant_id, delivery_id)
+def deliver(tenant_id: str, delivery_id: str, attempts: int | None = None) -> str:
+    """One attempt at one delivery: ``sent``, ``retry`` (due again later, in the row), ``failed``,
+    or ``skipped`` when another attempt was made since the dispatcher queued this one (``attempts``,
+    the count it saw; None, from a release before it was sent: attempt whenever queued)."""
+    return services.attempt_in_tenant(tenant_id, delivery_id, attempts)
 
 
 @shared_task(name="smartgov.notices.tasks.dispatch", acks_late=True)
@@ -71,9 +75,9 @@ def dispatch() -> dict[str, int]:
     return done
 
 
-def _queue(tenant_id: str, delivery_ids: list[str]) -> None:
+def _queue(tenant_id: str, claimed: list[tuple[str, int]]) -> None:
     # A publish that fails leaves the rest claimed: they come back when their lease ends. A task not
     # started by then (counted from now, just after the claim) is dropped: it has been queued again.
     expires = clock.now() + services.LEASE
-    for delivery_id in delivery_ids:
-        deliver.apply_async(args=[tenant_id, delivery_id], expires=expires)
+    for delivery_id, attempts in claimed:
+        deliver.apply_async(args=[tenant_id, delivery_id, attempts], expires=expires)
