@@ -16,12 +16,13 @@ from hypothesis import strategies as st
 
 from smartgov.accounts.models import Membership
 from smartgov.api.models import IdempotencyRecord
+from smartgov.audit.models import AuditEvent
 from smartgov.cases.models import Task
 from smartgov.catalogue.models import CalendarDay
 from smartgov.documents.models import Document
 from smartgov.kit import clock, statements
 from smartgov.kit.statements import Insert, Query, Update, updating
-from smartgov.notices.models import Delivery, PendingNotice
+from smartgov.notices.models import Delivery, Message, PendingNotice
 from smartgov.tenancy.context import tenant_context
 from smartgov.tenancy.models import Department
 from tests.builders import make_citizen, make_department, make_member, make_tenant
@@ -313,7 +314,7 @@ def _outcome(send):
     return type(value).__name__, getattr(value, "obj", value)  # a Jsonb by what it carries
 
 
-@pytest.mark.parametrize("model", [Delivery, Task, Document, IdempotencyRecord, PendingNotice])
+@pytest.mark.parametrize("model", [Delivery, Message, Task, Document, IdempotencyRecord, PendingNotice, AuditEvent])
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_field_values_are_sent_as_save_sends_them(model, data):

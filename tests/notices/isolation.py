@@ -15,5 +15,5 @@ BODIES = {
 def objects(tenant):
     citizen = make_citizen(tenant)
     with tenant_context(tenant):
-        message = services.notify(tenant, citizen, "application_submitted", {"reference": "WALK-1"})
+        message = services.notify_now(tenant, citizen, "application_submitted", {"reference": "WALK-1"})
     return {"message_id": message.pk}

@@ -12,6 +12,7 @@ from django.conf import settings as django_settings
 from django.core import mail
 from django.db import connection
 
+from smartgov.audit.models import AuditEvent
 from smartgov.config.celery import app
 from smartgov.config.env import env
 from smartgov.kit import clock
@@ -369,3 +370,72 @@ def test_a_delivery_whose_worker_died_while_sending_is_tried_again_when_its_leas
     assert tasks.deliver(str(tenant.pk), str(sms.pk), 0) == services.SKIPPED  # the dead worker's task, redelivered
     assert tasks.deliver(str(tenant.pk), str(sms.pk), 1) == services.SENT
     assert len(slow_gateway.sent) == 1
+
+
+def test_attempts_whose_outcome_was_never_recorded_end_the_delivery_as_failed(
+    broker, slow_gateway, django_capture_on_commit_callbacks
+):
+    """Workers that died (or hung past the time limit) while sending leave no outcome; after
+    MAX_ATTEMPTS such claims the next task gives the delivery up instead of trying forever."""
+    capture = django_capture_on_commit_callbacks
+    tenant = make_tenant()
+    sms = _sms_only(tenant, make_citizen(tenant), capture)
+
+    def killed():
+        raise WorkerKilled
+
+    slow_gateway.during = killed
+    for attempt in range(services.MAX_ATTEMPTS):
+        with pytest.raises(WorkerKilled):
+            tasks.deliver(str(tenant.pk), str(sms.pk), attempt)
+    assert tasks.deliver(str(tenant.pk), str(sms.pk), services.MAX_ATTEMPTS) == services.FAILED
+    with tenant_context(tenant):
+        sms.refresh_from_db()
+        assert AuditEvent.objects.filter(tenant=tenant, action="notice.delivery_failed", object_id=str(sms.pk)).exists()
+    assert (sms.status, sms.attempts, sms.next_attempt_at) == ("failed", services.MAX_ATTEMPTS, None)
+    assert slow_gateway.sent == []
+
+
+def test_an_address_that_cannot_be_read_is_a_failed_attempt_counted_like_any_other(
+    broker, slow_gateway, django_capture_on_commit_callbacks, monkeypatch
+):
+    tenant = make_tenant()
+    sms = _sms_only(tenant, make_citizen(tenant), django_capture_on_commit_callbacks)
+
+    def undecryptable(tenant, membership):
+        raise ValueError("the phone does not decrypt")
+
+    monkeypatch.setattr(services, "_phone", undecryptable)
+    slow_gateway.during = lambda: None
+    for attempt in range(services.MAX_ATTEMPTS):
+        outcome = tasks.deliver(str(tenant.pk), str(sms.pk), attempt)
+    assert outcome == services.FAILED
+    with tenant_context(tenant):
+        sms.refresh_from_db()
+    assert (sms.status, sms.attempts) == ("failed", services.MAX_ATTEMPTS)
+    assert sms.last_error == "ValueError: the phone does not decrypt"
+    assert slow_gateway.sent == []
+
+
+def test_a_late_success_is_recorded_even_after_a_newer_attempt_gave_up(
+    broker, slow_gateway, django_capture_on_commit_callbacks
+):
+    """An attempt that outlived its lease sends after all, while the delivery has been given up:
+    the row says sent, since the message went out."""
+    tenant = make_tenant()
+    sms = _sms_only(tenant, make_citizen(tenant), django_capture_on_commit_callbacks)
+
+    def given_up_meanwhile():
+        with tenant_context(tenant):
+            Delivery.objects.filter(pk=sms.pk).update(status="failed", next_attempt_at=None)
+
+    slow_gateway.during = given_up_meanwhile
+    assert tasks.deliver(str(tenant.pk), str(sms.pk), 0) == services.SENT
+    with tenant_context(tenant):
+        sms.refresh_from_db()
+    assert (sms.status, sms.provider_id) == ("sent", "sms-1")
+
+
+def test_a_send_is_cut_off_well_within_the_lease():
+    assert tasks.deliver.soft_time_limit < tasks.deliver.time_limit <= services.LEASE.total_seconds() / 2
+    assert tasks.deliver.soft_time_limit > django_settings.EMAIL_TIMEOUT

@@ -3,16 +3,17 @@ message and its deliveries (``services.write_pending``) exactly once, rendered a
 path renders them, and queues the deliveries in the same run."""
 
 import threading
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from django.core import mail
 from django.db import connection, transaction
 from django.utils.translation import gettext_lazy
 
+from smartgov.audit.models import AuditEvent
 from smartgov.cases.services._common import Bilingual
 from smartgov.kit import clock
-from smartgov.notices import services, tasks
+from smartgov.notices import rendering, services, tasks
 from smartgov.notices.models import Delivery, Message, PendingNotice
 from smartgov.tenancy.context import tenant_context
 from tests.builders import make_citizen, make_tenant
@@ -84,6 +85,11 @@ def test_the_dispatcher_renders_a_notice_as_the_request_would_have(broker, langu
         later = Message.objects.filter(tenant=tenant).exclude(pk=now.pk).get()
     assert (later.language, later.subject, later.body, later.sms_text) == (
         now.language, now.subject, now.body, now.sms_text)
+    # ...and as the request rendered it before there were pending notices: from the values as given.
+    with tenant_context(tenant):
+        raw = rendering.render(services.wording(tenant, "correction_requested", language)[0],
+                               {**CONTEXT, "tenant": tenant.display_name(language), "name": "张三"}, language)
+    assert (later.subject, later.body, later.sms_text) == (raw.subject, raw.body, raw.sms)
     assert ("Residence permit" if language == "en" else "居住证办理") in later.body
     assert ("Text message" if language == "en" else "短信") in later.body
 
@@ -97,19 +103,39 @@ def test_a_rolled_back_request_leaves_no_pending_notice(broker):  # noqa: F811
     assert rows(tenant, PendingNotice) == []
 
 
-def test_a_notice_that_cannot_be_written_stays_pending_and_holds_up_no_other(broker, caplog):  # noqa: F811
+def test_notices_that_cannot_be_written_are_put_off_then_given_up_and_hold_up_no_other(broker, caplog):  # noqa: F811
     tenant = make_tenant()
     citizen = make_citizen(tenant)
-    with tenant_context(tenant), clock.frozen_at(T0):
-        services.notify(tenant, citizen, "application_submitted", CONTEXT)
-        # A row no release writes (an event this release does not know): written, it would fail.
-        PendingNotice.objects.create(tenant=tenant, recipient=citizen, event="no_such_event", language="en",
-                                     context={}, created_at=T0 - SECOND)
     with tenant_context(tenant):
-        assert services.write_pending(tenant) == 1
-    assert [p.event for p in rows(tenant, PendingNotice)] == ["no_such_event"]
+        # Rows no release writes (an event this release does not know), older than a good notice.
+        for n in range(3):
+            PendingNotice.objects.create(tenant=tenant, recipient=citizen, event="no_such_event", language="en",
+                                         context={}, created_at=T0 + n * SECOND, next_try_at=T0 + n * SECOND)
+        with clock.frozen_at(T0 + 3 * SECOND):
+            services.notify(tenant, citizen, "application_submitted", CONTEXT)
+    # Batches of two: the first is all bad rows, yet the good notice is written by the next one.
+    with tenant_context(tenant), clock.frozen_at(T0 + 4 * SECOND):
+        assert services.write_pending(tenant, limit=2) == 2
+        assert services.write_pending(tenant, limit=2) == 2
     assert [m.event for m in rows(tenant, Message)] == ["application_submitted"]
+    bad = rows(tenant, PendingNotice)
+    assert [(p.tries, p.last_error.startswith("KeyError")) for p in bad] == [(1, True)] * 3
+    assert all(T0 + 4 * SECOND + services.RETRY_BASE / 2 <= p.next_try_at <= T0 + 4 * SECOND + services.RETRY_BASE
+               for p in bad)
     assert "could not be written" in caplog.text
+    with tenant_context(tenant), clock.frozen_at(T0 + 5 * SECOND):
+        assert services.write_pending(tenant) == 0  # not due again yet
+    at = T0
+    for _try in range(2, services.MAX_ATTEMPTS + 1):
+        at += 2 * services.RETRY_MAX
+        with tenant_context(tenant), clock.frozen_at(at):
+            assert services.write_pending(tenant) == 3
+    given_up = rows(tenant, PendingNotice)
+    assert [(p.tries, p.next_try_at) for p in given_up] == [(services.MAX_ATTEMPTS, None)] * 3
+    with tenant_context(tenant), clock.frozen_at(at + timedelta(days=30)):
+        assert services.write_pending(tenant) == 0  # given up: never taken again
+        audited = AuditEvent.objects.filter(tenant=tenant, action="notice.write_failed")
+        assert sorted(e.object_id for e in audited) == sorted(str(p.pk) for p in given_up)
 
 
 def test_pending_notices_are_written_in_their_own_tenant_in_bounded_batches(broker):  # noqa: F811
@@ -120,13 +146,37 @@ def test_pending_notices_are_written_in_their_own_tenant_in_bounded_batches(brok
             for n in range(count):
                 with clock.frozen_at(T0 + n * SECOND):
                     services.notify(tenant, citizen, "application_submitted", {**CONTEXT, "reference": f"R-{n}"})
-    with tenant_context(a):
+    with tenant_context(a), clock.frozen_at(T0 + 5 * SECOND):
         assert services.write_pending(a, limit=2) == 2  # oldest first
         assert sorted(m.created_at for m in Message.objects.filter(tenant=a)) == [T0, T0 + SECOND]
     assert len(rows(b, PendingNotice)) == 1 and rows(b, Message) == []
-    with tenant_context(a):
+    with tenant_context(a), clock.frozen_at(T0 + 5 * SECOND):
         assert services.write_pending(a) == 1
     assert {m.recipient_id for m in rows(a, Message)} == {citizen_a.pk}
+
+
+def test_a_notice_given_shortly_is_not_written_before_it_is_due(broker):  # noqa: F811
+    tenant = make_tenant()
+    citizen = make_citizen(tenant)
+    with tenant_context(tenant), clock.frozen_at(T0):
+        services.notify(tenant, citizen, "application_submitted", CONTEXT)
+    with tenant_context(tenant), clock.frozen_at(T0 - SECOND):  # another host's clock, a second behind
+        assert services.write_pending(tenant) == 0
+    with tenant_context(tenant), clock.frozen_at(T0):
+        assert services.write_pending(tenant) == 1
+
+
+def test_what_a_notice_cannot_carry_is_refused_when_it_is_given(broker):  # noqa: F811
+    tenant = make_tenant()
+    citizen = make_citizen(tenant)
+    with tenant_context(tenant):
+        for value in (["a", "b"], {"a": 1}, time(10, 30), float("nan"), citizen):
+            with pytest.raises(TypeError):
+                services.notify(tenant, citizen, "application_submitted", {**CONTEXT, "items": value})
+        services.notify(tenant, citizen, "application_submitted", {**CONTEXT, "link": "x" * 600},
+                        link="/x/" + "y" * 600)
+        (row,) = PendingNotice.objects.filter(tenant=tenant)
+    assert len(row.link) == 500  # as long as the message's link can be
 
 
 @pytest.mark.postgres

@@ -113,7 +113,9 @@ class PendingNotice(TenantOwned):
     """A notice said but not yet written: the outbox row a request leaves when a broker runs the
     background work (services.notify). The dispatcher turns it into the recipient's message and
     deliveries and deletes it, in one transaction (services.write_pending), so each is written
-    exactly once, and a process that dies after the request's commit loses none."""
+    exactly once, and a process that dies after the request's commit loses none. One that cannot be
+    written is tried again later (``next_try_at``), and given up after a few tries (``next_try_at``
+    empty, ``last_error`` says why, audited), so it holds up no other."""
 
     id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
     recipient = models.ForeignKey("accounts.Membership", on_delete=models.PROTECT, related_name="+")
@@ -123,9 +125,13 @@ class PendingNotice(TenantOwned):
     context = models.JSONField()
     link = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField()
+    next_try_at = models.DateTimeField(null=True, blank=True)  # empty: given up
+    tries = models.PositiveSmallIntegerField(default=0)  # failed ones
+    last_error = models.CharField(max_length=500, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["tenant", "created_at"])]
+        indexes = [models.Index(fields=["tenant", "next_try_at"], name="notices_pending_due",
+                                condition=models.Q(next_try_at__isnull=False))]
 
     def __str__(self) -> str:
         return f"{self.event} -> {self.recipient_id} (pending)"

@@ -11,21 +11,23 @@ rows of every channel (about 2 ms of a submission's CPU); the notice still exist
 the caller's work committed.
 
 The queued deliveries are a transactional outbox: each e-mail or SMS is a ``Delivery`` row written
-in the caller's transaction, due at ``next_attempt_at``. With a broker (production) the request
-publishes nothing: the beat task ``tasks.dispatch`` claims due rows (``claim_due_deliveries``,
-leasing them for ``LEASE``) and queues one ``deliver`` task each, which makes one attempt
-(``attempt_delivery``); a failed attempt sets the next one after a growing, jittered delay
-(``retry_delay``). So no notice is lost when a process dies after the commit (the row stays due,
-or comes back when its lease ends), and the request pays for no broker publish. In the embedded
-default (no broker) the deliveries are sent in the process right after the commit instead.
+with the message (in the caller's transaction, or the dispatcher's), due at ``next_attempt_at``.
+With a broker (production) the beat task ``tasks.dispatch`` claims due rows
+(``claim_due_deliveries``, leasing them for ``LEASE``) and queues one ``deliver`` task each, which
+makes one attempt (``attempt_delivery``: claimed, sent with no transaction open, recorded); a
+failed attempt sets the next one after a growing, jittered delay (``retry_delay``). So no notice is
+lost when a process dies after the commit (the row stays due, or comes back when its lease ends),
+and the request pays for no broker publish. In the embedded default (no broker) the deliveries are
+sent in the process right after the commit instead.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import random
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -36,6 +38,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from smartgov.accounts import services as accounts
+from smartgov.audit import services as audit
 from smartgov.audit.services import Actor, record
 from smartgov.kit import clock, identity, sms, statements
 from smartgov.kit.errors import InvalidInput, NotFound
@@ -213,9 +216,10 @@ def notify(
     if _sends_in_process():
         return notify_now(tenant, recipient, event, context, link=link)
     language = _checked(tenant, recipient, event, link)
+    now = clock.now()
     _INSERT_PENDING(PendingNotice(
         tenant=tenant, recipient=recipient, event=event, language=language, context=frozen(context, language),
-        link=link, created_at=clock.now(),
+        link=link[:500], created_at=now, next_try_at=now,
     ))
     return None
 
@@ -247,7 +251,8 @@ def frozen(context: dict[str, Any], language: str) -> dict[str, Any]:
     """``context`` as JSON in ``language``: text stays text (a lazy translation or a bilingual name
     becomes the text it shows in that language), numbers and None stay, and dates and times are
     tagged so that ``thawed`` gives them back as dates, which templates show in the reader's
-    format. Both paths of ``notify`` render what this gives, so both render alike."""
+    format. Both paths of ``notify`` render what this gives, so both render alike. Anything else
+    that is not a single value shown as its text (a list, a time, a model, NaN) is refused."""
     values: dict[str, Any] = {}
     with translation.override(language):
         for key, value in context.items():
@@ -255,11 +260,16 @@ def frozen(context: dict[str, Any], language: str) -> dict[str, Any]:
                 values[key] = {"datetime": value.isoformat()}
             elif isinstance(value, date):
                 values[key] = {"date": value.isoformat()}
-            elif value is None or isinstance(value, bool | int | float):
+            elif value is None or isinstance(value, bool | int) or (isinstance(value, float) and math.isfinite(value)):
                 values[key] = value
+            elif isinstance(value, _NOT_TEXT) or hasattr(value, "_meta"):
+                raise TypeError(f"notice context {key!r}: a {type(value).__name__} is not shown as one text")
             else:
-                values[key] = str(value)
+                values[key] = str(value)  # text, a lazy translation, a bilingual name, a Decimal, a UUID
     return values
+
+
+_NOT_TEXT = (list, tuple, set, frozenset, dict, bytes, time, float)
 
 
 def thawed(values: dict[str, Any]) -> dict[str, Any]:
@@ -276,31 +286,47 @@ def thawed(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def write_pending(tenant: Tenant, *, limit: int = DISPATCH_BATCH) -> int:
-    """Write up to ``limit`` of the tenant's pending notices, oldest first, as ``notify_now`` would
-    have (the message dated when the notice was given, its e-mail and SMS due at once), and delete
-    them, in one transaction: each is written exactly once. Rows another dispatcher holds are
-    skipped (``SKIP LOCKED``). A notice that cannot be written is logged and stays pending, and the
-    rest are written. Returns how many were written."""
-    written = []
-    with transaction.atomic(savepoint=False):  # the dispatcher calls it in its tenant_context already
+    """Write up to ``limit`` of the tenant's due pending notices, oldest first, as ``notify_now``
+    would have (the message dated when the notice was given, its e-mail and SMS due at once), and
+    delete them, in one transaction: each is written exactly once. Rows another dispatcher holds are
+    skipped (``SKIP LOCKED``). A notice that cannot be written is logged and tried again after a
+    growing delay (``retry_delay``), and after ``MAX_ATTEMPTS`` tries given up (audited as
+    ``notice.write_failed``), so it never holds up the others. The audit events are chained once,
+    at the end (``audit.batched``), so the tenant's audit chain is not locked for the whole batch.
+    Returns how many rows it took, written or put off."""
+    with transaction.atomic(savepoint=False), audit.batched():  # the dispatcher's tenant_context is open
+        now = clock.now()
         pending = list(
             PendingNotice.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("recipient__user", "recipient__profile")
-            .filter(tenant=tenant)
-            .order_by("created_at")[:limit]
+            .filter(tenant=tenant, next_try_at__lte=now)
+            .order_by("next_try_at")[:limit]
         )
+        written = []
         for row in pending:
             try:
-                with transaction.atomic():  # a savepoint: one bad notice does not hold up the rest
+                with transaction.atomic():  # a savepoint: one bad notice does not undo the others
                     _write(tenant, row.recipient, row.event, thawed(row.context), row.link, row.language,
                            row.created_at)
-            except Exception:
+            except Exception as exc:
                 log.exception("pending notice %s (%s) could not be written", row.pk, row.event)
-                continue
-            written.append(row.pk)
+                _put_off(tenant, row, exc, now)
+            else:
+                written.append(row.pk)
         if written:
             PendingNotice.objects.filter(tenant=tenant, pk__in=written).delete()
-    return len(written)
+    return len(pending)
+
+
+def _put_off(tenant: Tenant, row: PendingNotice, error: Exception, now: datetime) -> None:
+    row.tries += 1
+    row.last_error = f"{type(error).__name__}: {error}"[:500]
+    row.next_try_at = now + retry_delay(row.tries) if row.tries < MAX_ATTEMPTS else None
+    row.save(update_fields=["tries", "last_error", "next_try_at"])
+    if row.next_try_at is None:
+        record(actor=SYSTEM, tenant=tenant, action="notice.write_failed", obj=row,
+               changes={"event": row.event, "recipient": str(row.recipient_id), "tries": row.tries,
+                        "error": row.last_error})
 
 
 def _write(
@@ -416,6 +442,7 @@ class _Claimed:
     subject: str
     body: str
     sms_text: str
+    error: Exception | None = None  # the address could not be read: the attempt fails with this
 
 
 def attempt_delivery(tenant: Tenant, delivery_id: str, *, attempts: int | None = None) -> str:
@@ -433,10 +460,12 @@ def attempt_delivery(tenant: Tenant, delivery_id: str, *, attempts: int | None =
         claimed = _claim_attempt(tenant, delivery_id, attempts)
     if isinstance(claimed, str):
         return claimed
-    try:
-        provider_id, error = _send(claimed)[:200], None
-    except Exception as exc:  # any provider or mail failure: recorded, then retried or given up
-        provider_id, error = "", exc
+    provider_id, error = "", claimed.error
+    if error is None:
+        try:
+            provider_id = _send(claimed)[:200]
+        except Exception as exc:  # any provider or mail failure (a time limit too): recorded, then retried or given up
+            error = exc
     with tenant_context(tenant):
         return _record_attempt(tenant, claimed, provider_id, error)
 
@@ -455,23 +484,30 @@ def _claim_attempt(tenant: Tenant, delivery_id: str, attempts: int | None) -> _C
         return SENT if delivery.status == Delivery.Status.SENT else FAILED
     if attempts is not None and delivery.attempts != attempts:
         return SKIPPED  # another task made an attempt since this one was queued
-    message = delivery.message
     now = clock.now()
+    if delivery.attempts >= MAX_ATTEMPTS:  # every attempt claimed, none recorded (its worker died or hung)
+        _give_up(tenant, delivery, "no outcome recorded for the last attempt", now)
+        return FAILED
+    message = delivery.message
     delivery.attempts += 1
     delivery.updated_at = now
     delivery.next_attempt_at = now + LEASE
     delivery.save(update_fields=["attempts", "updated_at", "next_attempt_at"])
-    if delivery.channel == Delivery.Channel.EMAIL:
-        address = message.recipient.user.email
-    elif delivery.channel == Delivery.Channel.SMS:
-        address = _phone(tenant, message.recipient)
-    else:
-        raise ValueError(f"channel {delivery.channel} is not sent by a worker")
+    address, error = "", None
+    try:
+        if delivery.channel == Delivery.Channel.EMAIL:
+            address = message.recipient.user.email
+        elif delivery.channel == Delivery.Channel.SMS:
+            address = _phone(tenant, message.recipient)
+        else:
+            raise ValueError(f"channel {delivery.channel} is not sent by a worker")
+    except Exception as exc:  # a phone that does not decrypt: a failed attempt, counted like any other
+        error = exc
     link = message.link
     if link.startswith("/"):  # mail is read elsewhere: make a path absolute when the site is known
         link = settings.SITE_URL.rstrip("/") + link
     body = message.body + (f"\n\n{link}" if link else "")
-    return _Claimed(delivery, address, message.subject, body, message.sms_text)
+    return _Claimed(delivery, address, message.subject, body, message.sms_text, error)
 
 
 def _send(claimed: _Claimed) -> str:
@@ -486,34 +522,40 @@ def _send(claimed: _Claimed) -> str:
 
 def _record_attempt(tenant: Tenant, claimed: _Claimed, provider_id: str, error: Exception | None) -> str:
     delivery = Delivery.objects.select_for_update().filter(tenant=tenant, pk=claimed.delivery.pk).first()
-    if delivery is None or delivery.status != Delivery.Status.QUEUED:
-        return SKIPPED  # finished by another attempt meanwhile
-    if error is not None and delivery.attempts != claimed.delivery.attempts:
-        # This attempt outlived its lease and a newer one owns the row: that one records its outcome.
-        return SKIPPED
+    if delivery is None or delivery.status == Delivery.Status.SENT:
+        return SKIPPED if error is not None else SENT
     now = clock.now()
-    delivery.updated_at = now
-    if error is None:  # sent: whatever other attempt is still running, the message went out
+    if error is None:
+        # Sent. The row says so even if a newer attempt owns it or gave up meanwhile: the message went out.
         delivery.status = Delivery.Status.SENT
         delivery.provider_id = provider_id
-        delivery.sent_at = now
+        delivery.sent_at = delivery.updated_at = now
         delivery.last_error = ""
         delivery.next_attempt_at = None
         delivery.save()
         return SENT
+    if delivery.status != Delivery.Status.QUEUED or delivery.attempts != claimed.delivery.attempts:
+        return SKIPPED  # given up, or a newer attempt owns the row (this one outlived its lease)
     delivery.last_error = f"{type(error).__name__}: {error}"[:500]
     log.warning("delivery %s (%s) attempt %d failed: %s", delivery.pk, delivery.channel, delivery.attempts,
                 delivery.last_error)
     if delivery.attempts >= MAX_ATTEMPTS or isinstance(error, LookupError):
-        delivery.status = Delivery.Status.FAILED
-        delivery.next_attempt_at = None
-        delivery.save()
-        record(actor=SYSTEM, tenant=tenant, action="notice.delivery_failed", obj=delivery,
-               changes={"channel": delivery.channel, "attempts": delivery.attempts, "error": delivery.last_error})
+        _give_up(tenant, delivery, delivery.last_error, now)
         return FAILED
+    delivery.updated_at = now
     delivery.next_attempt_at = now + retry_delay(delivery.attempts)
     delivery.save()
     return RETRY
+
+
+def _give_up(tenant: Tenant, delivery: Delivery, error: str, now: datetime) -> None:
+    delivery.status = Delivery.Status.FAILED
+    delivery.last_error = error[:500]
+    delivery.updated_at = now
+    delivery.next_attempt_at = None
+    delivery.save()
+    record(actor=SYSTEM, tenant=tenant, action="notice.delivery_failed", obj=delivery,
+           changes={"channel": delivery.channel, "attempts": delivery.attempts, "error": delivery.last_error})
 
 
 # --- inbox -------------------------------------------------------------------------------------

@@ -40,7 +40,15 @@ log = logging.getLogger("smartgov.notices")
 BATCHES_PER_RUN = 10
 
 
-@shared_task(name="smartgov.notices.tasks.deliver", acks_late=True)
+# A send that hangs is cut off well within the lease (prefork workers: the soft limit raises in the
+# send, which is then recorded as a failed attempt; the hard one ends the child), so the dispatcher
+# does not queue the delivery again while its first attempt still runs.
+SOFT_LIMIT = services.LEASE.total_seconds() * 0.4
+HARD_LIMIT = services.LEASE.total_seconds() * 0.5
+
+
+@shared_task(name="smartgov.notices.tasks.deliver", acks_late=True, soft_time_limit=SOFT_LIMIT,
+             time_limit=HARD_LIMIT)
 def deliver(tenant_id: str, delivery_id: str, attempts: int | None = None) -> str:
     """One attempt at one delivery: ``sent``, ``retry`` (due again later, in the row), ``failed``,
     or ``skipped`` when another attempt was made since the dispatcher queued this one (``attempts``,
@@ -58,8 +66,8 @@ def dispatch() -> dict[str, int]:
         tenant_id = str(tenant.pk)
         for _batch in range(BATCHES_PER_RUN):
             with tenant_context(tenant):
-                written = services.write_pending(tenant, limit=services.DISPATCH_BATCH)
-            if written < services.DISPATCH_BATCH:
+                taken = services.write_pending(tenant, limit=services.DISPATCH_BATCH)
+            if taken < services.DISPATCH_BATCH:
                 break
         for _batch in range(BATCHES_PER_RUN):
             with tenant_context(tenant):

@@ -126,7 +126,7 @@ def _issue(tenant: Tenant, payment: Any, actor: Actor) -> Receipt:
 
 
 def _tell_payer(tenant: Tenant, payment: Any, receipt: Receipt) -> None:
-    """The payer hears of it through notices (in-app now; e-mail and SMS as they chose, after
+    """The payer hears of it through notices (in-app, and e-mail and SMS as they chose, after
     commit), with a link to the receipt page where the signed PDF is downloaded."""
     bill = payment.bill
     paid_at = datetime.fromisoformat(receipt.content["paid_at"]).astimezone(clock.DEFAULT_ZONE)

@@ -144,8 +144,9 @@ def _context_value(value: Any) -> Any:
 def notify_after_commit(
     tenant: Tenant, recipient: accounts.Membership, event_code: str, context: dict[str, Any], link: str = ""
 ) -> None:
-    """Tell the recipient. The notices app writes the in-app message in this transaction (so it
-    exists exactly when the case change does) and sends e-mail and SMS only after it commits."""
+    """Tell the recipient. The notices app records the notice in this transaction (so it exists if
+    and only if the case change commits): the in-app message itself without a broker, a pending
+    notice the dispatcher writes seconds later with one; e-mail and SMS go only after the commit."""
     ports.notify(tenant, recipient, event_code, {k: _context_value(v) for k, v in context.items()}, link)
 
 
