@@ -16,6 +16,7 @@ from smartgov.audit.models import AuditEvent
 from smartgov.config.celery import app
 from smartgov.config.env import env
 from smartgov.kit import clock
+from smartgov.notices import delivery as sending
 from smartgov.notices import services, tasks
 from smartgov.notices.models import Delivery
 from smartgov.tenancy.context import tenant_context
@@ -126,11 +127,11 @@ def test_dispatch_queues_one_task_per_due_delivery_and_leases_it(broker, django_
     assert dispatch(capture, T0 + 30 * SECOND) == {tenant.slug: 2}
     assert sorted(broker()) == tasks_for(tenant, *first.values())  # only the due ones
     # A task still waiting in the broker when its lease ends is dropped: the delivery is queued again.
-    assert {h["expires"] for h in broker.headers} == {(T0 + 30 * SECOND + services.LEASE).isoformat()}
+    assert {h["expires"] for h in broker.headers} == {(T0 + 30 * SECOND + sending.LEASE).isoformat()}
     with tenant_context(tenant):
         leased = set(Delivery.objects.filter(pk__in=[d.pk for d in first.values()])
                      .values_list("next_attempt_at", flat=True))
-    assert leased == {T0 + 30 * SECOND + services.LEASE}
+    assert leased == {T0 + 30 * SECOND + sending.LEASE}
 
     assert dispatch(capture, T0 + 30 * SECOND) == {}  # run again at once: they are leased
     assert broker() == []
@@ -139,12 +140,12 @@ def test_dispatch_queues_one_task_per_due_delivery_and_leases_it(broker, django_
     assert sorted(broker()) == tasks_for(tenant, *later.values())
 
     for _name, (tenant_id, delivery_id, attempts) in [*tasks_for(tenant, *first.values(), *later.values())]:
-        assert tasks.deliver(tenant_id, delivery_id, attempts) == services.SENT  # as a worker runs it
+        assert tasks.deliver(tenant_id, delivery_id, attempts) == sending.SENT  # as a worker runs it
     assert len(mail.outbox) == 2
     with tenant_context(tenant):
         assert set(Delivery.objects.filter(tenant=tenant).values_list("status", "next_attempt_at")) == {
             ("sent", None)}
-    assert dispatch(capture, T0 + 2 * services.LEASE) == {}  # sent: never queued again
+    assert dispatch(capture, T0 + 2 * sending.LEASE) == {}  # sent: never queued again
     assert broker() == []
 
 
@@ -155,9 +156,9 @@ def test_a_delivery_whose_task_was_lost_comes_back_when_its_lease_ends(broker, d
     rows = queued(tenant, notify(tenant, citizen, capture, T0))
     assert dispatch(capture, T0) == {tenant.slug: 2}
     broker()  # the worker that took these tasks died: they are gone
-    assert dispatch(capture, T0 + services.LEASE - SECOND) == {}
+    assert dispatch(capture, T0 + sending.LEASE - SECOND) == {}
     assert broker() == []
-    assert dispatch(capture, T0 + services.LEASE) == {tenant.slug: 2}
+    assert dispatch(capture, T0 + sending.LEASE) == {tenant.slug: 2}
     assert sorted(broker()) == tasks_for(tenant, *rows.values())
 
 
@@ -172,7 +173,7 @@ def test_a_failed_attempt_is_due_again_after_a_growing_delay_until_given_up(
     (sms,) = queued(tenant, notify(tenant, citizen, capture, T0)).values()
 
     now = T0
-    for attempt in range(1, services.MAX_ATTEMPTS + 1):
+    for attempt in range(1, sending.MAX_ATTEMPTS + 1):
         assert dispatch(capture, now) == {tenant.slug: 1}
         assert broker() == tasks_for(tenant, sms)
         with clock.frozen_at(now):
@@ -181,24 +182,24 @@ def test_a_failed_attempt_is_due_again_after_a_growing_delay_until_given_up(
         with tenant_context(tenant):
             sms.refresh_from_db()
         assert sms.attempts == attempt and sms.last_error == "ConnectionError: SMS gateway timed out"
-        if attempt == services.MAX_ATTEMPTS:
+        if attempt == sending.MAX_ATTEMPTS:
             break
-        assert (outcome, sms.status) == (services.RETRY, "queued")
-        ceiling = services.RETRY_BASE * 2 ** (attempt - 1)  # 30 s, 60 s, 120 s, 240 s
+        assert (outcome, sms.status) == (sending.RETRY, "queued")
+        ceiling = sending.RETRY_BASE * 2 ** (attempt - 1)  # 30 s, 60 s, 120 s, 240 s
         assert ceiling / 2 <= sms.next_attempt_at - now <= ceiling
         assert dispatch(capture, sms.next_attempt_at - SECOND) == {}  # not before it is due
         assert broker() == []
         now = sms.next_attempt_at
 
-    assert (outcome, sms.status, sms.next_attempt_at) == (services.FAILED, "failed", None)
-    assert gateway_down.calls == services.MAX_ATTEMPTS
+    assert (outcome, sms.status, sms.next_attempt_at) == (sending.FAILED, "failed", None)
+    assert gateway_down.calls == sending.MAX_ATTEMPTS
     assert dispatch(capture, now + timedelta(days=1)) == {}
     assert broker() == []
 
 
 def test_dispatch_claims_oldest_due_first_in_bounded_batches(broker, django_capture_on_commit_callbacks, monkeypatch):
     capture = django_capture_on_commit_callbacks
-    monkeypatch.setattr(services, "DISPATCH_BATCH", 2)
+    monkeypatch.setattr(sending, "DISPATCH_BATCH", 2)
     monkeypatch.setattr(tasks, "BATCHES_PER_RUN", 2)
     tenant = make_tenant()
     citizen = make_citizen(tenant)
@@ -219,7 +220,7 @@ def test_each_tenants_deliveries_are_dispatched_under_that_tenant(broker, django
     published = sorted(broker())
     assert published == sorted(tasks_for(a, *rows_a.values()) + tasks_for(b, *rows_b.values()))
     for _name, (tenant_id, delivery_id, attempts) in published:
-        assert tasks.deliver(tenant_id, delivery_id, attempts) == services.SENT
+        assert tasks.deliver(tenant_id, delivery_id, attempts) == sending.SENT
     assert sorted(m.to[0].split("@")[1] for m in mail.outbox) == sorted([f"{a.slug}.test", f"{b.slug}.test"])
 
 
@@ -319,9 +320,9 @@ def test_no_transaction_or_row_lock_is_held_while_the_gateway_answers(
 
     slow_gateway.during = during
     with clock.frozen_at(T0):
-        assert tasks.deliver(str(tenant.pk), str(sms.pk), 0) == services.SENT
+        assert tasks.deliver(str(tenant.pk), str(sms.pk), 0) == sending.SENT
     # While sending: no transaction open, the row free, the attempt counted and leased.
-    assert seen == {"in_transaction": False, "row": {"attempts": 1, "due": T0 + services.LEASE}}
+    assert seen == {"in_transaction": False, "row": {"attempts": 1, "due": T0 + sending.LEASE}}
     with tenant_context(tenant):
         sms.refresh_from_db()
     assert (sms.status, sms.provider_id, sms.next_attempt_at) == ("sent", "sms-1", None)
@@ -335,8 +336,8 @@ def test_a_task_delivered_again_while_the_first_is_sending_sends_nothing(
     duplicate = []
     # The broker hands the same task to a second worker while the first waits on the gateway.
     slow_gateway.during = lambda: duplicate.append(tasks.deliver(str(tenant.pk), str(sms.pk), 0))
-    assert tasks.deliver(str(tenant.pk), str(sms.pk), 0) == services.SENT
-    assert duplicate == [services.SKIPPED]
+    assert tasks.deliver(str(tenant.pk), str(sms.pk), 0) == sending.SENT
+    assert duplicate == [sending.SKIPPED]
     assert len(slow_gateway.sent) == 1
 
 
@@ -361,14 +362,14 @@ def test_a_delivery_whose_worker_died_while_sending_is_tried_again_when_its_leas
         tasks.deliver(str(tenant.pk), str(sms.pk), 0)
     with tenant_context(tenant):
         sms.refresh_from_db()
-    assert (sms.status, sms.attempts, sms.next_attempt_at) == ("queued", 1, T0 + SECOND + services.LEASE)
-    assert dispatch(capture, T0 + services.LEASE) == {}  # its lease runs on
+    assert (sms.status, sms.attempts, sms.next_attempt_at) == ("queued", 1, T0 + SECOND + sending.LEASE)
+    assert dispatch(capture, T0 + sending.LEASE) == {}  # its lease runs on
     assert broker() == []
-    assert dispatch(capture, T0 + SECOND + services.LEASE) == {tenant.slug: 1}
+    assert dispatch(capture, T0 + SECOND + sending.LEASE) == {tenant.slug: 1}
     assert broker() == tasks_for(tenant, sms)  # queued again, with the attempt counted
     slow_gateway.during = lambda: None
-    assert tasks.deliver(str(tenant.pk), str(sms.pk), 0) == services.SKIPPED  # the dead worker's task, redelivered
-    assert tasks.deliver(str(tenant.pk), str(sms.pk), 1) == services.SENT
+    assert tasks.deliver(str(tenant.pk), str(sms.pk), 0) == sending.SKIPPED  # the dead worker's task, redelivered
+    assert tasks.deliver(str(tenant.pk), str(sms.pk), 1) == sending.SENT
     assert len(slow_gateway.sent) == 1
 
 
@@ -385,14 +386,14 @@ def test_attempts_whose_outcome_was_never_recorded_end_the_delivery_as_failed(
         raise WorkerKilled
 
     slow_gateway.during = killed
-    for attempt in range(services.MAX_ATTEMPTS):
+    for attempt in range(sending.MAX_ATTEMPTS):
         with pytest.raises(WorkerKilled):
             tasks.deliver(str(tenant.pk), str(sms.pk), attempt)
-    assert tasks.deliver(str(tenant.pk), str(sms.pk), services.MAX_ATTEMPTS) == services.FAILED
+    assert tasks.deliver(str(tenant.pk), str(sms.pk), sending.MAX_ATTEMPTS) == sending.FAILED
     with tenant_context(tenant):
         sms.refresh_from_db()
         assert AuditEvent.objects.filter(tenant=tenant, action="notice.delivery_failed", object_id=str(sms.pk)).exists()
-    assert (sms.status, sms.attempts, sms.next_attempt_at) == ("failed", services.MAX_ATTEMPTS, None)
+    assert (sms.status, sms.attempts, sms.next_attempt_at) == ("failed", sending.MAX_ATTEMPTS, None)
     assert slow_gateway.sent == []
 
 
@@ -405,14 +406,14 @@ def test_an_address_that_cannot_be_read_is_a_failed_attempt_counted_like_any_oth
     def undecryptable(tenant, membership):
         raise ValueError("the phone does not decrypt")
 
-    monkeypatch.setattr(services, "_phone", undecryptable)
+    monkeypatch.setattr(sending, "phone_of", undecryptable)
     slow_gateway.during = lambda: None
-    for attempt in range(services.MAX_ATTEMPTS):
+    for attempt in range(sending.MAX_ATTEMPTS):
         outcome = tasks.deliver(str(tenant.pk), str(sms.pk), attempt)
-    assert outcome == services.FAILED
+    assert outcome == sending.FAILED
     with tenant_context(tenant):
         sms.refresh_from_db()
-    assert (sms.status, sms.attempts) == ("failed", services.MAX_ATTEMPTS)
+    assert (sms.status, sms.attempts) == ("failed", sending.MAX_ATTEMPTS)
     assert sms.last_error == "ValueError: the phone does not decrypt"
     assert slow_gateway.sent == []
 
@@ -430,12 +431,12 @@ def test_a_late_success_is_recorded_even_after_a_newer_attempt_gave_up(
             Delivery.objects.filter(pk=sms.pk).update(status="failed", next_attempt_at=None)
 
     slow_gateway.during = given_up_meanwhile
-    assert tasks.deliver(str(tenant.pk), str(sms.pk), 0) == services.SENT
+    assert tasks.deliver(str(tenant.pk), str(sms.pk), 0) == sending.SENT
     with tenant_context(tenant):
         sms.refresh_from_db()
     assert (sms.status, sms.provider_id) == ("sent", "sms-1")
 
 
 def test_a_send_is_cut_off_well_within_the_lease():
-    assert tasks.deliver.soft_time_limit < tasks.deliver.time_limit <= services.LEASE.total_seconds() / 2
+    assert tasks.deliver.soft_time_limit < tasks.deliver.time_limit <= sending.LEASE.total_seconds() / 2
     assert tasks.deliver.soft_time_limit > django_settings.EMAIL_TIMEOUT

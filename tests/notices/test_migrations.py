@@ -11,6 +11,7 @@ from django.apps import apps
 from django.db import connection
 
 from smartgov.kit import clock
+from smartgov.notices import delivery as sending
 from smartgov.notices import services
 from smartgov.notices.models import Delivery
 from smartgov.tenancy.context import tenant_context
@@ -47,4 +48,4 @@ def test_a_delivery_written_without_the_column_is_due_at_once():
         old.refresh_from_db()
         assert old.next_attempt_at is not None
         with clock.frozen_at(now + timedelta(minutes=1)):
-            assert services.claim_due_deliveries(tenant) == [(str(old.pk), 0)]
+            assert sending.claim_due_deliveries(tenant) == [(str(old.pk), 0)]

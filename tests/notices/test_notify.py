@@ -10,6 +10,7 @@ from django.db import transaction
 
 from smartgov.audit.models import AuditEvent
 from smartgov.kit.errors import InvalidInput, NotFound
+from smartgov.notices import delivery as sending
 from smartgov.notices import selectors, services
 from smartgov.notices.models import Delivery, Message
 from smartgov.tenancy.context import tenant_context
@@ -164,17 +165,17 @@ def test_a_channel_that_keeps_failing_is_given_up_and_recorded(flaky_sms, django
         message = notify(tenant, citizen)  # must return: the failure is recorded, not raised
     with tenant_context(tenant):
         delivery = Delivery.objects.get(message=message, channel="sms")
-        assert delivery.status == "failed" and delivery.attempts == services.MAX_ATTEMPTS
+        assert delivery.status == "failed" and delivery.attempts == sending.MAX_ATTEMPTS
         assert delivery.next_attempt_at is None
         assert delivery.last_error == "ConnectionError: SMS gateway timed out"
         assert AuditEvent.objects.filter(tenant=tenant, action="notice.delivery_failed",
                                          object_id=str(delivery.pk)).exists()
         assert list(selectors.deliveries(tenant, status="failed")) == [delivery]
-    assert flaky_sms.calls == services.MAX_ATTEMPTS
+    assert flaky_sms.calls == sending.MAX_ATTEMPTS
     # A redelivered task for a delivery already given up does nothing.
     with tenant_context(tenant):
-        assert services.attempt_delivery(tenant, str(delivery.pk)) == services.FAILED
-    assert flaky_sms.calls == services.MAX_ATTEMPTS
+        assert sending.attempt_delivery(tenant, str(delivery.pk)) == sending.FAILED
+    assert flaky_sms.calls == sending.MAX_ATTEMPTS
 
 
 def test_a_sent_delivery_is_not_sent_twice(django_capture_on_commit_callbacks):
@@ -184,13 +185,13 @@ def test_a_sent_delivery_is_not_sent_twice(django_capture_on_commit_callbacks):
         message = notify(tenant, citizen)
     with tenant_context(tenant):
         delivery = Delivery.objects.get(message=message, channel="email")
-        assert services.attempt_delivery(tenant, str(delivery.pk)) == services.SENT
+        assert sending.attempt_delivery(tenant, str(delivery.pk)) == sending.SENT
     assert len(mail.outbox) == 1
 
 
 def test_retries_back_off_exponentially_with_jitter_up_to_an_hour():
     for attempts, ceiling in [(1, 30), (2, 60), (3, 120), (4, 240), (7, 1920), (8, 3600), (20, 3600)]:
-        delays = {services.retry_delay(attempts).total_seconds() for _ in range(50)}
+        delays = {sending.retry_delay(attempts).total_seconds() for _ in range(50)}
         assert all(ceiling / 2 <= d <= ceiling for d in delays), (attempts, delays)
         assert len(delays) > 1  # jittered: failures that came together do not come back together
 

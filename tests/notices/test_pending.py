@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from smartgov.audit.models import AuditEvent
 from smartgov.cases.services._common import Bilingual
 from smartgov.kit import clock
+from smartgov.notices import delivery as sending
 from smartgov.notices import rendering, services, tasks
 from smartgov.notices.models import Delivery, Message, PendingNotice
 from smartgov.tenancy.context import tenant_context
@@ -120,18 +121,18 @@ def test_notices_that_cannot_be_written_are_put_off_then_given_up_and_hold_up_no
     assert [m.event for m in rows(tenant, Message)] == ["application_submitted"]
     bad = rows(tenant, PendingNotice)
     assert [(p.tries, p.last_error.startswith("KeyError")) for p in bad] == [(1, True)] * 3
-    assert all(T0 + 4 * SECOND + services.RETRY_BASE / 2 <= p.next_try_at <= T0 + 4 * SECOND + services.RETRY_BASE
+    assert all(T0 + 4 * SECOND + sending.RETRY_BASE / 2 <= p.next_try_at <= T0 + 4 * SECOND + sending.RETRY_BASE
                for p in bad)
     assert "could not be written" in caplog.text
     with tenant_context(tenant), clock.frozen_at(T0 + 5 * SECOND):
         assert services.write_pending(tenant) == 0  # not due again yet
     at = T0
-    for _try in range(2, services.MAX_ATTEMPTS + 1):
-        at += 2 * services.RETRY_MAX
+    for _try in range(2, sending.MAX_ATTEMPTS + 1):
+        at += 2 * sending.RETRY_MAX
         with tenant_context(tenant), clock.frozen_at(at):
             assert services.write_pending(tenant) == 3
     given_up = rows(tenant, PendingNotice)
-    assert [(p.tries, p.next_try_at) for p in given_up] == [(services.MAX_ATTEMPTS, None)] * 3
+    assert [(p.tries, p.next_try_at) for p in given_up] == [(sending.MAX_ATTEMPTS, None)] * 3
     with tenant_context(tenant), clock.frozen_at(at + timedelta(days=30)):
         assert services.write_pending(tenant) == 0  # given up: never taken again
         audited = AuditEvent.objects.filter(tenant=tenant, action="notice.write_failed")

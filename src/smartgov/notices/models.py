@@ -92,7 +92,7 @@ class Delivery(TenantOwned):
     updated_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
     # The outbox: when a queued e-mail or SMS is next due (the dispatcher claims it then; see
-    # services.claim_due_deliveries). Empty once it is sent or failed, and for in-app deliveries.
+    # delivery.claim_due_deliveries). Empty once it is sent or failed, and for in-app deliveries.
     # The database's default makes a row written without it (by a web process of the release
     # before, during an upgrade) due at once, so the dispatcher sends it.
     next_attempt_at = models.DateTimeField(null=True, blank=True, db_default=Now())

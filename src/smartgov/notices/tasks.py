@@ -5,8 +5,8 @@ With a broker (production) the request that notified publishes nothing and write
 ``PendingNotice``, committed with the rest of its work. The beat task ``dispatch`` (every
 ``SMARTGOV_NOTICE_DISPATCH_SECONDS``) first writes each active tenant's pending notices as messages
 and deliveries (``services.write_pending``); their deliveries are due at once. It then claims each
-active tenant's due deliveries in a short transaction (``services.claim_due_deliveries``, which
-leases them for ``services.LEASE``) and, after that commits, queues one ``deliver`` task per
+active tenant's due deliveries in a short transaction (``delivery.claim_due_deliveries``, which
+leases them for ``delivery.LEASE``) and, after that commits, queues one ``deliver`` task per
 delivery, carrying the delivery's attempt count. ``deliver`` makes one attempt; a failed one
 is given its next time in the row (30 s, 60 s, 120 s ... up to an hour, jittered), and ``dispatch``
 queues it again when it is due. So no notice is lost: a process that dies after the notifying
@@ -16,7 +16,7 @@ queued again by then), so a backlog in the broker does not pile up copies. An at
 (its count raised) in a short transaction before the send, and only by a task carrying the count it
 finds, so two tasks of one delivery do not both send it, and no row lock is held while the gateway
 answers; the count also keeps a delivery from being tried forever. Without a broker, ``notify``
-sends in the process right after the commit instead (``services._deliver_in_process``) and nothing
+sends in the process right after the commit instead (``delivery.deliver_all_in_process``) and nothing
 here runs.
 """
 
@@ -29,7 +29,7 @@ from celery import shared_task
 from django.db import transaction
 
 from smartgov.kit import clock
-from smartgov.notices import services
+from smartgov.notices import delivery, services
 from smartgov.tenancy import selectors as tenancy_selectors
 from smartgov.tenancy.context import tenant_context
 
@@ -43,8 +43,8 @@ BATCHES_PER_RUN = 10
 # A send that hangs is cut off well within the lease (prefork workers: the soft limit raises in the
 # send, which is then recorded as a failed attempt; the hard one ends the child), so the dispatcher
 # does not queue the delivery again while its first attempt still runs.
-SOFT_LIMIT = services.LEASE.total_seconds() * 0.4
-HARD_LIMIT = services.LEASE.total_seconds() * 0.5
+SOFT_LIMIT = delivery.LEASE.total_seconds() * 0.4
+HARD_LIMIT = delivery.LEASE.total_seconds() * 0.5
 
 
 @shared_task(name="smartgov.notices.tasks.deliver", acks_late=True, soft_time_limit=SOFT_LIMIT,
@@ -53,7 +53,7 @@ def deliver(tenant_id: str, delivery_id: str, attempts: int | None = None) -> st
     """One attempt at one delivery: ``sent``, ``retry`` (due again later, in the row), ``failed``,
     or ``skipped`` when another attempt was made since the dispatcher queued this one (``attempts``,
     the count it saw; None, from a release before it was sent: attempt whenever queued)."""
-    return services.attempt_in_tenant(tenant_id, delivery_id, attempts)
+    return delivery.attempt_in_tenant(tenant_id, delivery_id, attempts)
 
 
 @shared_task(name="smartgov.notices.tasks.dispatch", acks_late=True)
@@ -66,17 +66,17 @@ def dispatch() -> dict[str, int]:
         tenant_id = str(tenant.pk)
         for _batch in range(BATCHES_PER_RUN):
             with tenant_context(tenant):
-                taken = services.write_pending(tenant, limit=services.DISPATCH_BATCH)
-            if taken < services.DISPATCH_BATCH:
+                taken = services.write_pending(tenant, limit=delivery.DISPATCH_BATCH)
+            if taken < delivery.DISPATCH_BATCH:
                 break
         for _batch in range(BATCHES_PER_RUN):
             with tenant_context(tenant):
-                claimed = services.claim_due_deliveries(tenant, limit=services.DISPATCH_BATCH)
+                claimed = delivery.claim_due_deliveries(tenant, limit=delivery.DISPATCH_BATCH)
                 if claimed:
                     transaction.on_commit(partial(_queue, tenant_id, claimed))
             if claimed:
                 done[tenant.slug] = done.get(tenant.slug, 0) + len(claimed)
-            if len(claimed) < services.DISPATCH_BATCH:
+            if len(claimed) < delivery.DISPATCH_BATCH:
                 break
     if done:
         log.info("notice deliveries queued: %s", done)
@@ -86,6 +86,6 @@ def dispatch() -> dict[str, int]:
 def _queue(tenant_id: str, claimed: list[tuple[str, int]]) -> None:
     # A publish that fails leaves the rest claimed: they come back when their lease ends. A task not
     # started by then (counted from now, just after the claim) is dropped: it has been queued again.
-    expires = clock.now() + services.LEASE
+    expires = clock.now() + delivery.LEASE
     for delivery_id, attempts in claimed:
         deliver.apply_async(args=[tenant_id, delivery_id, attempts], expires=expires)
